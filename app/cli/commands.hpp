@@ -1,0 +1,20 @@
+// Each subcommand registers itself on the CLI11 app; its callback stores the exit code in `result`.
+#pragma once
+
+#include "cli_common.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace orrery::cli {
+
+void add_run_command(CLI::App& app, Globals& g, int& result);
+void add_validate_command(CLI::App& app, Globals& g, int& result);
+void add_attach_command(CLI::App& app, Globals& g, int& result);
+void add_ls_command(CLI::App& app, Globals& g, int& result);
+void add_show_command(CLI::App& app, Globals& g, int& result);
+void add_cancel_command(CLI::App& app, Globals& g, int& result);
+void add_export_command(CLI::App& app, Globals& g, int& result);
+void add_kinds_command(CLI::App& app, Globals& g, int& result);
+void add_demo_command(CLI::App& app, Globals& g, int& result);
+
+}  // namespace orrery::cli

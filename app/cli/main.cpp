@@ -1,0 +1,36 @@
+// orrery: the command-line face of the workbench. Same core as the GUI, no window.
+#include "commands.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace orrery::cli;
+  CLI::App app{"Orrery: launch, follow and inspect distributed training, inference and simulation runs"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 run succeeded / command done, 1 run failed or error, 2 bad arguments or invalid spec,\n"
+      "3 run cancelled, 4 run lost (its agent vanished), 5 detached from a run that goes on.\n"
+      "The project is --project DIR, else $ORRERY_PROJECT, else the nearest folder upward holding orrery.json.");
+  Globals globals;
+  app.add_option("--project,-p", globals.project_dir, "Project folder (holds orrery.json and runs/)");
+  int result = kSucceeded;
+  add_run_command(app, globals, result);
+  add_attach_command(app, globals, result);
+  add_ls_command(app, globals, result);
+  add_show_command(app, globals, result);
+  add_cancel_command(app, globals, result);
+  add_export_command(app, globals, result);
+  add_validate_command(app, globals, result);
+  add_kinds_command(app, globals, result);
+  add_demo_command(app, globals, result);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "orrery: " << e.what() << "\n";
+    return kFailed;
+  }
+  return result;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Compares orrery-allreduce-bench with a bare MPI_Allreduce loop
+# (bench_plain_allreduce): same sizes, iteration counts and timing method, so
+# any gap in bus bandwidth is overhead the Orrery worker adds. Both run
+# directly under mpirun with no agent (the runtime prints one notice and
+# turns telemetry off).
+#
+# usage: bench/allreduce_compare/run.sh [BUILD_DIR]     (default: ./build)
+# env:   RANKS=2  REPEATS=3  TOLERANCE=5 (percent)  MPIRUN_ARGS=""
+#        any other arguments for both programs in BENCH_ARGS, e.g.
+#        BENCH_ARGS="--max_bytes=1048576 --iterations=200"
+#
+# The two programs run alternately REPEATS times and each keeps its best
+# bus bandwidth per size, which filters out the noise of a shared machine
+# (a single run on two busy cores easily varies by more than 5 %).
+# Exit status: 0 when every size agrees within TOLERANCE percent, 1 otherwise.
+set -euo pipefail
+
+build_dir=${1:-build}
+ranks=${RANKS:-2}
+repeats=${REPEATS:-3}
+tolerance=${TOLERANCE:-5}
+read -r -a bench_args <<<"${BENCH_ARGS:-}"
+read -r -a mpirun_args <<<"${MPIRUN_ARGS:-}"
+
+plain="$build_dir/bin/bench_plain_allreduce"
+orrery="$build_dir/bin/orrery-allreduce-bench"
+for exe in "$plain" "$orrery"; do
+  [[ -x $exe ]] || { echo "run.sh: $exe not found; build it first (ninja -C $build_dir bench_plain_allreduce orrery-allreduce-bench)" >&2; exit 2; }
+done
+
+mpirun_cmd=(mpirun -np "$ranks")
+if [[ $(id -u) == 0 ]]; then mpirun_cmd+=(--allow-run-as-root); fi
+mpirun_cmd+=(--oversubscribe "${mpirun_args[@]}")
+
+unset ORRERY_TELEMETRY
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for ((r = 1; r <= repeats; r++)); do
+  # Data lines of both tables start with the size in bytes; '#' lines are headers.
+  # plain:  bytes latency_us busbw   orrery: bytes calls latency_us algbw busbw
+  "${mpirun_cmd[@]}" "$plain" "${bench_args[@]}" 2>/dev/null | awk '!/^#/ {print $1, $3}' >>"$work/plain"
+  "${mpirun_cmd[@]}" "$orrery" "${bench_args[@]}" 2>/dev/null | awk '!/^#/ {print $1, $5}' >>"$work/orrery"
+done
+
+awk -v tol="$tolerance" -v ranks="$ranks" -v repeats="$repeats" '
+  FNR == 1 { file++ }
+  !($1 in seen) { seen[$1] = 1; order[++n] = $1 }   # both tables list sizes in ascending order
+  file == 1 { if (!($1 in plain) || $2 > plain[$1]) plain[$1] = $2 }
+  file == 2 { if (!($1 in orrery) || $2 > orrery[$1]) orrery[$1] = $2 }
+  END {
+    printf "# busbw in GB/s, %d ranks, best of %d runs each; diff = (orrery - plain) / plain\n", ranks, repeats
+    printf "%14s %14s %14s %9s\n", "bytes", "plain", "orrery", "diff"
+    worst = 0; bad = 0
+    for (i = 1; i <= n; i++) {
+      s = order[i]
+      if (!(s in plain) || !(s in orrery)) { printf "%14s  missing from one program\n", s; bad = 1; continue }
+      d = plain[s] > 0 ? (orrery[s] - plain[s]) / plain[s] * 100 : 0
+      a = d < 0 ? -d : d
+      if (a > worst) worst = a
+      flag = a > tol ? "  <-- over " tol "%" : ""
+      if (a > tol) bad = 1
+      printf "%14s %14.4f %14.4f %+8.1f%%%s\n", s, plain[s], orrery[s], d, flag
+    }
+    printf "# largest difference %.1f%% (tolerance %s%%): %s\n", worst, tol, bad ? "DIFFERENT" : "agree"
+    exit bad
+  }' "$work/plain" "$work/orrery"

@@ -1,0 +1,23 @@
+// orrery-agent: one per run. Starts the ranks under mpirun, ingests their
+// telemetry, is the only writer of the run's files, serves a live feed, and
+// obeys control requests (status, cancel). See DESIGN.md points 1-5.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace orrery::agent {
+
+struct AgentOptions {
+  std::filesystem::path run_dir;        // holds run.json written by the launcher (status "starting")
+  std::filesystem::path bin_dir;        // where orrery-rank lives
+  std::string mpirun = "mpirun";
+  std::chrono::milliseconds flush_interval{500};   // run.h5 is flushed at least this often
+  std::chrono::milliseconds grace{5000};           // SIGTERM → SIGKILL on cancel
+};
+
+// Runs the whole life of the run; returns the process exit code (0: run succeeded).
+int run_agent(const AgentOptions& options);
+
+}  // namespace orrery::agent

@@ -1,0 +1,694 @@
+#include "runfiles/run_h5_reader.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+namespace orrery::runfiles {
+
+namespace {
+
+// The HDF5 C headers spell these with C casts; naming them once keeps -Wold-style-cast useful elsewhere.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+constexpr size_t kVariableString = H5T_VARIABLE;
+#pragma GCC diagnostic pop
+
+// How long opening waits for a writer that is between leaving and re-entering SWMR mode
+// (it does so for a moment whenever it creates new series).
+constexpr auto kWriterReopenWait = std::chrono::seconds(2);
+// How long a call waits for the writer to finish restructuring the file (RunH5Lock).
+constexpr auto kWriterLockWait = std::chrono::milliseconds(2000);
+// Rows per read call: bounds the temporary buffer for long series.
+constexpr hsize_t kReadBlockRows = 65536;
+// Deeper groups than this cannot come from a valid name (200 characters).
+constexpr int kMaxGroupDepth = 100;
+
+// HDF5 prints its error stack to stderr on every failure unless told not to; a damaged
+// file is an expected input here, reported as RunFileError. Silenced per call, and
+// whatever the process had set is restored.
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// What HDF5's error stack says: its descriptions outermost first, and whether it
+// recognised the file as HDF5 at all / as truncated.
+struct Hdf5Error {
+  std::vector<std::string> descs;
+  bool not_hdf5 = false;
+  bool truncated = false;
+  std::string text() const {
+    std::string out;
+    for (std::size_t i = 0; i < descs.size() && i < 5; ++i) out += (i ? ": " : "") + descs[i];
+    return out.empty() ? "unknown HDF5 error" : out;
+  }
+};
+
+herr_t collect_error(unsigned, const H5E_error2_t* e, void* data) {
+  auto* out = static_cast<Hdf5Error*>(data);
+  if (e->min_num == H5E_NOTHDF5) out->not_hdf5 = true;
+  if (e->min_num == H5E_TRUNCATED) out->truncated = true;
+  if (e->desc && *e->desc && std::find(out->descs.begin(), out->descs.end(), e->desc) == out->descs.end())
+    out->descs.emplace_back(e->desc);
+  return 0;
+}
+
+Hdf5Error hdf5_error() {
+  Hdf5Error err;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &err);
+  return err;
+}
+
+[[noreturn]] void fail(const std::string& what) { throw RunFileError(what + " (" + hdf5_error().text() + ")"); }
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) fail(what);
+}
+
+// Owns one HDF5 identifier.
+class Hid {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Hid() = default;
+  Hid(hid_t id, Closer closer, const std::string& what) : id_(id), close_(closer) {
+    if (id_ < 0) fail(what);
+  }
+  ~Hid() { reset(); }
+  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
+  Hid& operator=(Hid&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, -1);
+      close_ = o.close_;
+    }
+    return *this;
+  }
+  Hid(const Hid&) = delete;
+  Hid& operator=(const Hid&) = delete;
+  hid_t get() const { return id_; }
+  explicit operator bool() const { return id_ >= 0; }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = -1;
+  }
+
+ private:
+  hid_t id_ = -1;
+  Closer close_ = nullptr;
+};
+
+// ---------------------------------------------------------------- record types
+
+// Native in-memory rows. The reader builds its memory types from the format spec,
+// not from the writer's code, and HDF5 converts from the file by member name, so a
+// file written by another tool (h5py) with the same member names reads as well.
+struct SeriesRow {
+  std::int64_t step;
+  double time;
+  double value;
+};
+struct ReducedRow {
+  std::int64_t step;
+  double time;
+  double mean;
+  double min;
+  double max;
+  std::int32_t count;
+};
+struct SpanRow {
+  double start;
+  double end;
+  std::int64_t step;
+  char kind[kSpanKindBytes];
+  char name[kSpanNameBytes];
+};
+struct EventRow {
+  double time;
+  std::int32_t rank;
+  std::int64_t step;
+  char kind[kEventKindBytes];
+  char text[kEventTextBytes];
+};
+
+enum class Scalar { I32, I64, F64, Str };
+struct Member {
+  const char* name;
+  std::size_t offset;
+  Scalar scalar;
+  std::size_t bytes;  // Str only
+};
+
+constexpr Member kSeriesMembers[] = {{"step", offsetof(SeriesRow, step), Scalar::I64, 0},
+                                     {"time", offsetof(SeriesRow, time), Scalar::F64, 0},
+                                     {"value", offsetof(SeriesRow, value), Scalar::F64, 0}};
+constexpr Member kReducedMembers[] = {{"step", offsetof(ReducedRow, step), Scalar::I64, 0},
+                                      {"time", offsetof(ReducedRow, time), Scalar::F64, 0},
+                                      {"mean", offsetof(ReducedRow, mean), Scalar::F64, 0},
+                                      {"min", offsetof(ReducedRow, min), Scalar::F64, 0},
+                                      {"max", offsetof(ReducedRow, max), Scalar::F64, 0},
+                                      {"count", offsetof(ReducedRow, count), Scalar::I32, 0}};
+constexpr Member kSpanMembers[] = {{"start", offsetof(SpanRow, start), Scalar::F64, 0},
+                                   {"end", offsetof(SpanRow, end), Scalar::F64, 0},
+                                   {"step", offsetof(SpanRow, step), Scalar::I64, 0},
+                                   {"kind", offsetof(SpanRow, kind), Scalar::Str, kSpanKindBytes},
+                                   {"name", offsetof(SpanRow, name), Scalar::Str, kSpanNameBytes}};
+constexpr Member kEventMembers[] = {{"time", offsetof(EventRow, time), Scalar::F64, 0},
+                                    {"rank", offsetof(EventRow, rank), Scalar::I32, 0},
+                                    {"step", offsetof(EventRow, step), Scalar::I64, 0},
+                                    {"kind", offsetof(EventRow, kind), Scalar::Str, kEventKindBytes},
+                                    {"text", offsetof(EventRow, text), Scalar::Str, kEventTextBytes}};
+
+// The memory type to read a table of `file_type` into Row: checks that the file has every
+// member with a compatible class, and takes each string's character set from the file
+// (HDF5 converts between string lengths but not between ASCII and UTF-8).
+template <class Row, std::size_t N>
+Hid memory_type(hid_t file_type, const Member (&members)[N], const std::string& what) {
+  auto mismatch = [&]() {
+    std::string list;
+    for (const auto& m : members) list += (list.empty() ? "" : ", ") + std::string(m.name);
+    return RunFileError(what + " is not a 1-D table with members " + list);
+  };
+  if (H5Tget_class(file_type) != H5T_COMPOUND) throw mismatch();
+  Hid t(H5Tcreate(H5T_COMPOUND, sizeof(Row)), H5Tclose, "cannot create compound type");
+  for (const auto& m : members) {
+    int index = H5Tget_member_index(file_type, m.name);
+    if (index < 0) throw mismatch();
+    H5T_class_t file_class = H5Tget_member_class(file_type, static_cast<unsigned>(index));
+    bool numeric = file_class == H5T_INTEGER || file_class == H5T_FLOAT;
+    if (m.scalar == Scalar::Str ? file_class != H5T_STRING : !numeric) throw mismatch();
+    Hid owned;
+    hid_t member_type = -1;
+    switch (m.scalar) {
+      case Scalar::I32: member_type = H5T_NATIVE_INT32; break;
+      case Scalar::I64: member_type = H5T_NATIVE_INT64; break;
+      case Scalar::F64: member_type = H5T_NATIVE_DOUBLE; break;
+      case Scalar::Str: {
+        Hid file_member(H5Tget_member_type(file_type, static_cast<unsigned>(index)), H5Tclose,
+                        "cannot get member type");
+        if (H5Tis_variable_str(file_member.get()) > 0) throw mismatch();  // fixed-length strings only
+        owned = Hid(H5Tcopy(H5T_C_S1), H5Tclose, "cannot copy string type");
+        check(H5Tset_size(owned.get(), m.bytes), "cannot size string type");
+        check(H5Tset_strpad(owned.get(), H5T_STR_NULLPAD), "cannot set string padding");
+        check(H5Tset_cset(owned.get(), H5Tget_cset(file_member.get())), "cannot set string charset");
+        member_type = owned.get();
+        break;
+      }
+    }
+    check(H5Tinsert(t.get(), m.name, m.offset, member_type), std::string("cannot add member ") + m.name);
+  }
+  return t;
+}
+
+std::string fixed_text(const char* field, std::size_t width) {
+  const void* nul = std::memchr(field, 0, width);
+  return std::string(field, nul ? static_cast<std::size_t>(static_cast<const char*>(nul) - field) : width);
+}
+
+// "rank-17" -> 17; nullopt for anything else, including "rank-017" (it would not round-trip).
+std::optional<int> parse_rank(std::string_view link) {
+  constexpr std::string_view prefix = "rank-";
+  if (!link.starts_with(prefix) || link.size() == prefix.size()) return std::nullopt;
+  std::string_view digits = link.substr(prefix.size());
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
+  int rank = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), rank);
+  if (ec != std::errc() || end != digits.data() + digits.size() || rank < 0) return std::nullopt;
+  return rank;
+}
+
+std::string rank_path(std::string_view parent, int rank) {
+  return std::string(parent) + "/rank-" + std::to_string(rank);
+}
+
+// HDF5 callbacks run inside C code: exceptions must not unwind through it, so they
+// are caught here and rethrown once HDF5 has returned.
+struct Collected {
+  std::exception_ptr error;
+};
+
+struct LinkNames : Collected {
+  std::vector<std::string> names;
+};
+
+herr_t collect_link(hid_t, const char* name, const H5L_info_t* info, void* data) {
+  auto* out = static_cast<LinkNames*>(data);
+  try {
+    // Only hard links: a soft or external link could point anywhere, even into another file.
+    if (info->type == H5L_TYPE_HARD) out->names.emplace_back(name);
+    return 0;
+  } catch (...) {
+    out->error = std::current_exception();
+    return -1;
+  }
+}
+
+std::optional<std::string> attribute_text(hid_t attr) {
+  Hid space(H5Aget_space(attr), H5Sclose, "cannot get attribute dataspace");
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) return std::nullopt;
+  Hid type(H5Aget_type(attr), H5Tclose, "cannot get attribute type");
+  switch (H5Tget_class(type.get())) {
+    case H5T_STRING: {
+      if (H5Tis_variable_str(type.get()) > 0) {
+        Hid mem(H5Tcopy(H5T_C_S1), H5Tclose, "cannot copy string type");
+        check(H5Tset_size(mem.get(), kVariableString), "cannot make variable-length string type");
+        check(H5Tset_cset(mem.get(), H5Tget_cset(type.get())), "cannot set string charset");
+        char* text = nullptr;
+        check(H5Aread(attr, mem.get(), &text), "cannot read string attribute");
+        std::string out = text ? text : "";
+        H5free_memory(text);
+        return out;
+      }
+      std::size_t size = H5Tget_size(type.get());
+      if (size == 0) return std::string();
+      std::string buf(size, '\0');
+      check(H5Aread(attr, type.get(), buf.data()), "cannot read string attribute");
+      std::string out = fixed_text(buf.data(), size);
+      if (H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD)
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+      return out;
+    }
+    case H5T_INTEGER: {
+      std::int64_t v = 0;
+      check(H5Aread(attr, H5T_NATIVE_INT64, &v), "cannot read integer attribute");
+      return std::to_string(v);
+    }
+    case H5T_FLOAT: {
+      double v = 0;
+      check(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), "cannot read float attribute");
+      char buf[64];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+      return std::string(buf, end);
+    }
+    default: return std::nullopt;
+  }
+}
+
+struct AttributeTexts : Collected {
+  std::map<std::string, std::string> texts;
+};
+
+herr_t collect_attribute(hid_t loc, const char* name, const H5A_info_t*, void* data) {
+  auto* out = static_cast<AttributeTexts*>(data);
+  try {
+    Hid attr(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("cannot open attribute ") + name);
+    if (auto text = attribute_text(attr.get())) out->texts[name] = *text;
+    return 0;
+  } catch (...) {
+    out->error = std::current_exception();
+    return -1;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the reader
+
+struct RunH5Reader::Impl {
+  std::filesystem::path path;
+  std::string where;  // "'<path>'" for messages
+  mutable std::optional<RunH5Lock> lock;  // held shared during each call
+  Hid fapl;
+  Hid file;
+  bool swmr = false;  // opened in SWMR-read mode: objects must be refreshed to see new data
+  RunH5Info info;
+
+  void open();
+  void check_format();
+
+  // What every public call holds: HDF5 error printing off, and the writer lock shared
+  // (so the writer is not restructuring the file meanwhile).
+  class Call {
+   public:
+    explicit Call(const Impl& impl) : impl_(impl) {
+      if (!impl_.lock->acquire(kWriterLockWait))
+        throw RunFileError(impl_.where + " is busy: its writer has been creating new series for over " +
+                           std::to_string(kWriterLockWait.count()) + " ms; try again");
+    }
+    ~Call() { impl_.lock->release(); }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+   private:
+    QuietHdf5 quiet_;
+    const Impl& impl_;
+  };
+
+  // Opens the dataset top/rel (rel may contain '/'), refreshing every group on the way:
+  // a group the writer added links to since this reader last looked must not be read
+  // half from the cache and half from disk.
+  Hid open_table(const std::string& top, const std::string& rel, const std::string& what) const {
+    Hid g = open_group(top);
+    std::string p = top;
+    std::size_t start = 0;
+    for (std::size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', start)) {
+      std::string segment = rel.substr(start, slash - start);
+      p += "/" + segment;
+      Hid child(H5Gopen2(g.get(), segment.c_str(), H5P_DEFAULT), H5Gclose, "no " + what + " in " + where);
+      if (swmr) check(H5Grefresh(child.get()), "cannot refresh group " + p + " in " + where);
+      g = std::move(child);
+      start = slash + 1;
+    }
+    std::string last = rel.substr(start);
+    Hid d(H5Dopen2(g.get(), last.c_str(), H5P_DEFAULT), H5Dclose, "no " + what + " in " + where);
+    if (swmr) check(H5Drefresh(d.get()), "cannot refresh " + p + "/" + last + " in " + where);
+    return d;
+  }
+
+  // Opens a group (or dataset) and, in SWMR mode, drops what the cache holds for it so
+  // links and extents the writer added since are seen.
+  Hid open_group(const std::string& p) const {
+    Hid g(H5Gopen2(file.get(), p.c_str(), H5P_DEFAULT), H5Gclose, "cannot open group " + p + " in " + where);
+    if (swmr) check(H5Grefresh(g.get()), "cannot refresh group " + p + " in " + where);
+    return g;
+  }
+  bool exists(const std::string& p) const {
+    // H5Lexists checks the last component only; every parent here is a top-level group.
+    return H5Lexists(file.get(), p.c_str(), H5P_DEFAULT) > 0;
+  }
+
+  std::vector<std::string> links(hid_t group, const std::string& p) const {
+    LinkNames out;
+    herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_link, &out);
+    if (out.error) std::rethrow_exception(out.error);
+    check(status, "cannot list group " + p + " in " + where);
+    return std::move(out.names);
+  }
+
+  H5O_type_t object_type(hid_t group, const std::string& name, haddr_t* addr = nullptr) const {
+    H5O_info_t oi;
+    if (H5Oget_info_by_name2(group, name.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+    if (addr) *addr = oi.addr;
+    return oi.type;
+  }
+
+  // Names (relative to `base`) of every dataset below the group at p; each group
+  // visited once, so hard-link cycles in a hand-edited file end.
+  void collect_datasets(const std::string& p, const std::string& base, int depth, std::set<haddr_t>& seen,
+                        std::vector<std::string>& out) const {
+    if (depth > kMaxGroupDepth) return;
+    Hid g = open_group(p);
+    for (const auto& name : links(g.get(), p)) {
+      haddr_t addr = 0;
+      std::string rel = base.empty() ? name : base + "/" + name;
+      switch (object_type(g.get(), name, &addr)) {
+        case H5O_TYPE_DATASET: out.push_back(rel); break;
+        case H5O_TYPE_GROUP:
+          if (seen.insert(addr).second) collect_datasets(p + "/" + name, rel, depth + 1, seen, out);
+          break;
+        default: break;
+      }
+    }
+  }
+
+  // Ranks with an object of `type` named rank-N directly below the group at p.
+  std::vector<int> ranks_below(const std::string& p, H5O_type_t type) const {
+    std::vector<int> ranks;
+    if (!exists(p)) return ranks;
+    Hid g = open_group(p);
+    for (const auto& name : links(g.get(), p))
+      if (auto rank = parse_rank(name); rank && object_type(g.get(), name) == type) ranks.push_back(*rank);
+    std::sort(ranks.begin(), ranks.end());
+    return ranks;
+  }
+
+  // Checks that the dataset is a 1-D table with `members`; returns the memory type to read it into Row.
+  template <class Row, std::size_t N>
+  Hid table_type(hid_t dset, const std::string& p, const Member (&members)[N]) const {
+    Hid space(H5Dget_space(dset), H5Sclose, "cannot get dataspace of " + p);
+    if (H5Sget_simple_extent_ndims(space.get()) != 1)
+      throw RunFileError(p + " in " + where + " is not a 1-D table");
+    Hid type(H5Dget_type(dset), H5Tclose, "cannot get type of " + p);
+    return memory_type<Row>(type.get(), members, p + " in " + where);
+  }
+
+  // Reads all rows of a 1-D dataset in blocks, handing each row to sink.
+  template <class Row, class Sink>
+  void read_rows(hid_t dset, hid_t mem_type, const std::string& p, Sink&& sink) const {
+    Hid fspace(H5Dget_space(dset), H5Sclose, "cannot get dataspace of " + p);
+    hsize_t rows = 0;
+    check(H5Sget_simple_extent_dims(fspace.get(), &rows, nullptr), "cannot get size of " + p);
+    std::vector<Row> buf(static_cast<std::size_t>(std::min(rows, kReadBlockRows)));
+    for (hsize_t start = 0; start < rows; start += kReadBlockRows) {
+      hsize_t count = std::min(kReadBlockRows, rows - start);
+      check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+            "cannot select rows of " + p);
+      Hid mspace(H5Screate_simple(1, &count, nullptr), H5Sclose, "cannot create memory dataspace");
+      check(H5Dread(dset, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()),
+            "cannot read " + p + " in " + where);
+      for (hsize_t i = 0; i < count; ++i) sink(buf[static_cast<std::size_t>(i)]);
+    }
+  }
+
+  std::map<std::string, std::string> root_attributes() const {
+    Hid root(H5Oopen(file.get(), "/", H5P_DEFAULT), H5Oclose, "cannot open root group of " + where);
+    if (swmr) check(H5Orefresh(root.get()), "cannot refresh root group of " + where);
+    AttributeTexts out;
+    herr_t status = H5Aiterate2(root.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_attribute, &out);
+    if (out.error) std::rethrow_exception(out.error);
+    check(status, "cannot read root attributes of " + where);
+    return std::move(out.texts);
+  }
+};
+
+// Leaves the lock held on success (check_format() reads under it too).
+void RunH5Reader::Impl::open() {
+  fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
+  // Like the writer: no OS locks, which would make a live reader and the writer's
+  // reopen fail each other (one writer is guaranteed by design).
+  check(H5Pset_file_locking(fapl.get(), false, true), "cannot disable file locking");
+
+  // SWMR-read works for a live writer, a crashed one (HDF5 skips its end-of-file check
+  // then) and a cleanly closed file. It is refused only while the writer is outside SWMR
+  // mode, which is a moment while it creates new series: wait that out.
+  // With the writer lock held that moment is over, unless the writer died in it or is
+  // a tool that does not take the lock.
+  const auto deadline = std::chrono::steady_clock::now() + kWriterReopenWait;
+  for (;;) {
+    if (!lock->acquire(kWriterLockWait))
+      throw RunFileError(where + " is busy: its writer has been creating new series for over " +
+                         std::to_string(kWriterLockWait.count()) + " ms; try again");
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
+    if (id >= 0) {
+      file = Hid(id, H5Fclose, "");
+      swmr = true;
+      return;
+    }
+    Hdf5Error swmr_error = hdf5_error();
+    // Not HDF5 / truncated: no other mode reads it either.
+    if (swmr_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + swmr_error.text() + ")");
+    if (swmr_error.truncated)
+      throw RunFileError(where + " is truncated or damaged (" + swmr_error.text() + ")");
+    bool writer_outside_swmr = swmr_error.text().find("not already open for SWMR writing") != std::string::npos;
+    if (writer_outside_swmr && std::chrono::steady_clock::now() < deadline) {
+      lock->release();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    // Files of older libraries (superblock < 3) and anything else SWMR-read refuses.
+    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id >= 0) {
+      file = Hid(id, H5Fclose, "");
+      swmr = false;
+      return;
+    }
+    Hdf5Error plain_error = hdf5_error();
+    if (writer_outside_swmr)
+      throw RunFileError(where +
+                         " is held by a writer outside SWMR mode: an Orrery agent stuck or killed while "
+                         "creating new series (if no agent is running, `h5clear -s` on the file makes it "
+                         "readable) (" +
+                         swmr_error.text() + ")");
+    if (plain_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + plain_error.text() + ")");
+    if (plain_error.truncated)
+      throw RunFileError(where + " is truncated or damaged (" + plain_error.text() + ")");
+    throw RunFileError("cannot open " + where + " (" + swmr_error.text() + "; " + plain_error.text() + ")");
+  }
+}
+
+void RunH5Reader::Impl::check_format() {
+  std::map<std::string, std::string> attrs;
+  try {
+    attrs = root_attributes();
+  } catch (const RunFileError& e) {
+    throw RunFileError(where + " is damaged: " + e.what());
+  }
+  auto format = attrs.find("format");
+  if (format == attrs.end() || format->second != kRunH5Format)
+    throw RunFileError(where + " is an HDF5 file but not an Orrery run file (root attribute format is " +
+                       (format == attrs.end() ? std::string("missing") : "\"" + format->second + "\"") + ")");
+  auto version = attrs.find("format_version");
+  int v = 0;
+  if (version != attrs.end()) {
+    auto [end, ec] = std::from_chars(version->second.data(), version->second.data() + version->second.size(), v);
+    if (ec != std::errc() || end != version->second.data() + version->second.size()) v = 0;
+  }
+  if (v != kRunH5FormatVersion)
+    throw RunFileError(where + " has run-file format_version " +
+                       (version == attrs.end() ? std::string("(missing)") : version->second) +
+                       "; this build of Orrery reads version " + std::to_string(kRunH5FormatVersion) +
+                       (v > kRunH5FormatVersion ? " (the file comes from a newer Orrery)" : ""));
+  info.run_id = attrs.contains("run_id") ? attrs["run_id"] : "";
+  info.kind = attrs.contains("kind") ? attrs["kind"] : "";
+  if (attrs.contains("ranks")) std::from_chars(attrs["ranks"].data(), attrs["ranks"].data() + attrs["ranks"].size(), info.ranks);
+}
+
+RunH5Reader::RunH5Reader(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.path = path;
+  s.where = "'" + path.string() + "'";
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) throw RunFileError("run file " + s.where + " does not exist");
+  if (!std::filesystem::is_regular_file(status))
+    throw RunFileError("run file " + s.where + " is not a regular file");
+  s.lock.emplace(path, RunH5Lock::Mode::Shared);
+  QuietHdf5 quiet;
+  try {
+    s.open();
+    s.check_format();
+  } catch (...) {
+    s.lock->release();
+    throw;
+  }
+  s.lock->release();
+}
+
+RunH5Reader::~RunH5Reader() {
+  if (!impl_) return;
+  QuietHdf5 quiet;
+  impl_->file.reset();
+}
+RunH5Reader::RunH5Reader(RunH5Reader&&) noexcept = default;
+RunH5Reader& RunH5Reader::operator=(RunH5Reader&&) noexcept = default;
+
+const std::filesystem::path& RunH5Reader::path() const { return impl_->path; }
+
+RunH5Info RunH5Reader::info() const { return impl_->info; }  // read at open: these never change
+
+std::vector<SeriesKey> RunH5Reader::list_series() const {
+  const Impl& s = *impl_;
+  Impl::Call call(s);
+  std::vector<SeriesKey> keys;
+  for (const char* group : {"metrics", "system"}) {
+    std::string group_path = std::string("/") + group;
+    for (int rank : s.ranks_below(group_path, H5O_TYPE_GROUP)) {
+      std::vector<std::string> names;
+      std::set<haddr_t> seen;
+      s.collect_datasets(rank_path(group_path, rank), "", 0, seen, names);
+      for (auto& n : names) keys.push_back({group, rank, std::move(n)});
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+SeriesData RunH5Reader::read_series(const SeriesKey& key) const {
+  const Impl& s = *impl_;
+  if (key.group != "metrics" && key.group != "system")
+    throw RunFileError("unknown series group \"" + key.group + "\" (expected metrics or system)");
+  if (key.name.empty() || key.rank < 0) throw RunFileError("invalid series key");
+  Impl::Call call(s);
+  std::string top = "/" + key.group;
+  std::string p = rank_path(top, key.rank) + "/" + key.name;
+  Hid d = s.open_table(top, "rank-" + std::to_string(key.rank) + "/" + key.name, "series " + p.substr(1));
+  Hid mem = s.table_type<SeriesRow>(d.get(), p, kSeriesMembers);
+  SeriesData out;
+  s.read_rows<SeriesRow>(d.get(), mem.get(), p, [&](const SeriesRow& r) {
+    out.steps.push_back(r.step);
+    out.times.push_back(r.time);
+    out.values.push_back(r.value);
+  });
+  return out;
+}
+
+std::vector<std::string> RunH5Reader::reduced_names() const {
+  const Impl& s = *impl_;
+  Impl::Call call(s);
+  std::vector<std::string> names;
+  if (!s.exists("/reduced")) return names;
+  std::set<haddr_t> seen;
+  s.collect_datasets("/reduced", "", 0, seen, names);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ReducedData RunH5Reader::read_reduced(const std::string& name) const {
+  const Impl& s = *impl_;
+  if (name.empty()) throw RunFileError("empty reduced series name");
+  Impl::Call call(s);
+  std::string p = "/reduced/" + name;
+  Hid d = s.open_table("/reduced", name, "reduced series " + name);
+  Hid mem = s.table_type<ReducedRow>(d.get(), p, kReducedMembers);
+  ReducedData out;
+  s.read_rows<ReducedRow>(d.get(), mem.get(), p, [&](const ReducedRow& r) {
+    out.steps.push_back(r.step);
+    out.times.push_back(r.time);
+    out.mean.push_back(r.mean);
+    out.min.push_back(r.min);
+    out.max.push_back(r.max);
+    out.count.push_back(r.count);
+  });
+  return out;
+}
+
+std::vector<int> RunH5Reader::span_ranks() const {
+  Impl::Call call(*impl_);
+  return impl_->ranks_below("/spans", H5O_TYPE_DATASET);
+}
+
+std::vector<SpanRecord> RunH5Reader::read_spans(int rank) const {
+  const Impl& s = *impl_;
+  if (rank < 0) throw RunFileError("invalid rank " + std::to_string(rank));
+  Impl::Call call(s);
+  std::string p = rank_path("/spans", rank);
+  Hid d = s.open_table("/spans", "rank-" + std::to_string(rank), "spans for rank " + std::to_string(rank));
+  Hid mem = s.table_type<SpanRow>(d.get(), p, kSpanMembers);
+  std::vector<SpanRecord> out;
+  s.read_rows<SpanRow>(d.get(), mem.get(), p, [&](const SpanRow& r) {
+    out.push_back({fixed_text(r.kind, kSpanKindBytes), fixed_text(r.name, kSpanNameBytes), r.step, r.start, r.end});
+  });
+  return out;
+}
+
+std::vector<EventRecord> RunH5Reader::read_events() const {
+  const Impl& s = *impl_;
+  Impl::Call call(s);
+  std::vector<EventRecord> out;
+  if (!s.exists("/events")) return out;
+  // /events hangs off the root group, which never gains links: no refresh but its own.
+  Hid d(H5Dopen2(s.file.get(), "/events", H5P_DEFAULT), H5Dclose, "no events in " + s.where);
+  if (s.swmr) check(H5Drefresh(d.get()), "cannot refresh /events in " + s.where);
+  Hid mem = s.table_type<EventRow>(d.get(), "/events", kEventMembers);
+  s.read_rows<EventRow>(d.get(), mem.get(), "/events", [&](const EventRow& r) {
+    out.push_back({r.time, r.rank, r.step, fixed_text(r.kind, kEventKindBytes), fixed_text(r.text, kEventTextBytes)});
+  });
+  return out;
+}
+
+std::map<std::string, std::string> RunH5Reader::attributes() const {
+  Impl::Call call(*impl_);
+  return impl_->root_attributes();
+}
+
+}  // namespace orrery::runfiles
