@@ -68,6 +68,7 @@ void pump_lines(int fd, int stream, TelemetryClient* client, NameTable& names) {
         for (const auto& [name, value] : parsed->metrics) client->metric(names.intern(name), step, value, t);
         if (parsed->progress) client->progress(parsed->progress->first, parsed->progress->second);
         if (parsed->event) client->event({t, parsed->event->first, parsed->event->second, parsed->step});
+        if (parsed->reporter) return;
       }
     }
     client->log({t, stream, std::move(line)});
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
   std::thread err_thread(pump_lines, err_pipe[0], 2, c, std::ref(names));
 
   bool requested = false;
+  bool agent_gone = false;
   std::optional<std::chrono::steady_clock::time_point> kill_at;
   int status = 0;
   auto terminate_worker = [&](const char* why) {
@@ -199,7 +201,10 @@ int main(int argc, char** argv) {
     int sig = sigtimedwait(&watched, nullptr, &timeout);
     if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) terminate_worker("termination requested");
     if (getppid() != parent) terminate_worker("mpirun is gone");
-    if (agent_local && agent_pid > 0 && !orrery::launch::process_alive(agent_pid)) terminate_worker("the agent is gone");
+    if (agent_local && agent_pid > 0 && !agent_gone && !orrery::launch::process_alive(agent_pid)) {
+      agent_gone = true;
+      terminate_worker("the agent is gone");
+    }
     if (kill_at && std::chrono::steady_clock::now() >= *kill_at) {
       killpg(worker, SIGKILL);
       kill_at.reset();
@@ -212,8 +217,9 @@ int main(int argc, char** argv) {
 
   auto exit = orrery::launch::decode_wait_status(status);
   if (c) {
-    c->exit_report({worker, exit.exit_code, exit.signal, requested, orrery::now()});
-    c->stop(std::chrono::milliseconds(3000));
+    // Nobody is left to hear the report when the agent is gone: leave at once.
+    if (!agent_gone) c->exit_report({worker, exit.exit_code, exit.signal, requested, orrery::now()});
+    c->stop(std::chrono::milliseconds(agent_gone ? 0 : 3000));
   }
   if (exit.signal) return 128 + exit.signal;
   return exit.exit_code;

@@ -27,6 +27,7 @@ std::optional<ParsedLine> parse_stdout_line(std::string_view line) {
   try {
   if (j.contains("step") && j["step"].is_number_integer()) out.step = j["step"].get<std::int64_t>();
   if (j.contains("orrery")) {
+    out.reporter = true;
     // {"orrery": 1, "step": 12, "metrics": {...}} / {"orrery":1, "progress":[d,t]} / {"orrery":1, "event":{kind,text}}
     if (auto it = j.find("metrics"); it != j.end() && it->is_object()) take_numbers(*it, out, false);
     if (auto it = j.find("progress"); it != j.end() && it->is_array() && it->size() == 2 && (*it)[0].is_number() &&
@@ -40,7 +41,7 @@ std::optional<ParsedLine> parse_stdout_line(std::string_view line) {
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;   // e.g. an "event" whose kind is not a string
   }
-  if (out.empty()) return std::nullopt;
+  if (out.empty() && !out.reporter) return std::nullopt;
   return out;
 }
 

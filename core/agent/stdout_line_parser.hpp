@@ -18,6 +18,7 @@ struct ParsedLine {
   std::vector<std::pair<std::string, double>> metrics;
   std::optional<std::pair<double, double>> progress;
   std::optional<std::pair<std::string, std::string>> event;   // kind, text
+  bool reporter = false;   // a {"orrery": 1, ...} line: telemetry only, kept out of the rank's log
   bool empty() const { return metrics.empty() && !progress && !event; }
 };
 

@@ -1,13 +1,17 @@
 #include "runfiles/run_h5_reader.hpp"
 
 #include <hdf5.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -320,6 +324,117 @@ herr_t collect_attribute(hid_t loc, const char* name, const H5A_info_t*, void* d
   }
 }
 
+// ---------------------------------------------------------------- the shared handle
+
+// A SWMR reader sees new data of existing datasets after a refresh, but not new objects:
+// HDF5 1.10 reads the end-of-allocation address only when it opens the file, so objects
+// the writer created since lie "past the end" for it. Seeing new series therefore takes
+// closing and reopening the file. HDF5 shares one open file (and its metadata cache)
+// between every H5Fopen of the same file in a process, so that only works when every
+// reader of the file in this process closes its handle: readers of one file share one.
+struct SharedFile {
+  std::string where;
+  Hid fapl;
+  Hid file;
+  bool swmr = false;        // opened in SWMR-read mode: objects must be refreshed to see new data
+  bool may_change = true;   // false when no writer had the file open when it was opened
+};
+
+class FileRegistry {
+ public:
+  static std::shared_ptr<SharedFile> get(const std::filesystem::path& path, const std::string& where) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw RunFileError("run file " + where + " does not exist");
+    std::lock_guard guard(mutex());
+    auto& slot = files()[{st.st_dev, st.st_ino}];
+    auto shared = slot.lock();
+    if (!shared) {
+      shared = std::make_shared<SharedFile>();
+      shared->where = where;
+      slot = shared;
+    }
+    return shared;
+  }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<SharedFile>>& files() {
+    static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<SharedFile>> f;
+    return f;
+  }
+};
+
+// True when the file's superblock (version 3, at offset 0: what the writer makes) says
+// that no writer has it open. Anything unexpected says "may change", the safe answer.
+bool closed_by_writer(const std::filesystem::path& path) {
+  unsigned char sb[12] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rbe");
+  if (!f) return false;
+  std::size_t n = std::fread(sb, 1, sizeof sb, f);
+  std::fclose(f);
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  return n == sizeof sb && std::memcmp(sb, kSignature, 8) == 0 && sb[8] >= 3 && sb[11] == 0;
+}
+
+// Opens the file for `shared`; the caller holds the writer lock shared (it is released
+// while waiting out a writer that is between SWMR sessions).
+void open_hdf5(SharedFile& shared, const std::filesystem::path& path, RunH5Lock& lock) {
+  const std::string& where = shared.where;
+  if (!shared.fapl) {
+    shared.fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
+    // Like the writer: no HDF5 file locks, which would make a live reader and the
+    // writer's reopen fail each other (RunH5Lock orders them instead).
+    check(H5Pset_file_locking(shared.fapl.get(), false, true), "cannot disable file locking");
+  }
+  shared.may_change = !closed_by_writer(path);
+
+  // SWMR-read works for a live writer, a crashed one (HDF5 skips its end-of-file check
+  // then) and a cleanly closed file. HDF5 refuses it while a writer has the file open
+  // outside SWMR mode: our writer does so only holding the lock, so this means a writer
+  // that died there or a tool that does not take the lock; wait a little for the latter.
+  const auto deadline = std::chrono::steady_clock::now() + kWriterReopenWait;
+  for (;;) {
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, shared.fapl.get());
+    if (id >= 0) {
+      shared.file = Hid(id, H5Fclose, "");
+      shared.swmr = true;
+      return;
+    }
+    Hdf5Error swmr_error = hdf5_error();
+    // Not HDF5 / truncated: no other mode reads it either.
+    if (swmr_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + swmr_error.text() + ")");
+    if (swmr_error.truncated) throw RunFileError(where + " is truncated or damaged (" + swmr_error.text() + ")");
+    bool writer_outside_swmr = swmr_error.text().find("not already open for SWMR writing") != std::string::npos;
+    if (writer_outside_swmr && std::chrono::steady_clock::now() < deadline) {
+      lock.release();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!lock.acquire(kWriterLockWait)) throw RunFileError(where + " is busy: its writer holds the lock; try again");
+      continue;
+    }
+    // Files of older libraries (superblock < 3) and anything else SWMR-read refuses.
+    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, shared.fapl.get());
+    if (id >= 0) {
+      shared.file = Hid(id, H5Fclose, "");
+      shared.swmr = false;
+      shared.may_change = false;
+      return;
+    }
+    Hdf5Error plain_error = hdf5_error();
+    if (writer_outside_swmr)
+      throw RunFileError(where +
+                         " is held by a writer outside SWMR mode: an Orrery agent stuck or killed while "
+                         "creating new series (if no agent is running, `h5clear -s` on the file makes it "
+                         "readable) (" +
+                         swmr_error.text() + ")");
+    if (plain_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + plain_error.text() + ")");
+    if (plain_error.truncated) throw RunFileError(where + " is truncated or damaged (" + plain_error.text() + ")");
+    throw RunFileError("cannot open " + where + " (" + swmr_error.text() + "; " + plain_error.text() + ")");
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- the reader
@@ -328,22 +443,26 @@ struct RunH5Reader::Impl {
   std::filesystem::path path;
   std::string where;  // "'<path>'" for messages
   mutable std::optional<RunH5Lock> lock;  // held shared during each call
-  Hid fapl;
-  Hid file;
-  bool swmr = false;  // opened in SWMR-read mode: objects must be refreshed to see new data
+  std::shared_ptr<SharedFile> shared;
   RunH5Info info;
 
-  void open();
-  void check_format();
+  hid_t file() const { return shared->file.get(); }
+  bool swmr() const { return shared->swmr; }
 
   // What every public call holds: HDF5 error printing off, and the writer lock shared
-  // (so the writer is not restructuring the file meanwhile).
+  // (so the writer is not restructuring the file meanwhile); the file is open.
   class Call {
    public:
     explicit Call(const Impl& impl) : impl_(impl) {
       if (!impl_.lock->acquire(kWriterLockWait))
         throw RunFileError(impl_.where + " is busy: its writer has been creating new series for over " +
                            std::to_string(kWriterLockWait.count()) + " ms; try again");
+      try {
+        if (!impl_.shared->file) open_hdf5(*impl_.shared, impl_.path, *impl_.lock);
+      } catch (...) {
+        impl_.lock->release();
+        throw;
+      }
     }
     ~Call() { impl_.lock->release(); }
     Call(const Call&) = delete;
@@ -354,10 +473,29 @@ struct RunH5Reader::Impl {
     const Impl& impl_;
   };
 
+  // Closes and reopens the file so objects created since it was opened are seen (see
+  // SharedFile). Nothing to do for a file nobody was writing when it was opened.
+  void reopen() const {
+    if (!shared->swmr || !shared->may_change) return;
+    shared->file.reset();
+    open_hdf5(*shared, path, *lock);
+  }
+
   // Opens the dataset top/rel (rel may contain '/'), refreshing every group on the way:
-  // a group the writer added links to since this reader last looked must not be read
-  // half from the cache and half from disk.
+  // a group the writer added links to since it was cached must not be read half from
+  // the cache and half from disk. A dataset created after the file was opened needs a
+  // reopen first (see SharedFile).
   Hid open_table(const std::string& top, const std::string& rel, const std::string& what) const {
+    try {
+      return open_table_once(top, rel, what);
+    } catch (const RunFileError&) {
+      if (!shared->swmr || !shared->may_change) throw;
+    }
+    reopen();
+    return open_table_once(top, rel, what);
+  }
+
+  Hid open_table_once(const std::string& top, const std::string& rel, const std::string& what) const {
     Hid g = open_group(top);
     std::string p = top;
     std::size_t start = 0;
@@ -365,26 +503,25 @@ struct RunH5Reader::Impl {
       std::string segment = rel.substr(start, slash - start);
       p += "/" + segment;
       Hid child(H5Gopen2(g.get(), segment.c_str(), H5P_DEFAULT), H5Gclose, "no " + what + " in " + where);
-      if (swmr) check(H5Grefresh(child.get()), "cannot refresh group " + p + " in " + where);
+      if (swmr()) check(H5Grefresh(child.get()), "cannot refresh group " + p + " in " + where);
       g = std::move(child);
       start = slash + 1;
     }
     std::string last = rel.substr(start);
     Hid d(H5Dopen2(g.get(), last.c_str(), H5P_DEFAULT), H5Dclose, "no " + what + " in " + where);
-    if (swmr) check(H5Drefresh(d.get()), "cannot refresh " + p + "/" + last + " in " + where);
+    if (swmr()) check(H5Drefresh(d.get()), "cannot refresh " + p + "/" + last + " in " + where);
     return d;
   }
 
-  // Opens a group (or dataset) and, in SWMR mode, drops what the cache holds for it so
-  // links and extents the writer added since are seen.
+  // Opens a group and, in SWMR mode, drops what the cache holds for it (see open_table).
   Hid open_group(const std::string& p) const {
-    Hid g(H5Gopen2(file.get(), p.c_str(), H5P_DEFAULT), H5Gclose, "cannot open group " + p + " in " + where);
-    if (swmr) check(H5Grefresh(g.get()), "cannot refresh group " + p + " in " + where);
+    Hid g(H5Gopen2(file(), p.c_str(), H5P_DEFAULT), H5Gclose, "cannot open group " + p + " in " + where);
+    if (swmr()) check(H5Grefresh(g.get()), "cannot refresh group " + p + " in " + where);
     return g;
   }
   bool exists(const std::string& p) const {
     // H5Lexists checks the last component only; every parent here is a top-level group.
-    return H5Lexists(file.get(), p.c_str(), H5P_DEFAULT) > 0;
+    return H5Lexists(file(), p.c_str(), H5P_DEFAULT) > 0;
   }
 
   std::vector<std::string> links(hid_t group, const std::string& p) const {
@@ -436,8 +573,7 @@ struct RunH5Reader::Impl {
   template <class Row, std::size_t N>
   Hid table_type(hid_t dset, const std::string& p, const Member (&members)[N]) const {
     Hid space(H5Dget_space(dset), H5Sclose, "cannot get dataspace of " + p);
-    if (H5Sget_simple_extent_ndims(space.get()) != 1)
-      throw RunFileError(p + " in " + where + " is not a 1-D table");
+    if (H5Sget_simple_extent_ndims(space.get()) != 1) throw RunFileError(p + " in " + where + " is not a 1-D table");
     Hid type(H5Dget_type(dset), H5Tclose, "cannot get type of " + p);
     return memory_type<Row>(type.get(), members, p + " in " + where);
   }
@@ -461,97 +597,43 @@ struct RunH5Reader::Impl {
   }
 
   std::map<std::string, std::string> root_attributes() const {
-    Hid root(H5Oopen(file.get(), "/", H5P_DEFAULT), H5Oclose, "cannot open root group of " + where);
-    if (swmr) check(H5Orefresh(root.get()), "cannot refresh root group of " + where);
+    Hid root(H5Oopen(file(), "/", H5P_DEFAULT), H5Oclose, "cannot open root group of " + where);
     AttributeTexts out;
     herr_t status = H5Aiterate2(root.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_attribute, &out);
     if (out.error) std::rethrow_exception(out.error);
     check(status, "cannot read root attributes of " + where);
     return std::move(out.texts);
   }
+
+  void check_format() {
+    std::map<std::string, std::string> attrs;
+    try {
+      attrs = root_attributes();
+    } catch (const RunFileError& e) {
+      throw RunFileError(where + " is damaged: " + e.what());
+    }
+    auto format = attrs.find("format");
+    if (format == attrs.end() || format->second != kRunH5Format)
+      throw RunFileError(where + " is an HDF5 file but not an Orrery run file (root attribute format is " +
+                         (format == attrs.end() ? std::string("missing") : "\"" + format->second + "\"") + ")");
+    auto version = attrs.find("format_version");
+    int v = 0;
+    if (version != attrs.end()) {
+      const std::string& text = version->second;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size()) v = 0;
+    }
+    if (v != kRunH5FormatVersion)
+      throw RunFileError(where + " has run-file format_version " +
+                         (version == attrs.end() ? std::string("(missing)") : version->second) +
+                         "; this build of Orrery reads version " + std::to_string(kRunH5FormatVersion) +
+                         (v > kRunH5FormatVersion ? " (the file comes from a newer Orrery)" : ""));
+    info.run_id = attrs["run_id"];
+    info.kind = attrs["kind"];
+    const std::string& ranks = attrs["ranks"];
+    std::from_chars(ranks.data(), ranks.data() + ranks.size(), info.ranks);
+  }
 };
-
-// Leaves the lock held on success (check_format() reads under it too).
-void RunH5Reader::Impl::open() {
-  fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
-  // Like the writer: no OS locks, which would make a live reader and the writer's
-  // reopen fail each other (one writer is guaranteed by design).
-  check(H5Pset_file_locking(fapl.get(), false, true), "cannot disable file locking");
-
-  // SWMR-read works for a live writer, a crashed one (HDF5 skips its end-of-file check
-  // then) and a cleanly closed file. It is refused only while the writer is outside SWMR
-  // mode, which is a moment while it creates new series: wait that out.
-  // With the writer lock held that moment is over, unless the writer died in it or is
-  // a tool that does not take the lock.
-  const auto deadline = std::chrono::steady_clock::now() + kWriterReopenWait;
-  for (;;) {
-    if (!lock->acquire(kWriterLockWait))
-      throw RunFileError(where + " is busy: its writer has been creating new series for over " +
-                         std::to_string(kWriterLockWait.count()) + " ms; try again");
-    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl.get());
-    if (id >= 0) {
-      file = Hid(id, H5Fclose, "");
-      swmr = true;
-      return;
-    }
-    Hdf5Error swmr_error = hdf5_error();
-    // Not HDF5 / truncated: no other mode reads it either.
-    if (swmr_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + swmr_error.text() + ")");
-    if (swmr_error.truncated)
-      throw RunFileError(where + " is truncated or damaged (" + swmr_error.text() + ")");
-    bool writer_outside_swmr = swmr_error.text().find("not already open for SWMR writing") != std::string::npos;
-    if (writer_outside_swmr && std::chrono::steady_clock::now() < deadline) {
-      lock->release();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    // Files of older libraries (superblock < 3) and anything else SWMR-read refuses.
-    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (id >= 0) {
-      file = Hid(id, H5Fclose, "");
-      swmr = false;
-      return;
-    }
-    Hdf5Error plain_error = hdf5_error();
-    if (writer_outside_swmr)
-      throw RunFileError(where +
-                         " is held by a writer outside SWMR mode: an Orrery agent stuck or killed while "
-                         "creating new series (if no agent is running, `h5clear -s` on the file makes it "
-                         "readable) (" +
-                         swmr_error.text() + ")");
-    if (plain_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + plain_error.text() + ")");
-    if (plain_error.truncated)
-      throw RunFileError(where + " is truncated or damaged (" + plain_error.text() + ")");
-    throw RunFileError("cannot open " + where + " (" + swmr_error.text() + "; " + plain_error.text() + ")");
-  }
-}
-
-void RunH5Reader::Impl::check_format() {
-  std::map<std::string, std::string> attrs;
-  try {
-    attrs = root_attributes();
-  } catch (const RunFileError& e) {
-    throw RunFileError(where + " is damaged: " + e.what());
-  }
-  auto format = attrs.find("format");
-  if (format == attrs.end() || format->second != kRunH5Format)
-    throw RunFileError(where + " is an HDF5 file but not an Orrery run file (root attribute format is " +
-                       (format == attrs.end() ? std::string("missing") : "\"" + format->second + "\"") + ")");
-  auto version = attrs.find("format_version");
-  int v = 0;
-  if (version != attrs.end()) {
-    auto [end, ec] = std::from_chars(version->second.data(), version->second.data() + version->second.size(), v);
-    if (ec != std::errc() || end != version->second.data() + version->second.size()) v = 0;
-  }
-  if (v != kRunH5FormatVersion)
-    throw RunFileError(where + " has run-file format_version " +
-                       (version == attrs.end() ? std::string("(missing)") : version->second) +
-                       "; this build of Orrery reads version " + std::to_string(kRunH5FormatVersion) +
-                       (v > kRunH5FormatVersion ? " (the file comes from a newer Orrery)" : ""));
-  info.run_id = attrs.contains("run_id") ? attrs["run_id"] : "";
-  info.kind = attrs.contains("kind") ? attrs["kind"] : "";
-  if (attrs.contains("ranks")) std::from_chars(attrs["ranks"].data(), attrs["ranks"].data() + attrs["ranks"].size(), info.ranks);
-}
 
 RunH5Reader::RunH5Reader(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
@@ -560,24 +642,17 @@ RunH5Reader::RunH5Reader(const std::filesystem::path& path) : impl_(std::make_un
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) throw RunFileError("run file " + s.where + " does not exist");
-  if (!std::filesystem::is_regular_file(status))
-    throw RunFileError("run file " + s.where + " is not a regular file");
+  if (!std::filesystem::is_regular_file(status)) throw RunFileError("run file " + s.where + " is not a regular file");
   s.lock.emplace(path, RunH5Lock::Mode::Shared);
-  QuietHdf5 quiet;
-  try {
-    s.open();
-    s.check_format();
-  } catch (...) {
-    s.lock->release();
-    throw;
-  }
-  s.lock->release();
+  s.shared = FileRegistry::get(path, s.where);
+  Impl::Call call(s);  // opens the file unless another reader in this process has it open
+  s.check_format();
 }
 
 RunH5Reader::~RunH5Reader() {
   if (!impl_) return;
   QuietHdf5 quiet;
-  impl_->file.reset();
+  impl_->shared.reset();  // the last reader of the file closes it
 }
 RunH5Reader::RunH5Reader(RunH5Reader&&) noexcept = default;
 RunH5Reader& RunH5Reader::operator=(RunH5Reader&&) noexcept = default;
@@ -589,6 +664,7 @@ RunH5Info RunH5Reader::info() const { return impl_->info; }  // read at open: th
 std::vector<SeriesKey> RunH5Reader::list_series() const {
   const Impl& s = *impl_;
   Impl::Call call(s);
+  s.reopen();
   std::vector<SeriesKey> keys;
   for (const char* group : {"metrics", "system"}) {
     std::string group_path = std::string("/") + group;
@@ -625,6 +701,7 @@ SeriesData RunH5Reader::read_series(const SeriesKey& key) const {
 std::vector<std::string> RunH5Reader::reduced_names() const {
   const Impl& s = *impl_;
   Impl::Call call(s);
+  s.reopen();
   std::vector<std::string> names;
   if (!s.exists("/reduced")) return names;
   std::set<haddr_t> seen;
@@ -653,8 +730,10 @@ ReducedData RunH5Reader::read_reduced(const std::string& name) const {
 }
 
 std::vector<int> RunH5Reader::span_ranks() const {
-  Impl::Call call(*impl_);
-  return impl_->ranks_below("/spans", H5O_TYPE_DATASET);
+  const Impl& s = *impl_;
+  Impl::Call call(s);
+  s.reopen();
+  return s.ranks_below("/spans", H5O_TYPE_DATASET);
 }
 
 std::vector<SpanRecord> RunH5Reader::read_spans(int rank) const {
@@ -677,8 +756,8 @@ std::vector<EventRecord> RunH5Reader::read_events() const {
   std::vector<EventRecord> out;
   if (!s.exists("/events")) return out;
   // /events hangs off the root group, which never gains links: no refresh but its own.
-  Hid d(H5Dopen2(s.file.get(), "/events", H5P_DEFAULT), H5Dclose, "no events in " + s.where);
-  if (s.swmr) check(H5Drefresh(d.get()), "cannot refresh /events in " + s.where);
+  Hid d(H5Dopen2(s.file(), "/events", H5P_DEFAULT), H5Dclose, "no events in " + s.where);
+  if (s.swmr()) check(H5Drefresh(d.get()), "cannot refresh /events in " + s.where);
   Hid mem = s.table_type<EventRow>(d.get(), "/events", kEventMembers);
   s.read_rows<EventRow>(d.get(), mem.get(), "/events", [&](const EventRow& r) {
     out.push_back({r.time, r.rank, r.step, fixed_text(r.kind, kEventKindBytes), fixed_text(r.text, kEventTextBytes)});
@@ -687,8 +766,10 @@ std::vector<EventRecord> RunH5Reader::read_events() const {
 }
 
 std::map<std::string, std::string> RunH5Reader::attributes() const {
-  Impl::Call call(*impl_);
-  return impl_->root_attributes();
+  const Impl& s = *impl_;
+  Impl::Call call(s);
+  s.reopen();  // attributes set later are new objects too
+  return s.root_attributes();
 }
 
 }  // namespace orrery::runfiles
