@@ -2,6 +2,7 @@
 
 #include <zmq.hpp>
 
+#include <cerrno>
 #include <stdexcept>
 
 namespace orrery::feed {
@@ -28,7 +29,12 @@ std::optional<FeedMessage> FeedClient::next(std::chrono::milliseconds timeout) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() < 0) return std::nullopt;
     zmq::pollitem_t item{impl_->sub.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, left);
+    try {
+      zmq::poll(&item, 1, left);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) return std::nullopt;   // e.g. Ctrl-C: let the caller look at its flag
+      throw;
+    }
     if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
     zmq::message_t topic, body;
     if (!impl_->sub.recv(topic, zmq::recv_flags::dontwait)) continue;
