@@ -14,6 +14,9 @@
 //   flood-result rank=0 points=5000000 seconds=1.234 points_per_s=4051863 recorded=... sent=... dropped=...
 #include "orrery/runtime.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -86,10 +89,16 @@ int main(int argc, char** argv) {
   orrery::shutdown();
   const double total_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const auto st = orrery::stats();
+  // CPU of the whole process (the logging thread and the runtime's sender thread): what
+  // telemetry costs the rank, per point. With --rate the busy-wait pacing is counted too.
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
   std::printf("flood-result rank=%d connected=%d points=%lld rate_target=%.0f seconds=%.4f points_per_s=%.0f "
-              "seconds_with_shutdown=%.4f recorded=%llu sent=%llu dropped=%llu\n",
+              "seconds_with_shutdown=%.4f cpu_seconds=%.4f recorded=%llu sent=%llu dropped=%llu\n",
               orrery::rank(), connected ? 1 : 0, static_cast<long long>(points), rate, log_seconds,
-              log_seconds > 0 ? static_cast<double>(points) / log_seconds : 0.0, total_seconds,
+              log_seconds > 0 ? static_cast<double>(points) / log_seconds : 0.0, total_seconds, cpu,
               static_cast<unsigned long long>(st.recorded), static_cast<unsigned long long>(st.sent),
               static_cast<unsigned long long>(st.dropped));
   std::fflush(stdout);

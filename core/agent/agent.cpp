@@ -1,3 +1,5 @@
+#include "runtime/host_name.hpp"
+#include "orrery/runtime.hpp"
 #include "agent/agent.hpp"
 
 #include "agent/endpoints.hpp"
@@ -27,15 +29,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using runfiles::RunStatus;
 
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
-std::string host_name() {
-  char buf[256] = {};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 std::atomic<int> g_terminate_signal{0};
 extern "C" void on_terminate(int sig) { g_terminate_signal.store(sig); }
@@ -68,8 +62,8 @@ class Agent {
                 sampler_.note().c_str());
     std::fflush(stdout);
 
-    record_.agent = {getpid(), host_name(), endpoints_.control, endpoints_.feed, endpoints_.telemetry};
-    record_.started = wall_now();
+    record_.agent = {getpid(), runtime::host_name(), endpoints_.control, endpoints_.feed, endpoints_.telemetry};
+    record_.started = orrery::now();
     record_.status = RunStatus::Running;
     try {
       start_ranks();
@@ -116,7 +110,7 @@ class Agent {
     s.env_set = {{"ORRERY_TELEMETRY", endpoints_.telemetry},
                  {"ORRERY_RUN_DIR", opt_.run_dir.string()},
                  {"ORRERY_AGENT_PID", std::to_string(getpid())},
-                 {"ORRERY_AGENT_HOST", host_name()},
+                 {"ORRERY_AGENT_HOST", runtime::host_name()},
                  {"ORRERY_GPU_COUNT", std::to_string(sampler_.gpu_count())},
                  {"ORRERY_GRACE_MS", std::to_string(grace_ms)}};
     s.cwd = opt_.run_dir;
@@ -229,7 +223,7 @@ class Agent {
   }
 
   void sample_system() {
-    double t = wall_now();
+    double t = orrery::now();
     for (auto [rank, pid] : ingest_->worker_pids()) {
       int gpus = sampler_.gpu_count();
       for (const auto& s : sampler_.sample(pid, gpus > 0 ? rank % gpus : -1, t))
@@ -263,7 +257,7 @@ class Agent {
   nlohmann::json status_json() {
     refresh_record();
     auto j = record_.to_json();
-    double elapsed = wall_now() - record_.started;
+    double elapsed = orrery::now() - record_.started;
     j["live"] = {{"points", ingest_->points()},
                  {"elapsed", elapsed},
                  {"points_per_s", elapsed > 0 ? static_cast<double>(ingest_->points()) / elapsed : 0.0},
@@ -325,7 +319,7 @@ class Agent {
     if (ingest_) ingest_->finish();
     record_.status = status;
     record_.reason = reason;
-    record_.ended = wall_now();
+    record_.ended = orrery::now();
     if (writer_) {
       try {
         writer_->set_attribute("status", runfiles::to_string(status));

@@ -8,7 +8,10 @@ namespace orrery::agent {
 namespace {
 constexpr std::size_t kTailLines = 40;
 // A step waits this many newer steps for slower ranks before it is reduced over the ranks seen.
-constexpr std::size_t kMaxOpenSteps = 4096;
+// One frame from a busy rank carries tens of thousands of steps of a name, so the window must
+// hold more than a frame's worth, or nearly every step is written before the other ranks' frames
+// arrive (as a row of count 1, and again for each later rank).
+constexpr std::size_t kMaxOpenSteps = std::size_t{1} << 16;
 }  // namespace
 
 Ingest::Ingest(runfiles::RunH5Writer& writer, std::filesystem::path logs_dir, int ranks)
@@ -43,7 +46,7 @@ void Ingest::accept(const telemetry::Batch& b) {
     if (m.values.empty()) continue;
     if (!writer_.append_series("metrics", b.rank, m.name, m.steps, m.times, m.values)) continue;
     points_ += m.values.size();
-    for (std::size_t i = 0; i < m.values.size(); ++i) reduce(m.name, m.steps[i], m.times[i], m.values[i]);
+    reduce_series(m.name, reductions_[m.name], m);
     if (b.rank == 0 || !last_metrics_.contains(m.name)) {
       double v = m.values.back();
       last_metrics_[m.name] = {{"step", m.steps.back()}, {"value", std::isfinite(v) ? nlohmann::json(v) : nlohmann::json()}};
@@ -76,27 +79,71 @@ void Ingest::add_system_sample(int rank, std::string_view name, double time, std
   writer_.append_series("system", rank, name, std::span(&step, 1), std::span(&time, 1), std::span(&value, 1));
 }
 
-void Ingest::reduce(const std::string& name, std::int64_t step, double time, double value) {
-  auto& open = reductions_[name];
-  auto [it, inserted] = open.try_emplace(step);
-  auto& r = it->second;
-  if (inserted) {
-    r.min = r.max = value;
-  } else {
-    r.min = std::min(r.min, value);
-    r.max = std::max(r.max, value);
+void Ingest::emit(const std::string& name, Reduction& r) {
+  writer_.append_reduced(name, r.step, r.time, r.sum / r.count, r.min, r.max, r.count);
+  r.count = 0;
+}
+
+void Ingest::reduce_series(const std::string& name, OpenSteps& open, const telemetry::MetricSeries& m) {
+  auto& q = open.steps;
+  for (std::size_t i = 0; i < m.values.size(); ++i) {
+    const std::int64_t step = m.steps[i];
+    Reduction* r = nullptr;
+    std::map<std::int64_t, Reduction>::iterator other;
+    bool in_others = false;
+    if (q.empty() || step > q.back().step) {
+      q.push_back({step, 0, 0, 0, 0, 0});
+      open.cursor = q.size() - 1;
+      r = &q.back();
+    } else if (open.cursor < q.size() && q[open.cursor].step == step) {
+      r = &q[open.cursor];
+    } else if (open.cursor + 1 < q.size() && q[open.cursor + 1].step == step) {
+      r = &q[++open.cursor];
+    } else if (step < q.front().step) {
+      // Older than every open step: its window has passed (the step was written, or its
+      // other ranks never came). It is written over the ranks seen: this point alone.
+      Reduction late{step, m.values[i], m.values[i], m.values[i], m.times[i], 1};
+      emit(name, late);
+      continue;
+    } else {
+      auto it = std::lower_bound(q.begin(), q.end(), step, [](const Reduction& x, std::int64_t s) { return x.step < s; });
+      if (it != q.end() && it->step == step) {
+        open.cursor = static_cast<std::size_t>(it - q.begin());
+        r = &*it;
+      } else {
+        other = open.others.try_emplace(step, Reduction{step, 0, 0, 0, 0, 0}).first;
+        r = &other->second;
+        in_others = true;
+      }
+    }
+    const double value = m.values[i];
+    if (r->count == 0) {   // new, or written already (a later point for the same step starts a new row)
+      r->sum = 0;
+      r->min = r->max = value;
+      r->time = m.times[i];
+    } else {
+      r->min = std::min(r->min, value);
+      r->max = std::max(r->max, value);
+      r->time = std::max(r->time, m.times[i]);
+    }
+    r->sum += value;
+    if (++r->count >= ranks_) {
+      emit(name, *r);
+      if (in_others) open.others.erase(other);
+    }
   }
-  r.sum += value;
-  r.time = std::max(r.time, time);
-  if (++r.count >= ranks_) {
-    writer_.append_reduced(name, step, r.time, r.sum / r.count, r.min, r.max, r.count);
-    open.erase(it);
+  // Written steps leave from the front; once the window is full, the oldest open steps are
+  // written over the ranks seen.
+  std::size_t popped = 0;
+  while (!q.empty() && (q.front().count == 0 || q.size() > kMaxOpenSteps)) {
+    if (q.front().count > 0) emit(name, q.front());
+    q.pop_front();
+    ++popped;
   }
-  while (open.size() > kMaxOpenSteps) {
-    auto oldest = open.begin();
-    const auto& o = oldest->second;
-    writer_.append_reduced(name, oldest->first, o.time, o.sum / o.count, o.min, o.max, o.count);
-    open.erase(oldest);
+  open.cursor = open.cursor > popped ? open.cursor - popped : 0;
+  while (open.others.size() > kMaxOpenSteps) {
+    emit(name, open.others.begin()->second);
+    open.others.erase(open.others.begin());
   }
 }
 
@@ -106,8 +153,12 @@ void Ingest::flush_logs() {
 }
 
 void Ingest::finish() {
-  for (auto& [name, open] : reductions_)
-    for (auto& [step, r] : open) writer_.append_reduced(name, step, r.time, r.sum / r.count, r.min, r.max, r.count);
+  for (auto& [name, open] : reductions_) {
+    for (auto& r : open.steps)
+      if (r.count > 0) emit(name, r);
+    for (auto& [step, r] : open.others)
+      if (r.count > 0) emit(name, r);
+  }
   reductions_.clear();
   flush_logs();
 }

@@ -50,10 +50,21 @@ class Ingest {
 
  private:
   struct Reduction {
+    std::int64_t step = 0;
     double sum = 0, min = 0, max = 0, time = 0;
-    int count = 0;
+    int count = 0;   // points seen; 0 once the row has been written
   };
-  void reduce(const std::string& name, std::int64_t step, double time, double value);
+  // One name's steps still waiting for ranks. Ranks send their steps in order, so almost
+  // every point lands at the back of `steps` (ascending) or right after the previous point
+  // (`cursor`): no per-point allocation or search. Steps that come out of order (between
+  // open steps) wait in `others`; a step older than every open step is written at once.
+  struct OpenSteps {
+    std::deque<Reduction> steps;
+    std::size_t cursor = 0;
+    std::map<std::int64_t, Reduction> others;
+  };
+  void reduce_series(const std::string& name, OpenSteps& open, const telemetry::MetricSeries& m);
+  void emit(const std::string& name, Reduction& r);
   std::FILE* log_file(int rank);
 
   runfiles::RunH5Writer& writer_;
@@ -68,7 +79,7 @@ class Ingest {
   std::map<int, int> worker_pids_;
   std::map<int, std::FILE*> logs_;
   std::map<int, std::deque<std::string>> tails_;
-  std::map<std::string, std::map<std::int64_t, Reduction>> reductions_;
+  std::map<std::string, OpenSteps> reductions_;
 };
 
 }  // namespace orrery::agent

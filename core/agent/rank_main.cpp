@@ -8,6 +8,7 @@
 // was asked for (cancel/abort) or the worker's own. It guards against orphans:
 // the worker dies with it (PR_SET_PDEATHSIG), and it kills the worker when the
 // agent or mpirun disappears.
+#include "runtime/host_name.hpp"
 #include "agent/stdout_line_parser.hpp"
 #include "launch/process.hpp"
 #include "orrery/runtime.hpp"
@@ -48,11 +49,6 @@ std::string env_str(const char* name) {
   return v ? v : "";
 }
 
-std::string host_name() {
-  char buf[256] = {};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 // One thread per pipe: splits into lines and hands them to the telemetry client.
 void pump_lines(int fd, int stream, TelemetryClient* client, NameTable& names) {
@@ -109,7 +105,7 @@ int main(int argc, char** argv) {
   const int world = env_int("OMPI_COMM_WORLD_SIZE", env_int("PMI_SIZE", env_int("SLURM_NTASKS", 1)));
   const int local_rank = env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("SLURM_LOCALID", 0));
   const pid_t agent_pid = env_int("ORRERY_AGENT_PID", 0);
-  const bool agent_local = env_str("ORRERY_AGENT_HOST") == host_name();
+  const bool agent_local = env_str("ORRERY_AGENT_HOST") == orrery::runtime::host_name();
   const double grace_s = env_int("ORRERY_GRACE_MS", 5000) / 1000.0;
   const pid_t parent = getppid();
 

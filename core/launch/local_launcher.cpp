@@ -1,3 +1,5 @@
+#include "runtime/host_name.hpp"
+#include "orrery/runtime.hpp"
 #include "launch/local_launcher.hpp"
 
 #include "launch/process.hpp"
@@ -16,15 +18,7 @@ namespace orrery::launch {
 
 namespace {
 
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
-std::string host_name() {
-  char buf[256] = {};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 }  // namespace
 
@@ -50,7 +44,7 @@ LaunchResult launch_local(const runfiles::Project& project, const spec::KindSche
   record.ranks = spec.ranks;
   record.tags = spec.tags;
   record.spec = spec.to_json();
-  record.created = wall_now();
+  record.created = orrery::now();
   record.status = runfiles::RunStatus::Starting;
   record.argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, result.run_dir});
   runfiles::write_run_record(result.run_dir, record);
@@ -100,9 +94,9 @@ LaunchResult launch_local(const runfiles::Project& project, const spec::KindSche
 
 runfiles::RunStatus observed_status(const runfiles::RunRecord& record) {
   if (runfiles::is_final(record.status)) return record.status;
-  if (record.agent.pid > 0 && record.agent.host == host_name() && !process_alive(record.agent.pid))
+  if (record.agent.pid > 0 && record.agent.host == runtime::host_name() && !process_alive(record.agent.pid))
     return runfiles::RunStatus::Lost;
-  if (record.agent.pid == 0 && record.created > 0 && wall_now() - record.created > 60)
+  if (record.agent.pid == 0 && record.created > 0 && orrery::now() - record.created > 60)
     return runfiles::RunStatus::Lost;   // no agent ever took it over
   return record.status;
 }

@@ -72,20 +72,25 @@ class CsvFile {
   std::string buf_;
 };
 
-// dir/<rel>, with every folder created; refuses any folder below dir that is a symbolic
-// link (it could lead out of dir).
+// dir/<rel>, with every folder below dir created one by one; refuses a folder that is
+// a symbolic link (it could lead out of dir) before anything is created through it.
 fs::path prepare(const fs::path& dir, const fs::path& rel) {
-  fs::path target = dir / rel;
   std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) throw RunFileError("cannot create folder " + target.parent_path().string() + ": " + ec.message());
+  fs::create_directories(dir, ec);  // dir itself is the caller's choice, link or not
+  if (ec) throw RunFileError("cannot create folder " + dir.string() + ": " + ec.message());
   fs::path walk = dir;
   for (const auto& part : rel.parent_path()) {
     walk /= part;
-    if (fs::is_symlink(fs::symlink_status(walk, ec)))
-      throw RunFileError("refusing to export through the symbolic link " + walk.string());
+    auto st = fs::symlink_status(walk, ec);
+    if (fs::is_symlink(st)) throw RunFileError("refusing to export through the symbolic link " + walk.string());
+    if (!fs::exists(st)) {
+      fs::create_directory(walk, ec);
+      if (ec) throw RunFileError("cannot create folder " + walk.string() + ": " + ec.message());
+    } else if (!fs::is_directory(st)) {
+      throw RunFileError("cannot export into " + walk.string() + ": not a folder");
+    }
   }
-  return target;
+  return dir / rel;
 }
 
 void check_name(const std::string& what, const std::string& name) {

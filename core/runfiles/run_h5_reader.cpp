@@ -33,6 +33,10 @@ constexpr size_t kVariableString = H5T_VARIABLE;
 constexpr auto kWriterReopenWait = std::chrono::seconds(2);
 // How long a call waits for the writer to finish restructuring the file (RunH5Lock).
 constexpr auto kWriterLockWait = std::chrono::milliseconds(2000);
+// A SWMR reader re-reads metadata whose checksum fails, since the writer may be writing
+// it that very moment, sleeping 1, 2, 4... ns in between. HDF5's default of 100 attempts
+// would retry a damaged block for ages; 26 wait at most ~67 ms in all.
+constexpr unsigned kSwmrReadAttempts = 26;
 // Rows per read call: bounds the temporary buffer for long series.
 constexpr hsize_t kReadBlockRows = 65536;
 // Deeper groups than this cannot come from a valid name (200 characters).
@@ -334,7 +338,7 @@ herr_t collect_attribute(hid_t loc, const char* name, const H5A_info_t*, void* d
 // reader of the file in this process closes its handle: readers of one file share one.
 struct SharedFile {
   std::string where;
-  Hid fapl;
+  Hid plain_fapl, swmr_fapl;
   Hid file;
   bool swmr = false;        // opened in SWMR-read mode: objects must be refreshed to see new data
   bool may_change = true;   // false when no writer had the file open when it was opened
@@ -383,13 +387,32 @@ bool closed_by_writer(const std::filesystem::path& path) {
 // while waiting out a writer that is between SWMR sessions).
 void open_hdf5(SharedFile& shared, const std::filesystem::path& path, RunH5Lock& lock) {
   const std::string& where = shared.where;
-  if (!shared.fapl) {
-    shared.fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
+  if (!shared.plain_fapl) {
+    shared.plain_fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
     // Like the writer: no HDF5 file locks, which would make a live reader and the
     // writer's reopen fail each other (RunH5Lock orders them instead).
-    check(H5Pset_file_locking(shared.fapl.get(), false, true), "cannot disable file locking");
+    check(H5Pset_file_locking(shared.plain_fapl.get(), false, true), "cannot disable file locking");
+    shared.swmr_fapl = Hid(H5Pcopy(shared.plain_fapl.get()), H5Pclose, "cannot copy file access list");
+    check(H5Pset_metadata_read_attempts(shared.swmr_fapl.get(), kSwmrReadAttempts), "cannot set read attempts");
   }
+
+  // A file no writer has open reads best in plain mode: HDF5 then checks it for
+  // truncation, and damaged metadata fails at once instead of being re-read.
   shared.may_change = !closed_by_writer(path);
+  if (!shared.may_change) {
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, shared.plain_fapl.get());
+    if (id >= 0) {
+      shared.file = Hid(id, H5Fclose, "");
+      shared.swmr = false;
+      return;
+    }
+    Hdf5Error plain_error = hdf5_error();
+    if (plain_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + plain_error.text() + ")");
+    if (plain_error.truncated) throw RunFileError(where + " is truncated or damaged (" + plain_error.text() + ")");
+    if (plain_error.text().find("already open for write") == std::string::npos)
+      throw RunFileError("cannot open " + where + " (" + plain_error.text() + ")");
+    shared.may_change = true;  // a writer opened it just now
+  }
 
   // SWMR-read works for a live writer, a crashed one (HDF5 skips its end-of-file check
   // then) and a cleanly closed file. HDF5 refuses it while a writer has the file open
@@ -397,7 +420,7 @@ void open_hdf5(SharedFile& shared, const std::filesystem::path& path, RunH5Lock&
   // that died there or a tool that does not take the lock; wait a little for the latter.
   const auto deadline = std::chrono::steady_clock::now() + kWriterReopenWait;
   for (;;) {
-    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, shared.fapl.get());
+    hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, shared.swmr_fapl.get());
     if (id >= 0) {
       shared.file = Hid(id, H5Fclose, "");
       shared.swmr = true;
@@ -415,7 +438,7 @@ void open_hdf5(SharedFile& shared, const std::filesystem::path& path, RunH5Lock&
       continue;
     }
     // Files of older libraries (superblock < 3) and anything else SWMR-read refuses.
-    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, shared.fapl.get());
+    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, shared.plain_fapl.get());
     if (id >= 0) {
       shared.file = Hid(id, H5Fclose, "");
       shared.swmr = false;

@@ -400,6 +400,10 @@ struct RunH5Writer::Impl {
   std::size_t pending_rows = 0;
   std::uint64_t rejected = 0;
   std::string key;      // scratch for building paths without allocating per append
+  // append_reduced() comes once per row, many rows of one name in a row: the last
+  // name's table skips building and hashing its path each time.
+  std::string last_reduced_name;
+  Table* last_reduced = nullptr;
   std::string failure;  // set after an HDF5 error; the writer is then unusable
   bool closed = false;
 
@@ -474,7 +478,8 @@ struct RunH5Writer::Impl {
 
   // HDF5 1.10 cannot create objects (or attributes) in SWMR write mode, and there is no
   // call to leave that mode: close the file, reopen it for plain writing, create what is
-  // missing, reopen the datasets, and re-enter SWMR mode.
+  // missing, and re-enter SWMR mode. The other datasets are reopened when they next get
+  // rows, so the cost follows the series that are active, not all that exist.
   void reopen_and_create() {
     for (auto& t : tables) check(t->dset.reset(), "cannot close dataset " + t->path);
     check(file.reset(), "cannot close run file '" + path + "' to create new series");
@@ -483,8 +488,6 @@ struct RunH5Writer::Impl {
     uncreated.clear();
     for (const auto& [k, v] : pending_attributes) write_string_attribute(file.get(), k, v);
     pending_attributes.clear();
-    for (auto& t : tables)
-      if (!t->dset) open_dataset(*t);
     check(H5Fstart_swmr_write(file.get()), "cannot re-enter SWMR write mode on '" + path + "'");
   }
 
@@ -492,6 +495,7 @@ struct RunH5Writer::Impl {
     hsize_t n = t.pending_rows();
     t.dirty = false;
     if (n == 0) return;
+    if (!t.dset) open_dataset(t);  // closed by a reopen since its last rows
     hsize_t start = t.rows_in_file, total = t.rows_in_file + n;
     check(H5Dset_extent(t.dset.get(), &total), "cannot extend " + t.path);
     Hid fspace(H5Dget_space(t.dset.get()), H5Sclose, "cannot get dataspace of " + t.path);
@@ -536,6 +540,7 @@ struct RunH5Writer::Impl {
     } catch (const RunFileError& e) {
       failure = e.what();
       release();
+      lock->release();
       throw;
     }
   }
@@ -661,11 +666,16 @@ bool RunH5Writer::append_reduced(std::string_view name, std::int64_t step, doubl
                                  double max, int count) {
   Impl& s = *impl_;
   if (!s.usable()) return false;
-  s.key.assign("/reduced/").append(name);
-  Table* t = s.table_for(s.reduced_kind, std::string_view("/reduced").size());
-  if (!t) {
-    ++s.rejected;
-    return false;
+  Table* t = s.last_reduced;
+  if (!t || name != s.last_reduced_name) {
+    s.key.assign("/reduced/").append(name);
+    t = s.table_for(s.reduced_kind, std::string_view("/reduced").size());
+    if (!t) {
+      ++s.rejected;
+      return false;
+    }
+    s.last_reduced = t;
+    s.last_reduced_name.assign(name);
   }
   *t->grow<ReducedRow>(1) = ReducedRow{step, time, mean, min, max, count};
   s.mark_dirty(t, 1);

@@ -73,9 +73,13 @@ nlohmann::json RunRecord::to_json() const {
 
 RunRecord RunRecord::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw RunRecordError("run.json is not a JSON object");
-  if (j.value("format", "") != "orrery-run") throw RunRecordError("run.json: not an Orrery run record (format field)");
-  if (j.value("format_version", 0) != 1)
-    throw RunRecordError("run.json: format_version " + j.value("format_version", nlohmann::json()).dump() +
+  // Checked by hand: j.value() throws nlohmann's type_error when the field has another type.
+  auto format = j.find("format");
+  if (format == j.end() || !format->is_string() || *format != "orrery-run")
+    throw RunRecordError("run.json: not an Orrery run record (format field)");
+  auto version = j.find("format_version");
+  if (version == j.end() || !version->is_number() || *version != 1)
+    throw RunRecordError("run.json: format_version " + (version == j.end() ? std::string("(missing)") : version->dump()) +
                          " is not supported by this Orrery (expected 1)");
   try {
     RunRecord r;

@@ -1,3 +1,4 @@
+#include "runtime/host_name.hpp"
 #include "telemetry_client.hpp"
 
 #include <zmq.hpp>
@@ -15,11 +16,6 @@ struct TelemetryClient::Transport {
 
 namespace {
 
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
 
 }  // namespace
 

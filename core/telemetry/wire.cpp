@@ -2,6 +2,7 @@
 
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <string_view>
@@ -240,8 +241,11 @@ std::optional<Batch> decode(const void* data, std::size_t size, std::string* why
   if (size == 0) return fail("empty frame");
   if (size > kMaxFrameBytes) return fail("frame larger than the limit");
   try {
-    // Limits bound what a hostile frame can make the unpacker allocate.
-    msgpack::unpack_limit limit(/*array*/ 1u << 24, /*map*/ 64, /*str*/ kMaxStringBytes, /*bin*/ 1u << 20,
+    // Limits bound what a hostile frame can make the unpacker allocate. The unpacker
+    // allocates a whole array when it reads its header, before the elements arrive, and
+    // every element takes at least one byte: no array can honestly be longer than the frame.
+    const std::size_t max_array = std::min<std::size_t>(1u << 24, size);
+    msgpack::unpack_limit limit(/*array*/ max_array, /*map*/ 64, /*str*/ kMaxStringBytes, /*bin*/ 1u << 20,
                                 /*ext*/ 1u << 10, /*depth*/ 8);
     msgpack::object_handle handle = msgpack::unpack(static_cast<const char*>(data), size, nullptr, nullptr, limit);
     const msgpack::object& root = handle.get();

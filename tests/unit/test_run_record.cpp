@@ -264,6 +264,8 @@ TEST_F(RunRecordFiles, RewriteReplacesAndLeavesNoTemporary) {
 
 TEST_F(RunRecordFiles, ConcurrentReaderAlwaysSeesACompleteRecord) {
   RunRecord r = full_record();
+  r.progress_done = 0;
+  r.reason.clear();
   write_run_record(dir_, r);
   std::atomic<bool> writing{true};
   std::atomic<int> reads{0};

@@ -229,7 +229,9 @@ TEST(TelemetryClient, EverythingArrivesGroupedInOrder) {
     EXPECT_EQ(b.source, "worker");
     EXPECT_EQ(b.seq, i) << "batches arrive in order, none lost";
     EXPECT_EQ(b.dropped_total, 0u);
-    if (i > 0) EXPECT_FALSE(b.hello) << "hello only in the first batch";
+    if (i > 0) {
+      EXPECT_FALSE(b.hello) << "hello only in the first batch";
+    }
     std::map<std::string, int> seen;
     for (const auto& m : b.metrics) {
       EXPECT_EQ(++seen[m.name], 1) << "one series per name per batch: " << m.name;
@@ -238,7 +240,9 @@ TEST(TelemetryClient, EverythingArrivesGroupedInOrder) {
       for (std::size_t k = 0; k < m.steps.size(); ++k) {
         steps[m.name].push_back(m.steps[k]);
         values[m.name].push_back(m.values[k]);
-        if (m.name == "loss") EXPECT_EQ(m.times[k], 1000.0 + static_cast<double>(m.steps[k]));
+        if (m.name == "loss") {
+          EXPECT_EQ(m.times[k], 1000.0 + static_cast<double>(m.steps[k]));
+        }
       }
     }
     for (const auto& s : b.spans) span_names.push_back(s.name);
