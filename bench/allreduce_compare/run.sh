@@ -7,6 +7,8 @@
 #
 # usage: bench/allreduce_compare/run.sh [BUILD_DIR]     (default: ./build)
 # env:   RANKS=2  REPEATS=3  TOLERANCE=5 (percent)  MPIRUN_ARGS=""
+#        NICE=-20 runs both programs at that nice level (root only), so a
+#        machine busy with other work (a parallel build) disturbs them less
 #        any other arguments for both programs in BENCH_ARGS, e.g.
 #        BENCH_ARGS="--max_bytes=1048576 --iterations=200"
 #
@@ -29,11 +31,15 @@ for exe in "$plain" "$orrery"; do
   [[ -x $exe ]] || { echo "run.sh: $exe not found; build it first (ninja -C $build_dir bench_plain_allreduce orrery-allreduce-bench)" >&2; exit 2; }
 done
 
-mpirun_cmd=(mpirun -np "$ranks")
+mpirun_cmd=()
+if [[ -n ${NICE:-} ]]; then mpirun_cmd+=(nice -n "$NICE"); fi
+mpirun_cmd+=(mpirun -np "$ranks")
 if [[ $(id -u) == 0 ]]; then mpirun_cmd+=(--allow-run-as-root); fi
 mpirun_cmd+=(--oversubscribe "${mpirun_args[@]}")
 
 unset ORRERY_TELEMETRY
+# Shared-memory MPI on a busy machine measures the machine, not the programs; show how busy it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -44,6 +50,7 @@ for ((r = 1; r <= repeats; r++)); do
   "${mpirun_cmd[@]}" "$orrery" "${bench_args[@]}" 2>/dev/null | awk '!/^#/ {print $1, $5}' >>"$work/orrery"
 done
 
+echo "# load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?") ($(nproc) cores)"
 awk -v tol="$tolerance" -v ranks="$ranks" -v repeats="$repeats" '
   FNR == 1 { file++ }
   !($1 in seen) { seen[$1] = 1; order[++n] = $1 }   # both tables list sizes in ascending order

@@ -42,7 +42,14 @@ def main():
             for line in f:
                 m = pattern.search(line)
                 if m:
-                    workers.append({k: float(v) for k, v in (kv.split("=", 1) for kv in m.group(1).split())})
+                    fields = {}
+                    for kv in m.group(1).split():
+                        k, v = kv.split("=", 1)
+                        try:
+                            fields[k] = float(v)
+                        except ValueError:
+                            fields[k] = v
+                    workers.append(fields)
     started, ended = record.get("started", 0), record.get("ended", 0)
     out = {
         "status": record.get("status"),
@@ -57,6 +64,7 @@ def main():
         "workers_reporting": len(workers),
         "worker_points_per_s": sum(w.get("points_per_s", 0) for w in workers),
         "worker_seconds_max": max((w.get("seconds", 0) for w in workers), default=0),
+        "worker_cpu_seconds": sum(w.get("cpu_seconds", 0) for w in workers),
         "ingest_window": (t_last - t_first) if t_first is not None else 0,
         "first_point_after_start": (t_first - started) if t_first is not None else 0,
         "end_after_last_point": (ended - t_last) if t_last is not None else 0,

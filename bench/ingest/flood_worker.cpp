@@ -1,13 +1,16 @@
 // bench_flood_worker: floods the telemetry path with metric points.
 //
-//   bench_flood_worker [--points N] [--metrics M] [--rate R] [--progress-every K]
+//   bench_flood_worker [--points N] [--metrics M] [--rate R] [--pace spin|sleep] [--progress-every K]
 //
 // Logs N points (per rank) round-robin over M metric names (flood/m0 .. flood/m{M-1};
 // point i goes to metric i % M with step i / M) through orrery::Metric handles, then
 // calls orrery::shutdown() and prints one line with its own rate and the runtime's
 // counters (recorded, sent, dropped). With --rate R > 0 it paces itself to R points/s
-// (busy-wait, checked every 64 points) so run.sh can find the highest rate the
-// pipeline sustains without dropping; with R = 0 (default) it logs as fast as it can.
+// (checked every 64 points, against an absolute schedule) so run.sh can find the highest
+// rate the pipeline sustains without dropping; with R = 0 (default) it logs as fast as it
+// can. --pace spin (default) busy-waits between blocks: the rank keeps its core, as a
+// rank that computes between two log calls does; --pace sleep sleeps instead when it is
+// ahead, leaving the core to the agent and the other ranks.
 //
 // The result line is plain text (never JSON, so orrery-rank does not parse it as a
 // metric line) and lands in the run's logs/rank-N.log:
@@ -23,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -32,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "bench_flood_worker: %s\n"
-               "usage: bench_flood_worker [--points N] [--metrics M] [--rate POINTS_PER_S] [--progress-every K]\n",
+               "usage: bench_flood_worker [--points N] [--metrics M] [--rate POINTS_PER_S] [--pace spin|sleep] [--progress-every K]\n",
                why);
   std::exit(2);
 }
@@ -52,10 +56,16 @@ int main(int argc, char** argv) {
   int metrics = 4;
   double rate = 0;
   std::int64_t progress_every = 100'000;
+  bool sleep_pace = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--points")) points = static_cast<std::int64_t>(arg_number(i, argc, argv));
     else if (!std::strcmp(argv[i], "--metrics")) metrics = static_cast<int>(arg_number(i, argc, argv));
     else if (!std::strcmp(argv[i], "--rate")) rate = arg_number(i, argc, argv);
+    else if (!std::strcmp(argv[i], "--pace") && i + 1 < argc) {
+      const char* p = argv[++i];
+      if (std::strcmp(p, "spin") && std::strcmp(p, "sleep")) usage("--pace is spin or sleep");
+      sleep_pace = !std::strcmp(p, "sleep");
+    }
     else if (!std::strcmp(argv[i], "--progress-every")) progress_every = static_cast<std::int64_t>(arg_number(i, argc, argv));
     else usage("unknown argument");
   }
@@ -80,7 +90,11 @@ int main(int argc, char** argv) {
     if (i % progress_every < 64) orrery::progress(static_cast<double>(i), static_cast<double>(points));
     if (ns_per_point > 0) {
       const auto due = t0 + std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(i) * ns_per_point));
-      while (Clock::now() < due) {
+      if (sleep_pace) {
+        if (due - Clock::now() > std::chrono::microseconds(20)) std::this_thread::sleep_until(due);
+      } else {
+        while (Clock::now() < due) {
+        }
       }
     }
   }
@@ -95,9 +109,9 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                      static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-  std::printf("flood-result rank=%d connected=%d points=%lld rate_target=%.0f seconds=%.4f points_per_s=%.0f "
+  std::printf("flood-result rank=%d connected=%d points=%lld rate_target=%.0f pace=%s seconds=%.4f points_per_s=%.0f "
               "seconds_with_shutdown=%.4f cpu_seconds=%.4f recorded=%llu sent=%llu dropped=%llu\n",
-              orrery::rank(), connected ? 1 : 0, static_cast<long long>(points), rate, log_seconds,
+              orrery::rank(), connected ? 1 : 0, static_cast<long long>(points), rate, sleep_pace ? "sleep" : "spin", log_seconds,
               log_seconds > 0 ? static_cast<double>(points) / log_seconds : 0.0, total_seconds, cpu,
               static_cast<unsigned long long>(st.recorded), static_cast<unsigned long long>(st.sent),
               static_cast<unsigned long long>(st.dropped));

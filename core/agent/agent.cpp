@@ -152,18 +152,24 @@ class Agent {
         // mpirun is gone: keep reading until the ranks' last batches have arrived (quiet for 300 ms).
         if (got) quiet_since = Clock::time_point{};
         else if (quiet_since == Clock::time_point{}) quiet_since = now;
+        // The 3 s cap stops a trickle from a stray sender, never a backlog still being read.
         if ((quiet_since != Clock::time_point{} && now - quiet_since > std::chrono::milliseconds(300)) ||
-            now - *mpirun_exit_time_ > std::chrono::seconds(3))
+            (now - *mpirun_exit_time_ > std::chrono::seconds(3) && !drain_backlog_))
           break;
       }
     }
   }
 
+  // Reads what is queued, but at most 2000 frames, ~100 ms or 8M points waiting for the
+  // writer per call: behind a backlog the loop must still flush (else run.h5 lags and the
+  // writer's buffers grow without bound), serve control and publish status.
   std::size_t drain_telemetry() {
     std::size_t count = 0;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(100);
+    drain_backlog_ = false;
     zmq::message_t msg;
-    while (count < 2000 && pull_.recv(msg, zmq::recv_flags::dontwait)) {
-      ++count;
+    while (!drain_backlog_ && pull_.recv(msg, zmq::recv_flags::dontwait)) {
+      if (++count >= 2000 || writer_->pending_points() > (8u << 20) || Clock::now() >= deadline) drain_backlog_ = true;
       std::string why;
       auto batch = telemetry::decode(msg.data(), msg.size(), &why);
       if (!batch) {
@@ -359,6 +365,7 @@ class Agent {
   std::optional<Clock::time_point> cancel_deadline_;
   std::int64_t sample_step_ = 0;
   int rejected_logged_ = 0;
+  bool drain_backlog_ = false;   // the last drain_telemetry() stopped at its limit, not at an empty queue
 };
 
 }  // namespace

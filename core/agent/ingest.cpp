@@ -1,17 +1,24 @@
 #include "agent/ingest.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace orrery::agent {
 
 namespace {
 constexpr std::size_t kTailLines = 40;
-// A step waits this many newer steps for slower ranks before it is reduced over the ranks seen.
+// A step waits for slower ranks at most this many newer steps, and at most kMaxWaitSeconds,
+// before it is reduced over the ranks seen (a metric only some ranks log is written then).
 // One frame from a busy rank carries tens of thousands of steps of a name, so the window must
 // hold more than a frame's worth, or nearly every step is written before the other ranks' frames
 // arrive (as a row of count 1, and again for each later rank).
 constexpr std::size_t kMaxOpenSteps = std::size_t{1} << 16;
+constexpr double kMaxWaitSeconds = 5.0;
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 }  // namespace
 
 Ingest::Ingest(runfiles::RunH5Writer& writer, std::filesystem::path logs_dir, int ranks)
@@ -39,6 +46,7 @@ void Ingest::accept(const telemetry::Batch& b) {
     return;
   }
   dropped_by_sender_[{b.rank, b.source}] = b.dropped_total;
+  if (!b.metrics.empty()) clock_ = steady_seconds();
   if (b.hello && b.source == "supervisor") worker_pids_[b.rank] = b.hello->pid;
   if (b.hello && b.source == "worker" && !worker_pids_.count(b.rank)) worker_pids_[b.rank] = b.hello->pid;
 
@@ -92,7 +100,7 @@ void Ingest::reduce_series(const std::string& name, OpenSteps& open, const telem
     std::map<std::int64_t, Reduction>::iterator other;
     bool in_others = false;
     if (q.empty() || step > q.back().step) {
-      q.push_back({step, 0, 0, 0, 0, 0});
+      q.push_back({step, 0, 0, 0, 0, 0, clock_});
       open.cursor = q.size() - 1;
       r = &q.back();
     } else if (open.cursor < q.size() && q[open.cursor].step == step) {
@@ -102,7 +110,7 @@ void Ingest::reduce_series(const std::string& name, OpenSteps& open, const telem
     } else if (step < q.front().step) {
       // Older than every open step: its window has passed (the step was written, or its
       // other ranks never came). It is written over the ranks seen: this point alone.
-      Reduction late{step, m.values[i], m.values[i], m.values[i], m.times[i], 1};
+      Reduction late{step, m.values[i], m.values[i], m.values[i], m.times[i], 1, clock_};
       emit(name, late);
       continue;
     } else {
@@ -111,13 +119,14 @@ void Ingest::reduce_series(const std::string& name, OpenSteps& open, const telem
         open.cursor = static_cast<std::size_t>(it - q.begin());
         r = &*it;
       } else {
-        other = open.others.try_emplace(step, Reduction{step, 0, 0, 0, 0, 0}).first;
+        other = open.others.try_emplace(step, Reduction{step, 0, 0, 0, 0, 0, clock_}).first;
         r = &other->second;
         in_others = true;
       }
     }
     const double value = m.values[i];
     if (r->count == 0) {   // new, or written already (a later point for the same step starts a new row)
+      r->opened = clock_;
       r->sum = 0;
       r->min = r->max = value;
       r->time = m.times[i];
@@ -147,7 +156,29 @@ void Ingest::reduce_series(const std::string& name, OpenSteps& open, const telem
   }
 }
 
+void Ingest::emit_waiting(double cutoff) {
+  for (auto& [name, open] : reductions_) {
+    auto& q = open.steps;
+    std::size_t popped = 0;
+    while (!q.empty() && (q.front().count == 0 || q.front().opened < cutoff)) {
+      if (q.front().count > 0) emit(name, q.front());
+      q.pop_front();
+      ++popped;
+    }
+    open.cursor = open.cursor > popped ? open.cursor - popped : 0;
+    for (auto it = open.others.begin(); it != open.others.end();) {
+      if (it->second.opened < cutoff) {
+        emit(name, it->second);
+        it = open.others.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
 void Ingest::flush_logs() {
+  emit_waiting(steady_seconds() - kMaxWaitSeconds);
   for (auto& [rank, f] : logs_)
     if (f) std::fflush(f);
 }

@@ -53,6 +53,7 @@ class Ingest {
     std::int64_t step = 0;
     double sum = 0, min = 0, max = 0, time = 0;
     int count = 0;   // points seen; 0 once the row has been written
+    double opened = 0;   // agent's steady clock (s) when the step's first point arrived
   };
   // One name's steps still waiting for ranks. Ranks send their steps in order, so almost
   // every point lands at the back of `steps` (ascending) or right after the previous point
@@ -64,6 +65,8 @@ class Ingest {
     std::map<std::int64_t, Reduction> others;
   };
   void reduce_series(const std::string& name, OpenSteps& open, const telemetry::MetricSeries& m);
+  // Writes every step that has waited longer than `cutoff` (steady clock, s) for slower ranks.
+  void emit_waiting(double cutoff);
   void emit(const std::string& name, Reduction& r);
   std::FILE* log_file(int rank);
 
@@ -80,6 +83,7 @@ class Ingest {
   std::map<int, std::FILE*> logs_;
   std::map<int, std::deque<std::string>> tails_;
   std::map<std::string, OpenSteps> reductions_;
+  double clock_ = 0;   // steady clock (s) at the batch being accepted
 };
 
 }  // namespace orrery::agent

@@ -45,7 +45,10 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
   }
   int in = o.stdin_fd >= 0 ? o.stdin_fd : open("/dev/null", O_RDONLY);
-  if (in >= 0 && in != 0) dup2(in, 0);
+  if (in >= 0 && in != 0) {
+    dup2(in, 0);
+    if (o.stdin_fd < 0) close(in);
+  }
   if (o.stdout_fd >= 0 && o.stdout_fd != 1) dup2(o.stdout_fd, 1);
   if (o.stderr_fd >= 0 && o.stderr_fd != 2) dup2(o.stderr_fd, 2);
   // Signals ignored or blocked by the parent must not leak into the child.

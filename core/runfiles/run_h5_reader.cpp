@@ -28,8 +28,8 @@ namespace {
 constexpr size_t kVariableString = H5T_VARIABLE;
 #pragma GCC diagnostic pop
 
-// How long opening waits for a writer that is between leaving and re-entering SWMR mode
-// (it does so for a moment whenever it creates new series).
+// How long opening waits for a writer that has the file open outside SWMR mode without
+// holding RunH5Lock (a tool that does not take it; an Orrery writer holds it then).
 constexpr auto kWriterReopenWait = std::chrono::seconds(2);
 // How long a call waits for the writer to finish restructuring the file (RunH5Lock).
 constexpr auto kWriterLockWait = std::chrono::milliseconds(2000);
@@ -449,8 +449,8 @@ void open_hdf5(SharedFile& shared, const std::filesystem::path& path, RunH5Lock&
     if (writer_outside_swmr)
       throw RunFileError(where +
                          " is held by a writer outside SWMR mode: an Orrery agent stuck or killed while "
-                         "creating new series (if no agent is running, `h5clear -s` on the file makes it "
-                         "readable) (" +
+                         "creating new series (if no agent is running, open a copy after `h5clear -s --increment`; "
+                         "never `-s` alone, it truncates) (" +
                          swmr_error.text() + ")");
     if (plain_error.not_hdf5) throw RunFileError(where + " is not an HDF5 file (" + plain_error.text() + ")");
     if (plain_error.truncated) throw RunFileError(where + " is truncated or damaged (" + plain_error.text() + ")");
@@ -601,12 +601,13 @@ struct RunH5Reader::Impl {
     return memory_type<Row>(type.get(), members, p + " in " + where);
   }
 
-  // Reads all rows of a 1-D dataset in blocks, handing each row to sink.
-  template <class Row, class Sink>
-  void read_rows(hid_t dset, hid_t mem_type, const std::string& p, Sink&& sink) const {
+  // Reads all rows of a 1-D dataset in blocks: reserve(rows) once, then sink(row) for each.
+  template <class Row, class Reserve, class Sink>
+  void read_rows(hid_t dset, hid_t mem_type, const std::string& p, Reserve&& reserve, Sink&& sink) const {
     Hid fspace(H5Dget_space(dset), H5Sclose, "cannot get dataspace of " + p);
     hsize_t rows = 0;
     check(H5Sget_simple_extent_dims(fspace.get(), &rows, nullptr), "cannot get size of " + p);
+    reserve(static_cast<std::size_t>(rows));
     std::vector<Row> buf(static_cast<std::size_t>(std::min(rows, kReadBlockRows)));
     for (hsize_t start = 0; start < rows; start += kReadBlockRows) {
       hsize_t count = std::min(kReadBlockRows, rows - start);
@@ -713,7 +714,12 @@ SeriesData RunH5Reader::read_series(const SeriesKey& key) const {
   Hid d = s.open_table(top, "rank-" + std::to_string(key.rank) + "/" + key.name, "series " + p.substr(1));
   Hid mem = s.table_type<SeriesRow>(d.get(), p, kSeriesMembers);
   SeriesData out;
-  s.read_rows<SeriesRow>(d.get(), mem.get(), p, [&](const SeriesRow& r) {
+  auto reserve = [&](std::size_t n) {
+    out.steps.reserve(n);
+    out.times.reserve(n);
+    out.values.reserve(n);
+  };
+  s.read_rows<SeriesRow>(d.get(), mem.get(), p, reserve, [&](const SeriesRow& r) {
     out.steps.push_back(r.step);
     out.times.push_back(r.time);
     out.values.push_back(r.value);
@@ -741,7 +747,12 @@ ReducedData RunH5Reader::read_reduced(const std::string& name) const {
   Hid d = s.open_table("/reduced", name, "reduced series " + name);
   Hid mem = s.table_type<ReducedRow>(d.get(), p, kReducedMembers);
   ReducedData out;
-  s.read_rows<ReducedRow>(d.get(), mem.get(), p, [&](const ReducedRow& r) {
+  auto reserve = [&](std::size_t n) {
+    for (auto* v : {&out.times, &out.mean, &out.min, &out.max}) v->reserve(n);
+    out.steps.reserve(n);
+    out.count.reserve(n);
+  };
+  s.read_rows<ReducedRow>(d.get(), mem.get(), p, reserve, [&](const ReducedRow& r) {
     out.steps.push_back(r.step);
     out.times.push_back(r.time);
     out.mean.push_back(r.mean);
@@ -767,7 +778,7 @@ std::vector<SpanRecord> RunH5Reader::read_spans(int rank) const {
   Hid d = s.open_table("/spans", "rank-" + std::to_string(rank), "spans for rank " + std::to_string(rank));
   Hid mem = s.table_type<SpanRow>(d.get(), p, kSpanMembers);
   std::vector<SpanRecord> out;
-  s.read_rows<SpanRow>(d.get(), mem.get(), p, [&](const SpanRow& r) {
+  s.read_rows<SpanRow>(d.get(), mem.get(), p, [&](std::size_t n) { out.reserve(n); }, [&](const SpanRow& r) {
     out.push_back({fixed_text(r.kind, kSpanKindBytes), fixed_text(r.name, kSpanNameBytes), r.step, r.start, r.end});
   });
   return out;
@@ -782,7 +793,7 @@ std::vector<EventRecord> RunH5Reader::read_events() const {
   Hid d(H5Dopen2(s.file(), "/events", H5P_DEFAULT), H5Dclose, "no events in " + s.where);
   if (s.swmr()) check(H5Drefresh(d.get()), "cannot refresh /events in " + s.where);
   Hid mem = s.table_type<EventRow>(d.get(), "/events", kEventMembers);
-  s.read_rows<EventRow>(d.get(), mem.get(), "/events", [&](const EventRow& r) {
+  s.read_rows<EventRow>(d.get(), mem.get(), "/events", [&](std::size_t n) { out.reserve(n); }, [&](const EventRow& r) {
     out.push_back({r.time, r.rank, r.step, fixed_text(r.kind, kEventKindBytes), fixed_text(r.text, kEventTextBytes)});
   });
   return out;

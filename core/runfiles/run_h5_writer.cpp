@@ -239,10 +239,13 @@ struct Table {
   }
 };
 
-// A chunk holds about four flushes' worth of a series' first flush, within the kind's
-// bounds: a metric sampled once a second gets small chunks (a run with thousands of
-// them stays small on disk, and each flush rewrites only a small partial chunk), a
-// metric streaming 100k points/s gets large ones (few chunk-index updates).
+// A chunk holds about four times a series' first flush, within the kind's bounds. HDF5
+// writes whole chunks, so every flush rewrites the partly filled last chunk: a chunk of
+// k flushes' worth costs ~k times the data in writes, and a series' last chunk wastes up
+// to a chunk on disk. Smaller chunks cost CPU instead (each new chunk updates the SWMR
+// chunk index; one flush's worth cost ~15% more CPU than four in bench/h5_append with
+// 2048 series). So a metric sampled once a second gets small chunks (thousands of them
+// stay small on disk and cheap to flush), one streaming 100k points/s gets large ones.
 hsize_t choose_chunk_rows(const RowKind& kind, std::size_t first_rows) {
   hsize_t want = std::bit_ceil(static_cast<hsize_t>(std::max<std::size_t>(first_rows, 1)) * 4);
   return std::clamp(want, kind.min_chunk_rows, kind.max_chunk_rows);
@@ -506,8 +509,11 @@ struct RunH5Writer::Impl {
           "cannot write " + t.path);
     t.rows_in_file = total;
     pending_rows -= n;
-    // Keep the buffer for the next interval, unless a burst left it large.
-    if (t.pending.capacity() > (std::size_t{1} << 22))
+    // Keep the buffer for the next interval, unless a burst left it large: larger than 4 MiB
+    // and than four times what this interval wrote. (A series that steadily fills more than
+    // 4 MiB per interval keeps its buffer: freeing it would cost a regrowth by doubling and
+    // fresh pages on every flush.)
+    if (t.pending.capacity() > std::max(std::size_t{1} << 22, 4 * t.pending.size()))
       std::vector<std::byte>().swap(t.pending);
     else
       t.pending.clear();
@@ -563,20 +569,20 @@ RunH5Writer::RunH5Writer(const std::filesystem::path& path, const RunH5Info& inf
     s.series_kind = make_kind<SeriesRow>({{"step", offsetof(SeriesRow, step), Scalar::I64, 0},
                                           {"time", offsetof(SeriesRow, time), Scalar::F64, 0},
                                           {"value", offsetof(SeriesRow, value), Scalar::F64, 0}},
-                                         512, 16384);
+                                         128, 16384);
     s.reduced_kind = make_kind<ReducedRow>({{"step", offsetof(ReducedRow, step), Scalar::I64, 0},
                                             {"time", offsetof(ReducedRow, time), Scalar::F64, 0},
                                             {"mean", offsetof(ReducedRow, mean), Scalar::F64, 0},
                                             {"min", offsetof(ReducedRow, min), Scalar::F64, 0},
                                             {"max", offsetof(ReducedRow, max), Scalar::F64, 0},
                                             {"count", offsetof(ReducedRow, count), Scalar::I32, 0}},
-                                           256, 8192);
+                                           128, 8192);
     s.span_kind = make_kind<SpanRow>({{"start", offsetof(SpanRow, start), Scalar::F64, 0},
                                       {"end", offsetof(SpanRow, end), Scalar::F64, 0},
                                       {"step", offsetof(SpanRow, step), Scalar::I64, 0},
                                       {"kind", offsetof(SpanRow, kind), Scalar::Str, kSpanKindBytes},
                                       {"name", offsetof(SpanRow, name), Scalar::Str, kSpanNameBytes}},
-                                     128, 4096);
+                                     64, 4096);
     s.event_kind = make_kind<EventRow>({{"time", offsetof(EventRow, time), Scalar::F64, 0},
                                         {"rank", offsetof(EventRow, rank), Scalar::I32, 0},
                                         {"step", offsetof(EventRow, step), Scalar::I64, 0},

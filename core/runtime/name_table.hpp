@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -14,7 +15,7 @@ class NameTable {
  public:
   std::uint32_t intern(std::string_view name) {
     std::lock_guard lock(mutex_);
-    auto it = ids_.find(std::string(name));
+    auto it = ids_.find(name);   // heterogeneous: no std::string built per lookup
     if (it != ids_.end()) return it->second;
     auto id = static_cast<std::uint32_t>(names_.size());
     names_.emplace_back(name);
@@ -34,7 +35,11 @@ class NameTable {
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
 };
 
 }  // namespace orrery::runtime

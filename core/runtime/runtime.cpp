@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -40,6 +41,30 @@ int env_int(const char* name, int fallback) {
 }
 
 runtime::TelemetryClient* client() { return state().active.load(std::memory_order_acquire); }
+
+// metric(name, ...) resolves its name on every call. A small per-thread cache, slotted by
+// the caller's buffer (most often a string literal) and checked against a copy of the
+// name, answers without the name table's lock and hash; a miss asks the table.
+std::uint32_t cached_name_id(std::string_view name) {
+  struct Entry {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::uint32_t id = 0;
+    char copy[52] = {};
+  };
+  constexpr std::size_t kSlots = 64;
+  thread_local Entry cache[kSlots];
+  if (name.size() > sizeof(Entry::copy)) return state().names.intern(name);
+  auto key = reinterpret_cast<std::uintptr_t>(name.data());
+  Entry& e = cache[((key >> 3) ^ (key >> 11) ^ name.size()) % kSlots];
+  if (e.data == name.data() && e.size == name.size() && std::memcmp(e.copy, name.data(), name.size()) == 0) return e.id;
+  const std::uint32_t id = state().names.intern(name);
+  e.data = name.data();
+  e.size = name.size();
+  e.id = id;
+  std::memcpy(e.copy, name.data(), name.size());
+  return id;
+}
 
 }  // namespace
 
@@ -97,7 +122,7 @@ void Metric::log(std::int64_t step, double value) const {
 void metric(std::string_view name, std::int64_t step, double value) {
   auto* c = client();
   if (!c) return;
-  c->metric(state().names.intern(name), step, value, now());
+  c->metric(cached_name_id(name), step, value, now());
 }
 
 void span(std::string_view kind, std::string_view name, std::int64_t step, double start, double end) {

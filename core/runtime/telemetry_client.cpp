@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include <unordered_map>
+#include <algorithm>
 
 namespace orrery::runtime {
 
@@ -45,7 +45,7 @@ void TelemetryClient::metric(std::uint32_t name_id, std::int64_t step, double va
   active_.metrics.push_back({name_id, step, time, value});
   ++recorded_;
   // Wake the sender early under heavy load instead of waiting for the interval.
-  if (active_.metrics.size() == options_.metric_capacity / 2) {
+  if (active_.metrics.size() == wake_threshold()) {
     lock.unlock();
     wake_.notify_one();
   }
@@ -113,7 +113,7 @@ void TelemetryClient::run() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, options_.interval, [&] {
-        return stopping_ || active_.exit || active_.metrics.size() >= options_.metric_capacity / 2;
+        return stopping_ || active_.exit || active_.metrics.size() >= wake_threshold();
       });
       std::swap(batch, active_);
       stop_after = stopping_;
@@ -136,6 +136,13 @@ void TelemetryClient::run() {
 }
 
 bool TelemetryClient::send_pending(Pending& pending) {
+  // ZeroMQ's queue is full (agent stalled or gone): the send below would fail, so drop the
+  // batch before paying for grouping and encoding it, CPU the rank's compute can use.
+  if (!pending.exit && !(transport_->socket.get(zmq::sockopt::events) & ZMQ_POLLOUT)) {
+    std::lock_guard lock(mutex_);
+    ++seq_;
+    return false;
+  }
   telemetry::Batch out;
   out.rank = options_.rank;
   out.source = options_.source;
@@ -146,17 +153,23 @@ bool TelemetryClient::send_pending(Pending& pending) {
   }
   if (out.seq == 0) out.hello = telemetry::Hello{options_.hello_pid ? options_.hello_pid : static_cast<int>(getpid()), host_name(), options_.world_size};
 
-  // Group points by name so the wire carries one column set per metric.
+  // Group points by name so the wire carries one column set per metric. Name ids are small
+  // and dense: a counting pass over an array indexed by id sizes every column once.
   names_.append_new(name_cache_);
-  std::unordered_map<std::uint32_t, std::size_t> slot;
+  const std::size_t unknown = name_cache_.size();   // an id the table does not know yet (never expected)
+  std::vector<std::uint32_t> count(unknown + 1, 0), slot(unknown + 1, 0);
+  for (const auto& r : pending.metrics) ++count[std::min<std::size_t>(r.name_id, unknown)];
+  for (std::size_t id = 0; id <= unknown; ++id) {
+    if (count[id] == 0) continue;
+    slot[id] = static_cast<std::uint32_t>(out.metrics.size());
+    telemetry::MetricSeries& series = out.metrics.emplace_back();
+    series.name = id < unknown ? name_cache_[id] : std::string("?");
+    series.steps.reserve(count[id]);
+    series.times.reserve(count[id]);
+    series.values.reserve(count[id]);
+  }
   for (const auto& r : pending.metrics) {
-    auto [it, inserted] = slot.try_emplace(r.name_id, out.metrics.size());
-    if (inserted) {
-      telemetry::MetricSeries series;
-      series.name = r.name_id < name_cache_.size() ? name_cache_[r.name_id] : std::string("?");
-      out.metrics.push_back(std::move(series));
-    }
-    auto& s = out.metrics[it->second];
+    auto& s = out.metrics[slot[std::min<std::size_t>(r.name_id, unknown)]];
     s.steps.push_back(r.step);
     s.times.push_back(r.time);
     s.values.push_back(r.value);

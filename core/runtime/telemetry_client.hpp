@@ -9,6 +9,7 @@
 #include "name_table.hpp"
 #include "telemetry/wire.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -76,6 +77,8 @@ class TelemetryClient {
   void run();
   bool send_pending(Pending& batch);
   bool other_full() const;
+  // The sender wakes early once the buffer is half full (never at 0: that would spin).
+  std::size_t wake_threshold() const { return std::max<std::size_t>(1, options_.metric_capacity / 2); }
 
   ClientOptions options_;
   const NameTable& names_;

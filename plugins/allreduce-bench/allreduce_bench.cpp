@@ -108,8 +108,9 @@ std::string human_bytes(std::int64_t b) {
 }
 
 struct Measurement {
-  double latency_s;   // max over ranks of the average time per call
-  bool correct;       // every rank got the exact sum
+  double latency_s;        // max over ranks of the average time per call
+  double local_latency_s;  // this rank's own average: its spread shows imbalance
+  bool correct;            // every rank got the exact sum
 };
 
 Measurement measure(std::vector<float>& send, std::vector<float>& recv, std::int64_t bytes, std::int64_t iterations,
@@ -131,7 +132,7 @@ Measurement measure(std::vector<float>& send, std::vector<float>& recv, std::int
   const float expected = static_cast<float>(ranks) * static_cast<float>(ranks + 1) / 2.0f;
   int bad = std::any_of(recv.begin(), recv.begin() + count, [&](float v) { return v != expected; }) ? 1 : 0, any_bad = 0;
   MPI_Allreduce(&bad, &any_bad, 1, kInt, kMax, kWorld);
-  return {slowest, any_bad == 0};
+  return {slowest, mine, any_bad == 0};
 }
 
 int run(int rank, int ranks, const Options& opt) {
@@ -146,7 +147,8 @@ int run(int rank, int ranks, const Options& opt) {
     MPI_Abort(kWorld, 1);
   }
 
-  const orrery::Metric latency_us("latency_us"), algbw("algbw_GBps"), busbw("busbw_GBps");
+  const orrery::Metric latency_us("latency_us"), algbw("algbw_GBps"), busbw("busbw_GBps"),
+      local_latency_us("local_latency_us");
   const double bus_factor = 2.0 * (ranks - 1) / ranks;   // ring allreduce: each byte crosses 2(n-1)/n links
   if (rank == 0) {
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -172,10 +174,13 @@ int run(int rank, int ranks, const Options& opt) {
     orrery::span("comm", "allreduce " + human_bytes(bytes), bytes, start, orrery::now());
 
     const double alg = static_cast<double>(bytes) / m.latency_s / 1e9;
+    // Every rank reports the job's figures (identical on all ranks, so the rank-reduced
+    // series has every rank) and its own local latency.
+    latency_us.log(bytes, m.latency_s * 1e6);
+    algbw.log(bytes, alg);
+    busbw.log(bytes, alg * bus_factor);
+    local_latency_us.log(bytes, m.local_latency_s * 1e6);
     if (rank == 0) {
-      latency_us.log(bytes, m.latency_s * 1e6);
-      algbw.log(bytes, alg);
-      busbw.log(bytes, alg * bus_factor);
       std::printf("  %12lld %8lld %14.3f %12.4f %12.4f\n", static_cast<long long>(bytes),
                   static_cast<long long>(iterations), m.latency_s * 1e6, alg, alg * bus_factor);
       std::fflush(stdout);

@@ -8,6 +8,8 @@ reads every dataset in full, and checks layout, dtypes, shapes and per-series or
 As a program:
     check_run_h5.py RUN_H5 [--expect-ranks N] [--expect-metric NAME ...]
 prints a summary and exits 0, or lists the problems and exits 1 (2: cannot open).
+--expect-ranks N: the root attribute ranks is N, and /metrics holds series of exactly
+the ranks 0..N-1. --expect-metric NAME: some rank has a non-empty series NAME.
 
 As a module (other e2e tests):
     from check_run_h5 import check

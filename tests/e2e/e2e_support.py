@@ -34,6 +34,26 @@ class Project:
         self.root = Path(self._tmp.name) / "project"
         self.root.mkdir()
         (self.root / "orrery.json").write_text(json.dumps({"name": name, "targets": {"local": {"type": "local"}}}))
+        import atexit
+        atexit.register(self.stop_all_runs)
+
+    def stop_all_runs(self):
+        """A failed test must not leave a run going (its folder is about to be deleted):
+        SIGKILL every agent still alive, which takes its ranks down with it."""
+        for run_json in (self.root / "runs").glob("*/run.json"):
+            try:
+                rec = json.loads(run_json.read_text())
+                pid = rec.get("agent", {}).get("pid", 0)
+                if pid and rec["status"] not in ("succeeded", "failed", "cancelled"):
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError, KeyError):
+                pass
+            left = wait_no_processes(run_json.parent, 10)
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
     def spec(self, name, spec):
         path = self.root / f"{name}.json"

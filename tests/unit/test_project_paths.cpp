@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,6 +49,21 @@ class ProjectPaths : public ::testing::Test {
   }
   fs::path dir_;
 };
+
+// "YYYYmmdd-HHMMSS-<slug>-<4 lowercase hex>"
+bool has_run_id_form(const std::string& id, const std::string& slug) {
+  if (id.size() != 8 + 1 + 6 + 1 + slug.size() + 1 + 4) return false;
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (id[i] < '0' || id[i] > '9') return false;
+    return true;
+  };
+  const std::size_t tail = id.size() - 4;
+  for (std::size_t i = tail; i < id.size(); ++i)
+    if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f'))) return false;
+  return digits(0, 8) && id[8] == '-' && digits(9, 6) && id[15] == '-' && id.compare(16, slug.size(), slug) == 0 &&
+         id[tail - 1] == '-';
+}
 
 // ---------------------------------------------------------------------------
 // valid_run_id
@@ -206,7 +220,9 @@ TEST_F(ProjectPaths, FoundFromEnvironmentOrWorkingDirectory) {
 TEST_F(ProjectPaths, MakeRunIdFormat) {
   Project p = make_project();
   const std::string id = make_run_id(p, "gpt-train");
-  EXPECT_TRUE(std::regex_match(id, std::regex(R"(\d{8}-\d{6}-gpt-train-[0-9a-f]{4})"))) << id;
+  EXPECT_TRUE(has_run_id_form(id, "gpt-train")) << id;
+  EXPECT_FALSE(has_run_id_form("20261125-143012-gpt-train-1A2B", "gpt-train"));  // the checker itself
+  EXPECT_TRUE(has_run_id_form("20261125-143012-gpt-train-1a2b", "gpt-train"));
 }
 
 TEST_F(ProjectPaths, MakeRunIdIsValidForHostileNames) {
@@ -228,7 +244,9 @@ TEST_F(ProjectPaths, MakeRunIdIsValidForHostileNames) {
     EXPECT_TRUE(ids.insert(id).second) << "duplicate " << id;
     fs::create_directory(path);
   }
-  EXPECT_TRUE(std::regex_match(make_run_id(p, ""), std::regex(R"(\d{8}-\d{6}-run-[0-9a-f]{4})")));
+  EXPECT_TRUE(has_run_id_form(make_run_id(p, ""), "run"));
+  EXPECT_TRUE(has_run_id_form(make_run_id(p, "../../etc/passwd"), "------etc-passwd"));
+  EXPECT_TRUE(has_run_id_form(make_run_id(p, "a b"), "a-b"));
 }
 
 TEST_F(ProjectPaths, MakeRunIdIsUniqueWithinTheProject) {
