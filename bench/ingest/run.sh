@@ -10,15 +10,17 @@
 # wall time from run.json (ended - started: it includes mpirun's start and the
 # agent's final drain, flush and close).
 #   1. unpaced: every worker logs as fast as it can;
-#   2. paced sweep: the workers log at a target aggregate rate (busy-wait pacing in the
-#      worker), rising through RATES until a rate drops points or loses them.
+#   2. paced sweep: the workers log at a target aggregate rate (PACE=spin: busy-wait in
+#      the worker, the default; PACE=sleep), rising through RATES until a rate drops
+#      points or loses them.
 # A run counts only if nothing was dropped (run.json "dropped", the workers' own
 # orrery::stats()) and every point logged is in run.h5. The figure is the best such
 # run. Then h5py_append.py writes the same points in the same layout, in the batch
-# size the agent writes per series and flush, and the ratio Orrery/h5py is printed.
+# size the agent writes per series and flush, and the ratio Orrery/h5py is printed,
+# with the agent's own one-core capacity (bench_agent_ingest) for reference.
 #
 # Environment: BUILD (default <repo>/build-bench), RANKS ("2 16"), RATES (aggregate
-# points/s, default "1500000 2000000 2500000 3000000 3500000 4000000 5000000 6000000"),
+# points/s, default "1500000 2000000 2500000 3000000 3500000 4000000 5000000 6000000 8000000 10000000"),
 # PACE (spin: busy-wait between blocks of 64 points, the default; sleep: sleep when ahead),
 # KEEP=1 keeps the run directories (under $TMPDIR).
 set -euo pipefail
@@ -29,7 +31,7 @@ BUILD=${BUILD:-$ROOT/build-bench}
 BIN=$BUILD/bin
 POINTS=${1:-10000000}
 RANKS_LIST=${RANKS:-"2 16"}
-RATES=${RATES:-"1500000 2000000 2500000 3000000 3500000 4000000 5000000 6000000"}
+RATES=${RATES:-"1500000 2000000 2500000 3000000 3500000 4000000 5000000 6000000 8000000 10000000"}
 METRICS=4
 PACE=${PACE:-spin}
 FLUSH_S=0.5   # orrery-agent's default flush interval: the h5py baseline writes batches of the same size
