@@ -117,7 +117,9 @@ class Agent {
     s.stdout_fd = log_fd;
     s.stderr_fd = log_fd;
     s.new_process_group = true;
-    s.parent_death_signal = SIGTERM;   // kill -9 of the agent takes mpirun, and so the ranks, with it
+    // kill -9 of the agent takes mpirun with it at once (SIGTERM made it linger ~10 s tearing
+    // down); each orrery-rank sees its parent and the agent gone and stops its worker.
+    s.parent_death_signal = SIGKILL;
     mpirun_pid_ = launch::spawn(s);
     if (log_fd >= 0) ::close(log_fd);
   }
