@@ -20,7 +20,7 @@ spec::KindCatalog load_kinds(const launch::InstallPaths& paths, const runfiles::
   std::vector<spec::Issue> problems;
   auto catalog = spec::KindCatalog::load(dirs, &problems);
   if (report_problems)
-    for (const auto& p : problems) std::cerr << "warning: job kind " << p.path << ": " << p.message << "\n";
+    for (const auto& p : problems) std::cerr << "warning: job kind skipped: " << spec::to_string(p) << "\n";
   return catalog;
 }
 

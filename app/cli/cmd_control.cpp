@@ -73,7 +73,7 @@ void add_kinds_command(CLI::App& app, Globals& g, int& result) {
       std::cout << k.name << " — " << k.title << " (ranks " << k.min_ranks << ".." << k.max_ranks << ", default "
                 << k.default_ranks << ")\n";
       for (const auto& p : k.params)
-        std::cout << "    " << p.name << " = " << p.default_value.dump() << (p.unit.empty() ? "" : " " + p.unit) << "   "
+        std::cout << "    " << p.name << " = " << (p.required() ? std::string("(required)") : p.default_value.dump()) << (p.unit.empty() ? "" : " " + p.unit) << "   "
                   << p.help << "\n";
     }
     result = kSucceeded;
