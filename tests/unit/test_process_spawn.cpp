@@ -2,6 +2,7 @@
 // the environment and folders given reach the child, failures to exec are reported
 // with the program's name, and children die with their parent when asked to.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <errno.h>
@@ -29,9 +30,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace orrery::launch;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 std::string comm_of(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/comm");

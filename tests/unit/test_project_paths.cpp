@@ -1,6 +1,7 @@
 // Project folders and run paths (core/runfiles/project.hpp): run ids come from users
 // and other processes, so ids are validated and every path into runs/ stays inside it.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -22,9 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace orrery::runfiles;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 class ProjectPaths : public ::testing::Test {
  protected:

@@ -8,6 +8,7 @@
 // ORRERY_KEEP_TEST_FILE=<folder> keeps two files there for tests/e2e/check_run_h5.py:
 // roundtrip.h5 (closed cleanly) and crashed.h5 (writer _exit()ed without closing).
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -39,9 +40,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace orrery::runfiles;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 class RunH5Test : public ::testing::Test {
  protected:

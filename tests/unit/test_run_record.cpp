@@ -2,6 +2,7 @@
 // malformed record is refused with a RunRecordError that says why, and writes are
 // atomic: a reader never sees half a file, and no temporary is left behind.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,9 +24,6 @@ namespace fs = std::filesystem;
 using namespace orrery::runfiles;
 using nlohmann::json;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 class RunRecordFiles : public ::testing::Test {
  protected:

@@ -3,6 +3,7 @@
 // Most cases are tables: each bad input names the exact JSON paths that must be
 // reported and a piece of each message, and nothing else may be reported.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,9 +28,6 @@ using namespace orrery::spec;
 using nlohmann::json;
 
 // gtest only (the test targets do not link gmock).
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 // ---------------------------------------------------------------------------
 // Fixtures: two kinds that between them use every parameter type.

@@ -4,6 +4,7 @@
 //
 // The process-wide tests fork, so every child starts with fresh global state.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <zmq.hpp>
@@ -35,9 +36,6 @@ using orrery::runtime::NameTable;
 using orrery::runtime::TelemetryClient;
 using orrery::telemetry::Batch;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 class TempDir {
  public:

@@ -3,6 +3,7 @@
 // answered with nullopt and a reason, never an exception, a crash or an unbounded
 // allocation.
 
+#include "test_support.hpp"
 #include <gtest/gtest.h>
 
 #include <msgpack.hpp>
@@ -36,9 +37,6 @@ namespace {
 using namespace orrery::telemetry;
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                            \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "'\n" \
-                                                                   << "does not contain '" << (needle) << "'"
 
 Batch full_batch() {
   Batch b;
