@@ -27,3 +27,6 @@ if(ORRERY_WITH_CUDA)
     set(ORRERY_CUDA_SUMMARY "off (no nvcc found; CPU-only build)")
   endif()
 endif()
+
+# Qt starts in panels/ and app/ (the workbench); core/ and plugins' workers never link it.
+find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Widgets Charts Svg OpenGLWidgets Concurrent Test)
