@@ -16,8 +16,11 @@
 // clock every 32768 calls until the sender has caught up, so every timed call is recorded.
 //
 // Read the CPU column: on a shared machine the wall-clock Time includes time the thread
-// was not running. clock/orrery::now is the clock read every log call makes.
+// was not running. clock/read_stamp is the timestamp every log call takes (the cycle
+// counter; the sender converts it to wall time); clock/orrery::now is the wall clock read
+// that log calls made before, and that spans, events and log lines still make.
 #include "orrery/runtime.hpp"
+#include "stamp_clock.hpp"
 
 #include <benchmark/benchmark.h>
 #include <zmq.hpp>
@@ -145,6 +148,11 @@ void BM_Now(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(orrery::now());
 }
 
+// The timestamp a metric call takes instead (the sender converts it to wall time).
+void BM_Stamp(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(orrery::runtime::read_stamp());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,6 +161,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   // Registration order is run order: everything without an agent first.
   benchmark::RegisterBenchmark("clock/orrery::now", BM_Now);
+  benchmark::RegisterBenchmark("clock/read_stamp", BM_Stamp);
   benchmark::RegisterBenchmark("noagent/Metric::log", BM_MetricLog, false);
   benchmark::RegisterBenchmark("noagent/metric(name)", BM_MetricByName, false);
   benchmark::RegisterBenchmark("agent/Metric::log", BM_MetricLog, true);

@@ -116,13 +116,13 @@ std::string run_dir() { return state().run_dir; }
 Metric::Metric(std::string_view name) : id_(state().names.intern(name)) {}
 
 void Metric::log(std::int64_t step, double value) const {
-  if (auto* c = client()) c->metric(id_, step, value, now());
+  if (auto* c = client()) c->metric(id_, step, value);
 }
 
 void metric(std::string_view name, std::int64_t step, double value) {
   auto* c = client();
   if (!c) return;
-  c->metric(cached_name_id(name), step, value, now());
+  c->metric(cached_name_id(name), step, value);
 }
 
 void span(std::string_view kind, std::string_view name, std::int64_t step, double start, double end) {

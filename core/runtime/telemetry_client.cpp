@@ -14,11 +14,6 @@ struct TelemetryClient::Transport {
   zmq::socket_t socket{context, zmq::socket_type::push};
 };
 
-namespace {
-
-
-}  // namespace
-
 TelemetryClient::TelemetryClient(ClientOptions options, const NameTable& names)
     : options_(std::move(options)), names_(names), transport_(std::make_unique<Transport>()) {
   active_.metrics.reserve(options_.metric_capacity);
@@ -36,13 +31,13 @@ bool TelemetryClient::other_full() const {
   return active_.spans.size() + active_.events.size() + active_.logs.size() >= options_.other_capacity;
 }
 
-void TelemetryClient::metric(std::uint32_t name_id, std::int64_t step, double value, double time) {
+void TelemetryClient::append_metric(const MetricRecord& record) {
   std::unique_lock lock(mutex_);
   if (active_.metrics.size() >= options_.metric_capacity || stopping_) {
     ++dropped_;
     return;
   }
-  active_.metrics.push_back({name_id, step, time, value});
+  active_.metrics.push_back(record);
   ++recorded_;
   // Wake the sender early under heavy load instead of waiting for the interval.
   if (active_.metrics.size() == wake_threshold()) {
@@ -118,6 +113,8 @@ void TelemetryClient::run() {
       std::swap(batch, active_);
       stop_after = stopping_;
     }
+    // Every stamp in `batch` was read before the swap, so before this pair is sampled.
+    calibration_.advance();
     if (first || !batch.empty()) {
       const auto count = batch.metrics.size() + batch.spans.size() + batch.events.size() + batch.logs.size();
       bool ok = send_pending(batch);
@@ -171,7 +168,7 @@ bool TelemetryClient::send_pending(Pending& pending) {
   for (const auto& r : pending.metrics) {
     auto& s = out.metrics[slot[std::min<std::size_t>(r.name_id, unknown)]];
     s.steps.push_back(r.step);
-    s.times.push_back(r.time);
+    s.times.push_back(r.clock == kStamped ? calibration_.to_wall(r.when) : std::bit_cast<double>(r.when));
     s.values.push_back(r.value);
   }
   out.spans = std::move(pending.spans);

@@ -7,9 +7,11 @@
 #pragma once
 
 #include "name_table.hpp"
+#include "stamp_clock.hpp"
 #include "telemetry/wire.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -46,7 +48,15 @@ class TelemetryClient {
   TelemetryClient(const TelemetryClient&) = delete;
   TelemetryClient& operator=(const TelemetryClient&) = delete;
 
-  void metric(std::uint32_t name_id, std::int64_t step, double value, double time);
+  // The hot path: stamped now with the cycle counter (stamp_clock.hpp), converted to wall
+  // time by the sender.
+  void metric(std::uint32_t name_id, std::int64_t step, double value) {
+    append_metric({name_id, kStamped, step, value, read_stamp()});
+  }
+  // A point with its own wall time (seconds since the Unix epoch), e.g. from a stdout line.
+  void metric(std::uint32_t name_id, std::int64_t step, double value, double time) {
+    append_metric({name_id, kWallTime, step, value, std::bit_cast<std::uint64_t>(time)});
+  }
   void span(telemetry::SpanItem span);
   void event(telemetry::EventItem event);
   void log(telemetry::LogItem line);
@@ -58,11 +68,13 @@ class TelemetryClient {
   ClientStats stats() const;
 
  private:
+  static constexpr std::uint32_t kStamped = 0, kWallTime = 1;
   struct MetricRecord {
     std::uint32_t name_id;
+    std::uint32_t clock;     // kStamped: `when` is a read_stamp(); kWallTime: the bits of a wall time
     std::int64_t step;
-    double time;
     double value;
+    std::uint64_t when;
   };
   struct Pending {
     std::vector<MetricRecord> metrics;
@@ -74,6 +86,7 @@ class TelemetryClient {
     bool empty() const { return metrics.empty() && spans.empty() && events.empty() && logs.empty() && !progress && !exit; }
   };
 
+  void append_metric(const MetricRecord& record);
   void run();
   bool send_pending(Pending& batch);
   bool other_full() const;
@@ -83,6 +96,7 @@ class TelemetryClient {
   ClientOptions options_;
   const NameTable& names_;
   std::vector<std::string> name_cache_;  // sender thread's copy of names_
+  StampCalibration calibration_;         // sender thread's stamp → wall time mapping
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

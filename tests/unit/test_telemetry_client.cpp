@@ -35,24 +35,8 @@ using orrery::runtime::ClientOptions;
 using orrery::runtime::NameTable;
 using orrery::runtime::TelemetryClient;
 using orrery::telemetry::Batch;
+using orrery::test_support::TempDir;
 
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "orrery-tc-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The agent's side: a PULL socket that decodes every frame it receives.
 class Receiver {
@@ -303,6 +287,43 @@ TEST(TelemetryClient, SupervisorSpeaksForItsWorker) {
   ASSERT_TRUE(first.hello);
   EXPECT_EQ(first.hello->pid, 123456);
   EXPECT_EQ(first.record_count(), 0u);
+}
+
+TEST(TelemetryClient, StampedPointsCarryTheWallTimeOfTheCall) {
+  // metric() without a time stamps with the cycle counter; the sender converts to wall
+  // time. Each point must arrive with a time between the wall clock read just before and
+  // just after its call, over several batches (the calibration advances at every swap).
+  TempDir dir;
+  Receiver rx(dir.path());
+  NameTable names;
+  const auto id = names.intern("stamped");
+  ClientOptions o;
+  o.endpoint = rx.endpoint();
+  o.interval = 5ms;
+  TelemetryClient client(o, names);
+  constexpr int kPoints = 400;
+  std::vector<double> before(kPoints), after(kPoints);
+  for (int i = 0; i < kPoints; ++i) {
+    before[i] = orrery::runtime::wall_seconds();
+    client.metric(id, i, 1.0);
+    after[i] = orrery::runtime::wall_seconds();
+    std::this_thread::sleep_for(100us);
+  }
+  ASSERT_TRUE(rx.collect_until([](const auto& b) { return count_points(b, "stamped") == kPoints; }));
+  client.stop();
+  std::size_t batches_with_points = 0;
+  for (const Batch& b : rx.batches) {
+    for (const auto& m : b.metrics) {
+      ++batches_with_points;
+      for (std::size_t k = 0; k < m.steps.size(); ++k) {
+        const auto i = static_cast<std::size_t>(m.steps[k]);
+        ASSERT_LT(i, before.size());
+        EXPECT_GE(m.times[k], before[i] - 100e-6) << "step " << i;
+        EXPECT_LE(m.times[k], after[i] + 100e-6) << "step " << i;
+      }
+    }
+  }
+  EXPECT_GT(batches_with_points, 1u) << "the points should span several swaps";
 }
 
 TEST(TelemetryClient, DropsAreCountedAndRideAlongInTheNextBatch) {
