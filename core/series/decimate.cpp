@@ -1,0 +1,110 @@
+#include "series/decimate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace orrery::series {
+
+int pixel_column(double x, double x_min, double x_max, int columns) {
+  if (columns <= 1 || !(x_max > x_min)) return 0;
+  const double f = (x - x_min) / (x_max - x_min) * columns;
+  if (!(f > 0)) return 0;                 // left of the range, or NaN
+  if (f >= columns) return columns - 1;   // x_max itself, or right of the range
+  return static_cast<int>(f);
+}
+
+namespace {
+
+constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+// The extreme points of one pixel column [begin, end): first, min, max, last by index.
+struct ColumnExtremes {
+  std::size_t first = kNone, last = kNone, lowest = kNone, highest = kNone;
+};
+
+ColumnExtremes scan_column(std::span<const double> y, std::size_t begin, std::size_t end) {
+  ColumnExtremes c;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = begin; i < end; ++i) {
+    const double v = y[i];
+    if (!std::isfinite(v)) continue;
+    if (c.first == kNone) c.first = i;
+    c.last = i;
+    if (v < lo) { lo = v; c.lowest = i; }
+    if (v > hi) { hi = v; c.highest = i; }
+  }
+  return c;
+}
+
+}  // namespace
+
+template <class X>
+Points decimate_min_max(std::span<const X> x, std::span<const double> y, double x_min, double x_max, int columns) {
+  if (x.size() != y.size()) throw std::invalid_argument("decimate_min_max: x and y of different lengths");
+  Points out;
+  columns = std::max(columns, 1);
+  if (x.empty() || !(x_max >= x_min)) return out;
+
+  const auto as_double = [](X v) { return static_cast<double>(v); };
+  const auto lo = static_cast<std::size_t>(
+      std::partition_point(x.begin(), x.end(), [&](X v) { return as_double(v) < x_min; }) - x.begin());
+  const auto hi = static_cast<std::size_t>(
+      std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(lo), x.end(),
+                           [&](X v) { return as_double(v) <= x_max; }) - x.begin());
+  const auto push = [&](std::size_t i) {
+    out.x.push_back(as_double(x[i]));
+    out.y.push_back(y[i]);
+  };
+
+  // The nearest drawable neighbour left of the range, so the line enters the view.
+  for (std::size_t i = lo; i-- > 0;) {
+    if (std::isfinite(y[i])) { push(i); break; }
+  }
+
+  const std::size_t visible = hi - lo;
+  if (visible < 2 * static_cast<std::size_t>(columns)) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (std::isfinite(y[i])) push(i);
+    }
+  } else {
+    out.x.reserve(out.x.size() + 4 * static_cast<std::size_t>(columns) + 2);
+    out.y.reserve(out.x.capacity());
+    std::size_t begin = lo;
+    while (begin < hi) {
+      // pixel_column is monotone in x, so each column is one contiguous slice: its
+      // end is found by binary search instead of a division per point.
+      const int column = pixel_column(as_double(x[begin]), x_min, x_max, columns);
+      const auto end = static_cast<std::size_t>(
+          std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(begin), x.begin() + static_cast<std::ptrdiff_t>(hi),
+                               [&](X v) { return pixel_column(as_double(v), x_min, x_max, columns) <= column; }) -
+          x.begin());
+      const ColumnExtremes c = scan_column(y, begin, end);
+      if (c.first != kNone) {
+        std::array<std::size_t, 4> keep{c.first, c.lowest, c.highest, c.last};
+        std::sort(keep.begin(), keep.end());
+        std::size_t previous = kNone;
+        for (std::size_t i : keep) {
+          if (i != previous) push(i);
+          previous = i;
+        }
+      }
+      begin = end;
+    }
+  }
+
+  // The nearest drawable neighbour right of the range, so the line leaves the view.
+  for (std::size_t i = hi; i < x.size(); ++i) {
+    if (std::isfinite(y[i])) { push(i); break; }
+  }
+  return out;
+}
+
+template Points decimate_min_max<double>(std::span<const double>, std::span<const double>, double, double, int);
+template Points decimate_min_max<std::int64_t>(std::span<const std::int64_t>, std::span<const double>, double,
+                                               double, int);
+
+}  // namespace orrery::series

@@ -1,0 +1,215 @@
+// Decimation against a brute-force reference: for every pixel column the lowest and
+// highest visible value must survive exactly, on random data with spikes, NaNs,
+// repeated x, and the edge cases (empty, one point, one column, range outside).
+#include "series/decimate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+using orrery::series::decimate_min_max;
+using orrery::series::pixel_column;
+using orrery::series::Points;
+
+namespace {
+
+struct Data {
+  std::vector<std::int64_t> steps;  // non-decreasing, with repeats
+  std::vector<double> times;        // strictly increasing, irregular gaps
+  std::vector<double> values;       // random walk + rare huge spikes + rare NaN/inf
+};
+
+Data spiky_data(std::size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::normal_distribution<double> noise(0, 1);
+  Data d;
+  std::int64_t step = static_cast<std::int64_t>(rng() % 100);
+  double time = 1.7e9 + unit(rng);
+  double walk = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (unit(rng) > 0.1) step += 1 + static_cast<std::int64_t>(rng() % 3);  // ~10% repeats
+    time += unit(rng) < 0.01 ? 50 * unit(rng) : 0.001 + unit(rng);
+    walk += noise(rng);
+    double v = walk;
+    const double r = unit(rng);
+    if (r < 0.002) v = walk + 1e6 * (unit(rng) - 0.5);  // a spike one point wide
+    else if (r < 0.003) v = std::numeric_limits<double>::quiet_NaN();
+    else if (r < 0.0035) v = std::numeric_limits<double>::infinity();
+    d.steps.push_back(step);
+    d.times.push_back(time);
+    d.values.push_back(v);
+  }
+  return d;
+}
+
+struct Extremes {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+};
+
+// The reference: a division per point, every point looked at.
+template <class X>
+std::map<int, Extremes> brute_force(const std::vector<X>& x, const std::vector<double>& y, double x_min, double x_max,
+                                    int columns) {
+  std::map<int, Extremes> out;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double xi = static_cast<double>(x[i]);
+    if (xi < x_min || xi > x_max || !std::isfinite(y[i])) continue;
+    auto& e = out[pixel_column(xi, x_min, x_max, columns)];
+    e.lo = std::min(e.lo, y[i]);
+    e.hi = std::max(e.hi, y[i]);
+  }
+  return out;
+}
+
+template <class X>
+void check_against_reference(const std::vector<X>& x, const std::vector<double>& y, double x_min, double x_max,
+                             int columns) {
+  SCOPED_TRACE(::testing::Message() << "n=" << x.size() << " range=[" << x_min << ", " << x_max
+                                    << "] columns=" << columns);
+  const Points got = decimate_min_max<X>(x, y, x_min, x_max, columns);
+  ASSERT_EQ(got.x.size(), got.y.size());
+  ASSERT_TRUE(std::is_sorted(got.x.begin(), got.x.end()));
+
+  // Every point given back is a point of the input.
+  std::multiset<std::pair<double, double>> input;
+  for (std::size_t i = 0; i < x.size(); ++i) input.insert({static_cast<double>(x[i]), y[i]});
+  for (std::size_t i = 0; i < got.x.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(got.y[i]));
+    auto it = input.find({got.x[i], got.y[i]});
+    ASSERT_NE(it, input.end()) << "invented point " << got.x[i] << ", " << got.y[i];
+    input.erase(it);
+  }
+
+  std::map<int, Extremes> drawn;
+  std::size_t inside = 0, left = 0, right = 0;
+  for (std::size_t i = 0; i < got.x.size(); ++i) {
+    if (got.x[i] < x_min) { ++left; continue; }
+    if (got.x[i] > x_max) { ++right; continue; }
+    ++inside;
+    auto& e = drawn[pixel_column(got.x[i], x_min, x_max, columns)];
+    e.lo = std::min(e.lo, got.y[i]);
+    e.hi = std::max(e.hi, got.y[i]);
+  }
+  const auto expected = brute_force(x, y, x_min, x_max, columns);
+  ASSERT_EQ(drawn.size(), expected.size()) << "columns with points differ";
+  for (const auto& [column, e] : expected) {
+    ASSERT_TRUE(drawn.count(column)) << "column " << column << " lost";
+    EXPECT_EQ(drawn[column].lo, e.lo) << "column " << column;
+    EXPECT_EQ(drawn[column].hi, e.hi) << "column " << column;
+  }
+  // At most first/min/max/last per column, and one neighbour on each side.
+  EXPECT_LE(left, 1u);
+  EXPECT_LE(right, 1u);
+  std::size_t visible_finite = 0, finite_left = 0, finite_right = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(y[i])) continue;
+    const double xi = static_cast<double>(x[i]);
+    if (xi < x_min) ++finite_left;
+    else if (xi > x_max) ++finite_right;
+    else ++visible_finite;
+  }
+  if (x_max >= x_min) {
+    EXPECT_EQ(left, finite_left ? 1u : 0u);
+    EXPECT_EQ(right, finite_right ? 1u : 0u);
+  }
+  EXPECT_LE(inside, std::max<std::size_t>(4 * static_cast<std::size_t>(columns), 2 * static_cast<std::size_t>(columns)));
+  // Fewer than two points per column: the raw points, all of them.
+  std::size_t visible_all = 0;
+  for (const auto& xi : x) visible_all += static_cast<double>(xi) >= x_min && static_cast<double>(xi) <= x_max;
+  if (visible_all < 2 * static_cast<std::size_t>(std::max(columns, 1))) {
+    EXPECT_EQ(inside, visible_finite);
+  }
+}
+
+}  // namespace
+
+TEST(SeriesDecimate, MatchesBruteForceOnRandomDataWithSpikes) {
+  const std::size_t sizes[] = {2, 3, 17, 1000, 4099, 100000};
+  const int widths[] = {1, 2, 7, 640, 1917};
+  for (unsigned seed = 0; seed < 40; ++seed) {
+    for (std::size_t n : sizes) {
+      if (n >= 100000 && seed >= 4) continue;  // the reference is slow; a few seeds suffice
+      const Data d = spiky_data(n, seed * 7919 + static_cast<unsigned>(n));
+      std::mt19937_64 rng(seed);
+      const double t0 = d.times.front(), t1 = d.times.back();
+      const double s0 = static_cast<double>(d.steps.front()), s1 = static_cast<double>(d.steps.back());
+      for (int columns : widths) {
+        // whole data, a random window, a window on exact data x values.
+        std::uniform_real_distribution<double> tu(t0, t1), su(s0, s1);
+        double a = tu(rng), b = tu(rng);
+        check_against_reference(d.times, d.values, t0, t1, columns);
+        check_against_reference(d.times, d.values, std::min(a, b), std::max(a, b), columns);
+        a = su(rng), b = su(rng);
+        check_against_reference(d.steps, d.values, s0, s1, columns);
+        check_against_reference(d.steps, d.values, std::floor(std::min(a, b)), std::ceil(std::max(a, b)), columns);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(SeriesDecimate, EdgeCases) {
+  const std::vector<double> none;
+  EXPECT_TRUE(decimate_min_max<double>(none, none, 0, 1, 100).x.empty());
+
+  const std::vector<double> one_x{5}, one_y{2};
+  auto got = decimate_min_max<double>(one_x, one_y, 0, 10, 100);
+  ASSERT_EQ(got.x.size(), 1u);
+  EXPECT_EQ(got.x[0], 5);
+  EXPECT_EQ(got.y[0], 2);
+  check_against_reference(one_x, one_y, 0, 10, 100);
+  check_against_reference(one_x, one_y, 5, 5, 100);  // zero-width range on the point
+
+  const Data d = spiky_data(50000, 42);
+  const double t0 = d.times.front(), t1 = d.times.back();
+  // Range wholly left or right of the data: only the neighbour that leads into the view.
+  got = decimate_min_max<double>(d.times, d.values, t0 - 100, t0 - 50, 800);
+  EXPECT_EQ(got.x.size(), 1u);
+  EXPECT_GE(got.x[0], t0);
+  got = decimate_min_max<double>(d.times, d.values, t1 + 50, t1 + 100, 800);
+  EXPECT_EQ(got.x.size(), 1u);
+  EXPECT_LE(got.x[0], t1);
+  check_against_reference(d.times, d.values, t1 + 50, t1 + 100, 800);
+  // All points in one column.
+  check_against_reference(d.times, d.values, t0, t1, 1);
+  check_against_reference(d.steps, d.values, static_cast<double>(d.steps[100]), static_cast<double>(d.steps[100]), 640);
+  // A reversed range draws nothing.
+  EXPECT_TRUE(decimate_min_max<double>(d.times, d.values, t1, t0, 800).x.empty());
+  // Many points in few columns: bounded output, ~4 per column.
+  got = decimate_min_max<double>(d.times, d.values, t0, t1, 100);
+  EXPECT_LE(got.x.size(), 4u * 100u + 2u);
+  EXPECT_GE(got.x.size(), 100u);
+
+  // A spike of one point among a million survives a full zoom-out.
+  std::vector<double> x(1'000'000), y(1'000'000, 1.0);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
+  y[777'777] = 1e9;
+  y[123'456] = -1e9;
+  got = decimate_min_max<double>(x, y, 0, 999'999, 300);
+  EXPECT_EQ(*std::max_element(got.y.begin(), got.y.end()), 1e9);
+  EXPECT_EQ(*std::min_element(got.y.begin(), got.y.end()), -1e9);
+
+  // Lengths that differ are a caller error.
+  const std::vector<double> two{1, 2};
+  EXPECT_THROW(decimate_min_max<double>(two, one_y, 0, 1, 10), std::invalid_argument);
+}
+
+TEST(SeriesDecimate, PixelColumnContract) {
+  EXPECT_EQ(pixel_column(0, 0, 10, 10), 0);
+  EXPECT_EQ(pixel_column(9.99, 0, 10, 10), 9);
+  EXPECT_EQ(pixel_column(10, 0, 10, 10), 9);   // x_max in the last column
+  EXPECT_EQ(pixel_column(-5, 0, 10, 10), 0);
+  EXPECT_EQ(pixel_column(50, 0, 10, 10), 9);
+  EXPECT_EQ(pixel_column(3, 3, 3, 10), 0);     // zero-width range: one column
+  EXPECT_EQ(pixel_column(std::numeric_limits<double>::quiet_NaN(), 0, 10, 10), 0);
+}
