@@ -3,9 +3,12 @@
 #include <msgpack.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <string_view>
+#include <type_traits>
 
 namespace orrery::telemetry {
 
@@ -26,6 +29,23 @@ using Packer = msgpack::packer<msgpack::sbuffer>;
 void pack_str(Packer& p, std::string_view s) {
   p.pack_str(static_cast<std::uint32_t>(s.size()));
   p.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+// A metric column as one bin of little-endian 8-byte values: a memcpy on both ends,
+// where an array of msgpack numbers costs a type byte, a branch and a conversion per value.
+template <typename T>
+void pack_column(Packer& p, const std::vector<T>& column) {
+  static_assert(sizeof(T) == 8 && std::is_trivially_copyable_v<T>);
+  const auto bytes = static_cast<std::uint32_t>(column.size() * sizeof(T));
+  p.pack_bin(bytes);
+  if constexpr (std::endian::native == std::endian::little) {
+    p.pack_bin_body(reinterpret_cast<const char*>(column.data()), bytes);
+  } else {
+    for (const T& v : column) {
+      const auto le = __builtin_bswap64(std::bit_cast<std::uint64_t>(v));
+      p.pack_bin_body(reinterpret_cast<const char*>(&le), sizeof le);
+    }
+  }
 }
 
 }  // namespace
@@ -58,12 +78,9 @@ std::string encode(const Batch& b) {
     for (const auto& m : b.metrics) {
       p.pack_array(4);
       pack_str(p, m.name);
-      p.pack_array(static_cast<std::uint32_t>(m.steps.size()));
-      for (auto s : m.steps) p.pack(s);
-      p.pack_array(static_cast<std::uint32_t>(m.times.size()));
-      for (auto t : m.times) p.pack_double(t);
-      p.pack_array(static_cast<std::uint32_t>(m.values.size()));
-      for (auto v : m.values) p.pack_double(v);
+      pack_column(p, m.steps);
+      pack_column(p, m.times);
+      pack_column(p, m.values);
     }
   }
   if (!b.spans.empty()) {
@@ -160,6 +177,27 @@ std::string as_string(const msgpack::object& o, const char* what) {
   return std::string(o.via.str.ptr, o.via.str.size);
 }
 
+// A metric column: a bin of little-endian 8-byte values (what encode() writes), or an
+// array of msgpack numbers (what a hand-written sender may find easier).
+template <typename T>
+void decode_column(const msgpack::object& o, std::vector<T>& out, const char* what) {
+  if (o.type == msgpack::type::BIN) {
+    if (o.via.bin.size % sizeof(T) != 0) throw Reject{std::string(what) + ": bin length is not a multiple of 8"};
+    out.resize(o.via.bin.size / sizeof(T));
+    if (!out.empty()) std::memcpy(out.data(), o.via.bin.ptr, o.via.bin.size);
+    if constexpr (std::endian::native != std::endian::little)
+      for (T& v : out) v = std::bit_cast<T>(__builtin_bswap64(std::bit_cast<std::uint64_t>(v)));
+    return;
+  }
+  if (o.type != msgpack::type::ARRAY) throw Reject{std::string(what) + ": expected an array or a bin"};
+  const auto& a = o.via.array;
+  out.resize(a.size);
+  for (std::uint32_t k = 0; k < a.size; ++k) {
+    if constexpr (std::is_same_v<T, std::int64_t>) out[k] = as_int(a.ptr[k], what);
+    else out[k] = as_double(a.ptr[k], what);
+  }
+}
+
 void decode_metrics(const msgpack::object& o, Batch& b) {
   const auto& list = as_array(o, 0, "m");
   b.metrics.reserve(list.size);
@@ -167,18 +205,11 @@ void decode_metrics(const msgpack::object& o, Batch& b) {
     const auto& item = as_array(list.ptr[i], 4, "m[i]");
     MetricSeries m;
     m.name = as_string(item.ptr[0], "metric name");
-    const auto& steps = as_array(item.ptr[1], 0, "metric steps");
-    const auto& times = as_array(item.ptr[2], 0, "metric times");
-    const auto& values = as_array(item.ptr[3], 0, "metric values");
-    if (steps.size != times.size || steps.size != values.size) throw Reject{"metric columns differ in length"};
-    m.steps.resize(steps.size);
-    m.times.resize(steps.size);
-    m.values.resize(steps.size);
-    for (std::uint32_t k = 0; k < steps.size; ++k) {
-      m.steps[k] = as_int(steps.ptr[k], "step");
-      m.times[k] = as_double(times.ptr[k], "time");
-      m.values[k] = as_double(values.ptr[k], "value");
-    }
+    decode_column(item.ptr[1], m.steps, "metric steps");
+    decode_column(item.ptr[2], m.times, "metric times");
+    decode_column(item.ptr[3], m.values, "metric values");
+    if (m.steps.size() != m.times.size() || m.steps.size() != m.values.size())
+      throw Reject{"metric columns differ in length"};
     b.metrics.push_back(std::move(m));
   }
 }
@@ -245,9 +276,14 @@ std::optional<Batch> decode(const void* data, std::size_t size, std::string* why
     // allocates a whole array when it reads its header, before the elements arrive, and
     // every element takes at least one byte: no array can honestly be longer than the frame.
     const std::size_t max_array = std::min<std::size_t>(1u << 24, size);
-    msgpack::unpack_limit limit(/*array*/ max_array, /*map*/ 64, /*str*/ kMaxStringBytes, /*bin*/ 1u << 20,
+    // A bin (a metric column) is bounded by the frame itself.
+    msgpack::unpack_limit limit(/*array*/ max_array, /*map*/ 64, /*str*/ kMaxStringBytes, /*bin*/ kMaxFrameBytes,
                                 /*ext*/ 1u << 10, /*depth*/ 8);
-    msgpack::object_handle handle = msgpack::unpack(static_cast<const char*>(data), size, nullptr, nullptr, limit);
+    // A bin (a metric column) is referenced in the frame, not copied into the unpacker's
+    // zone: decode_column copies it once, into the Batch, before the frame can go away.
+    auto reference_bins = [](msgpack::type::object_type type, std::size_t, void*) { return type == msgpack::type::BIN; };
+    msgpack::object_handle handle =
+        msgpack::unpack(static_cast<const char*>(data), size, reference_bins, nullptr, limit);
     const msgpack::object& root = handle.get();
     if (root.type != msgpack::type::MAP) return fail("frame is not a map");
     Batch batch;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -199,6 +200,23 @@ std::function<void(Packer&)> ints(std::vector<std::int64_t> v) {
 std::function<void(Packer&)> str(std::string s) {
   return [s](Packer& p) { pack_str(p, s); };
 }
+// A msgpack bin holding these bytes as they are (a metric column in its binary form).
+std::function<void(Packer&)> bin_bytes(std::string bytes) {
+  return [bytes](Packer& p) {
+    p.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+    p.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+  };
+}
+// Values as the binary column form: little-endian 8-byte values, written byte by byte.
+template <typename T>
+std::function<void(Packer&)> bin_column(std::vector<T> v) {
+  std::string bytes;
+  for (T x : v) {
+    const auto bits = std::bit_cast<std::uint64_t>(x);
+    for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((bits >> (8 * b)) & 0xff));
+  }
+  return bin_bytes(bytes);
+}
 
 // ---------------------------------------------------------------------------
 // Round trip
@@ -273,6 +291,26 @@ TEST(WireRoundTrip, IntegersAreAcceptedWhereDoublesAreExpected) {
   ASSERT_EQ(out->metrics.size(), 1u);
   EXPECT_EQ(out->metrics[0].times, (std::vector<double>{100.0, -5.0}));
   EXPECT_EQ(out->metrics[0].values, (std::vector<double>{3.0, 4.0}));
+}
+
+TEST(WireRoundTrip, ColumnsAsBinOrArrayAreBothRead) {
+  // encode() writes binary columns; arrays of numbers (the first form) stay readable, and
+  // one series may mix them. A binary column is little-endian whatever the host.
+  auto frame = frame_of({version(), rank(), metric_field(str("loss"), bin_column<std::int64_t>({7, -2, 1LL << 40}),
+                                                         doubles({1.5, 2.5, 3.5}), bin_column<double>({0.25, -1e300, 4.0}))});
+  std::string why;
+  auto out = decode_str(frame, &why);
+  ASSERT_TRUE(out) << why;
+  ASSERT_EQ(out->metrics.size(), 1u);
+  EXPECT_EQ(out->metrics[0].steps, (std::vector<std::int64_t>{7, -2, 1LL << 40}));
+  EXPECT_EQ(out->metrics[0].times, (std::vector<double>{1.5, 2.5, 3.5}));
+  EXPECT_EQ(out->metrics[0].values, (std::vector<double>{0.25, -1e300, 4.0}));
+  // And encode() itself produces the binary form: 3 points take 3 bins of 24 bytes.
+  Batch in;
+  in.rank = 0;
+  in.metrics.push_back({"x", {1, 2, 3}, {1, 2, 3}, {1, 2, 3}});
+  const std::string encoded = encode(in);
+  EXPECT_NE(encoded.find(std::string("\xc4\x18", 2)), std::string::npos) << "bin8 of 24 bytes";
 }
 
 // ---------------------------------------------------------------------------
@@ -387,6 +425,12 @@ std::vector<Hostile> hostile_frames() {
                "differ in length"});
   t.push_back({"metric columns: fewer values", frame_of({version(), rank(), metric_field(str("loss"), ints({1, 2}), doubles({1, 2}), doubles({1}))}),
                "differ in length"});
+  t.push_back({"metric steps: bin not a multiple of 8", frame_of({version(), rank(), metric_field(str("loss"), bin_bytes(std::string(12, '\0')), doubles({1}), doubles({1}))}),
+               "multiple of 8"});
+  t.push_back({"metric columns: bin of 2 steps, 1 time", frame_of({version(), rank(), metric_field(str("loss"), bin_bytes(std::string(16, '\0')), doubles({1}), doubles({1}))}),
+               "differ in length"});
+  t.push_back({"metric times as a string", frame_of({version(), rank(), metric_field(str("loss"), ints({1}), str("12345678"), doubles({1}))}),
+               "metric times"});
   t.push_back({"metric columns: no steps", frame_of({version(), rank(), metric_field(str("loss"), ints({}), doubles({1}), doubles({1}))}),
                "differ in length"});
   t.push_back({"span too short", frame_of({version(), rank(), raw("s", [](Packer& p) {
