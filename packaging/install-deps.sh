@@ -10,6 +10,11 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev libhdf5-dev libhdf5-openmpi-dev hdf5-tools
   # transport, serialization, JSON, CLI parsing
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev nlohmann-json3-dev libcli11-dev
+  # the workbench: Qt 6 (Widgets, Charts, Svg, OpenGL widgets, Concurrent, Test), Dear ImGui, fonts for offscreen rendering
+  qt6-base-dev qt6-base-dev-tools libqt6charts6-dev libqt6svg6-dev libqt6opengl6-dev qt6-qpa-plugins
+  libimgui-dev libgl-dev fonts-dejavu-core
+  # packaging: cpack's Debian generator (dpkg-shlibdeps)
+  dpkg-dev file
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy python3-mpi4py python3-zmq python3-msgpack
   procps psmisc tmux xvfb xauth

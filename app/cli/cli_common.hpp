@@ -23,6 +23,9 @@ enum ExitCode : int {
 
 struct Globals {
   std::optional<std::string> project_dir;
+  // The process's arguments, for subcommands that start the Qt application.
+  int* argc = nullptr;
+  char** argv = nullptr;
 };
 
 runfiles::Project open_project(const Globals& g, bool create_if_missing = false);

@@ -1,13 +1,19 @@
-// orrery cancel / export / kinds
+// orrery cancel / export (CSV, and charts as PNG/SVG/PDF) / kinds
 #include "commands.hpp"
 #include "follow.hpp"
 
+#include "charts/plot_export.hpp"
 #include "feed/feed_client.hpp"
 #include "runfiles/csv_export.hpp"
 #include "runfiles/run_h5_reader.hpp"
 
+#include <QApplication>
+
+#include <algorithm>
 #include <iostream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace orrery::cli {
 
@@ -48,17 +54,63 @@ void add_cancel_command(CLI::App& app, Globals& g, int& result) {
 }
 
 void add_export_command(CLI::App& app, Globals& g, int& result) {
-  auto* cmd = app.add_subcommand("export", "Export a run's data");
+  auto* cmd = app.add_subcommand("export", "Export a run's data (CSV) or a chart of one of its metrics (PNG/SVG/PDF)");
   auto run = std::make_shared<std::string>();
   auto csv_dir = std::make_shared<std::string>();
+  auto plot = std::make_shared<std::string>();
+  auto pictures = std::make_shared<std::vector<std::string>>(3);  // png, svg, pdf
+  auto x_axis = std::make_shared<std::string>("step");
+  auto log_y = std::make_shared<bool>(false);
+  auto per_rank = std::make_shared<bool>(false);
+  auto smoothing = std::make_shared<double>(0.0);
   cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
-  cmd->add_option("--csv", *csv_dir, "Write every series as CSV (one file per series) under this folder")->required();
-  cmd->callback([&g, &result, run, csv_dir] {
+  auto* csv_opt = cmd->add_option("--csv", *csv_dir, "Write every series as CSV (one file per series) under this folder");
+  auto* plot_opt = cmd->add_option("--plot", *plot, "Draw the chart of this metric (with --png, --svg and/or --pdf)");
+  cmd->add_option("--png", (*pictures)[0], "Chart as PNG to this file")->needs(plot_opt);
+  cmd->add_option("--svg", (*pictures)[1], "Chart as SVG to this file")->needs(plot_opt);
+  cmd->add_option("--pdf", (*pictures)[2], "Chart as PDF to this file")->needs(plot_opt);
+  cmd->add_option("--x", *x_axis, "Chart x axis")->check(CLI::IsMember({"step", "wall", "relative"}))->capture_default_str();
+  cmd->add_flag("--log-y", *log_y, "Chart with a logarithmic y axis");
+  cmd->add_flag("--per-rank", *per_rank, "Chart one line per rank instead of the mean with its min/max band");
+  cmd->add_option("--smoothing", *smoothing, "Chart EMA smoothing weight, 0 (none) to 0.99")->check(CLI::Range(0.0, 0.99));
+  cmd->callback([&g, &result, run, csv_dir, csv_opt, plot, plot_opt, pictures, x_axis, log_y, per_rank, smoothing] {
+    if (!csv_opt->count() && !plot_opt->count()) throw CLI::ValidationError("export", "give --csv DIR or --plot METRIC");
+    if (plot_opt->count() && std::all_of(pictures->begin(), pictures->end(), [](auto& f) { return f.empty(); })) {
+      throw CLI::ValidationError("--plot", "give --png, --svg and/or --pdf FILE");
+    }
     auto project = open_project(g);
     auto id = runfiles::resolve_run(project, *run);
-    runfiles::RunH5Reader reader(runfiles::run_path(project, id) / "run.h5");
-    auto files = runfiles::export_csv(reader, *csv_dir);
-    std::cout << "wrote " << files.size() << " CSV files under " << *csv_dir << "\n";
+    const auto run_h5 = runfiles::run_path(project, id) / "run.h5";
+    if (csv_opt->count()) {
+      runfiles::RunH5Reader reader(run_h5);
+      auto files = runfiles::export_csv(reader, *csv_dir);
+      std::cout << "wrote " << files.size() << " CSV files under " << *csv_dir << "\n";
+    }
+    if (plot_opt->count()) {
+      panels::PlotExport request;
+      request.run_id = id;
+      request.label = QString::fromStdString(runfiles::read_run_record(runfiles::run_path(project, id)).name);
+      request.run_h5 = run_h5;
+      request.metric = QString::fromStdString(*plot);
+      for (const auto& file : *pictures) {
+        if (!file.empty()) request.files << QString::fromStdString(file);
+      }
+      request.options.x_axis = *x_axis == "wall"       ? panels::XAxisKind::WallTime
+                               : *x_axis == "relative" ? panels::XAxisKind::RelativeTime
+                                                       : panels::XAxisKind::Step;
+      request.options.log_y = *log_y;
+      request.options.per_rank = *per_rank;
+      request.options.smoothing = *smoothing;
+      // Qt renders the chart; with no display it must be told to draw offscreen first.
+      panels::use_offscreen_platform_without_display();
+      static int qt_argc = 1;
+      static char name[] = "orrery";
+      static char* qt_argv[] = {name, nullptr};
+      std::unique_ptr<QApplication> qt;
+      if (!QCoreApplication::instance()) qt = std::make_unique<QApplication>(qt_argc, qt_argv);
+      panels::export_run_plot(request);
+      for (const auto& file : request.files) std::cout << "wrote " << file.toStdString() << "\n";
+    }
     result = kSucceeded;
   });
 }

@@ -1,18 +1,22 @@
-// orrery demo: copies the shipped demo project (if absent) and runs its specs headless, with progress bars.
+// orrery demo: copies the shipped demo project (if absent) and runs its specs: in the workbench
+// window when there is a display, else in the terminal with progress bars.
 #include "commands.hpp"
 #include "follow.hpp"
 
 #include "spec/spec.hpp"
+#include "workbench/workbench_app.hpp"
 
 #include <iostream>
 
 namespace orrery::cli {
 
 void add_demo_command(CLI::App& app, Globals& g, int& result) {
-  auto* cmd = app.add_subcommand("demo", "Set up the demo project and run its specs in the terminal");
+  auto* cmd = app.add_subcommand("demo", "Set up the demo project and run its specs (in the workbench when there is a display)");
   auto dir = std::make_shared<std::string>("orrery-demo");
   cmd->add_option("DIR", *dir, "Where the demo project lives (created from the shipped copy when absent)")->capture_default_str();
-  cmd->callback([&g, &result, dir] {
+  auto headless = std::make_shared<bool>(false);
+  cmd->add_flag("--headless", *headless, "Run in the terminal even when a display is available");
+  cmd->callback([&g, &result, dir, headless] {
     namespace fs = std::filesystem;
     auto paths = launch::InstallPaths::from_executable();
     fs::path root = g.project_dir ? fs::path(*g.project_dir) : fs::path(*dir);
@@ -31,6 +35,8 @@ void add_demo_command(CLI::App& app, Globals& g, int& result) {
       if (e.path().extension() == ".json" && e.path().filename().string().find("-full") == std::string::npos)
         specs.push_back(e.path());
     std::sort(specs.begin(), specs.end());
+    const bool windowed = !*headless && workbench::display_available();
+    std::vector<std::string> launched_ids;
     int worst = kSucceeded;
     for (const auto& file : specs) {
       auto v = spec::load_spec_file(file, kinds);
@@ -42,9 +48,18 @@ void add_demo_command(CLI::App& app, Globals& g, int& result) {
       }
       std::cout << "\n== " << file.filename().string() << ": " << v.spec->kind << " on " << v.spec->ranks << " ranks\n" << std::flush;
       auto launched = launch::launch_local(project, *kinds.find(v.spec->kind), *v.spec, paths);
+      if (windowed) {
+        // The window follows the runs live; they all start now and share the machine.
+        launched_ids.push_back(launched.run_id);
+        continue;
+      }
       int code = follow_run(project, launched.run_id, {false, true});
       if (code != kSucceeded) worst = kFailed;
       if (code == kDetached) break;
+    }
+    if (windowed) {
+      result = open_workbench(local, launched_ids);
+      return;
     }
     std::cout << "\nThe demo's runs are in " << project.runs_dir().string() << "; try: orrery -p " << project.root.string()
               << " ls\n";

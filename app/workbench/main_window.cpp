@@ -2,6 +2,11 @@
 
 namespace orrery::workbench {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) { setWindowTitle("Orrery"); }
+MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPaths& paths, QWidget* parent)
+    : QMainWindow(parent), project_(project), paths_(paths) {
+  setWindowTitle("Orrery");
+}
+
+void MainWindow::showRuns(const QStringList&, const QStringList&) {}
 
 }  // namespace orrery::workbench

@@ -1,0 +1,37 @@
+#include "workbench/workbench_app.hpp"
+
+#include "workbench/main_window.hpp"
+
+#include <QApplication>
+#include <QIcon>
+
+#include <cstdlib>
+
+namespace orrery::workbench {
+
+bool display_available() {
+  for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) return true;
+  }
+  return false;
+}
+
+void set_application_identity() {
+  QCoreApplication::setOrganizationName(QStringLiteral("Orrery"));
+  QCoreApplication::setApplicationName(QStringLiteral("Orrery"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(ORRERY_VERSION));
+}
+
+int run_workbench(int& argc, char** argv, const runfiles::Project& project, const launch::InstallPaths& paths,
+                  const QStringList& runsToShow) {
+  set_application_identity();
+  QApplication app(argc, argv);
+  QApplication::setWindowIcon(QIcon(QString::fromStdString((paths.share_dir / "icons" / "orrery.svg").string())));
+  MainWindow window(project, paths);
+  window.show();
+  if (!runsToShow.isEmpty()) window.showRuns(runsToShow);
+  return QApplication::exec();
+}
+
+}  // namespace orrery::workbench
