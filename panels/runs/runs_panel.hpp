@@ -1,0 +1,93 @@
+// The runs browser: every run of the project, grouped by experiment, updated live
+// (a QFileSystemWatcher on runs/ for runs that appear or go, and run.json of live
+// runs re-read every 500 ms, always off the UI thread), with a filter box,
+// multi-select and the run actions of its context menu.
+#pragma once
+
+#include "runfiles/project.hpp"
+
+#include <QWidget>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+class QFileSystemWatcher;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSortFilterProxyModel;
+class QTimer;
+class QTreeView;
+
+namespace orrery::panels {
+
+class RunsModel;
+struct RunRow;
+
+class RunsPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit RunsPanel(const runfiles::Project& project, QWidget* parent = nullptr);
+  ~RunsPanel() override;
+
+  RunsModel* model() const { return model_; }
+  QSortFilterProxyModel* proxy() const { return proxy_; }
+  QTreeView* view() const { return view_; }
+  QLineEdit* filterBox() const { return filter_; }
+
+  QStringList selectedRunIds() const;
+  void selectRuns(const QStringList& runIds);
+
+  // The context menu's actions, also for the main window's menus and shortcuts.
+  // Each does its I/O off the UI thread; failures arrive as actionFailed.
+  void cancelRuns(const QStringList& runIds);
+  // Asks the confirmer first; refuses runs that are not final (their agent still writes).
+  void deleteRuns(const QStringList& runIds);
+  void copyRunIds(const QStringList& runIds);
+  void openRunFolder(const QString& runId);
+  void setAnnotations(const QString& runId, const QStringList& tags, const QString& notes);
+  void editAnnotations(const QString& runId);   // a dialog, then setAnnotations
+  // The menu the view shows for these runs (built fresh each time).
+  QMenu* createContextMenu(const QStringList& runIds, QWidget* parent);
+  // Replaces the delete confirmation (a message box by default); tests and scripted use.
+  void setConfirmer(std::function<bool(const QString& question)> confirmer);
+
+ public slots:
+  // Re-reads every run now (the view also refreshes by itself).
+  void refreshNow();
+
+ signals:
+  // The selected runs (an experiment row stands for its runs), with their legend labels.
+  void selectionChanged(QStringList runIds, QStringList runLabels);
+  void duplicateRequested(QString runId);
+  void runsDeleted(QStringList runIds);       // moved to <project>/trash
+  void actionFailed(QString message);         // also shown in the panel's message line
+  void scanned();                             // a refresh has reached the model
+
+ private:
+  void startScan(bool full);
+  void applyScan(const std::vector<RunRow>& rows, bool full);
+  void watchFolders();
+  void showMessage(const QString& message);
+  void emitSelection();
+
+  runfiles::Project project_;
+  RunsModel* model_ = nullptr;
+  QSortFilterProxyModel* proxy_ = nullptr;
+  QTreeView* view_ = nullptr;
+  QLineEdit* filter_ = nullptr;
+  QLabel* message_ = nullptr;
+  QFileSystemWatcher* watcher_ = nullptr;
+  QTimer* live_refresh_ = nullptr;
+  QTimer* full_refresh_ = nullptr;
+  QTimer* clock_ = nullptr;
+  bool scanning_ = false;
+  std::optional<bool> queued_scan_;   // a scan asked for while one ran (true = full)
+  std::function<bool(const QString&)> confirmer_;
+};
+
+}  // namespace orrery::panels
