@@ -1,0 +1,432 @@
+#include "launch/launch_panel.hpp"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QFutureWatcher>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "launch/launch_queue.hpp"
+#include "launch/param_editor.hpp"
+#include "runfiles/run_record.hpp"
+
+namespace orrery::panels {
+
+using nlohmann::json;
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+constexpr const char* kInvalidStyle = "border: 1px solid #d32f2f;";
+constexpr int kDefaultConcurrency = 2;
+
+struct LoadedKinds {
+  spec::KindCatalog catalog;
+  QString problems;
+};
+
+// The installed kinds, then the project's own (which may override them), as the CLI reads them.
+LoadedKinds load_kinds(const launch::InstallPaths& paths, const runfiles::Project& project) {
+  std::vector<spec::Issue> problems;
+  LoadedKinds out{spec::KindCatalog::load({paths.share_dir / "kinds", project.kinds_dir()}, &problems), {}};
+  for (const auto& p : problems) out.problems += qs("job kind skipped: " + spec::to_string(p)) + '\n';
+  out.problems = out.problems.trimmed();
+  return out;
+}
+
+struct RunSpecRead {
+  json spec;
+  QString error;
+};
+
+QStringList split_tags(const QString& text) {
+  QStringList tags;
+  for (const auto& t : text.split(','))
+    if (!t.trimmed().isEmpty()) tags << t.trimmed();
+  return tags;
+}
+
+QString describe_assignment(const json& assignment) {
+  QStringList parts;
+  for (const auto& item : assignment.items())
+    parts << qs(item.key()) + '=' + qs(item.value().is_string() ? item.value().get<std::string>() : item.value().dump());
+  return parts.join(QStringLiteral(", "));
+}
+
+// The field a validation error belongs to: "$.params.x[2]" → ("x", "[2]"),
+// top-level keys → their own path, anything else → "$" (the form as a whole).
+struct FieldOfPath {
+  std::string param;     // set for parameters
+  std::string key;       // "$.name", "$.tags", ... or "$"
+  std::string suffix;    // element path inside the value
+};
+FieldOfPath field_of(const std::string& path) {
+  const std::string params = "$.params.";
+  if (path.rfind(params, 0) == 0) {
+    auto rest = path.substr(params.size());
+    auto bracket = rest.find('[');
+    return {rest.substr(0, bracket), {}, bracket == std::string::npos ? std::string() : rest.substr(bracket)};
+  }
+  for (const char* key : {"$.name", "$.tags", "$.ranks", "$.kind", "$.target"})
+    if (path.rfind(key, 0) == 0) return {{}, key, {}};
+  return {{}, "$", {}};
+}
+
+}  // namespace
+
+LaunchPanel::LaunchPanel(const runfiles::Project& project, const launch::InstallPaths& paths, QWidget* parent)
+    : QWidget(parent), project_(project), paths_(paths) {
+  build_ui();
+  auto* watcher = new QFutureWatcher<LoadedKinds>(this);
+  connect(watcher, &QFutureWatcher<LoadedKinds>::finished, this, [this, watcher] {
+    LoadedKinds loaded = watcher->result();
+    watcher->deleteLater();
+    on_kinds_loaded(std::move(loaded.catalog), loaded.problems);
+  });
+  watcher->setFuture(QtConcurrent::run(load_kinds, paths_, project_));
+}
+
+void LaunchPanel::build_ui() {
+  auto* column = new QVBoxLayout(this);
+  auto* top = new QFormLayout;
+  column->addLayout(top);
+  // A field with its red message line under it.
+  auto add_field = [&](const QString& label, QWidget* field, const std::string& key) {
+    auto* box = new QWidget(this);
+    auto* v = new QVBoxLayout(box);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->setSpacing(2);
+    v->addWidget(field);
+    auto* message = new QLabel(box);
+    message->setObjectName(qs("error:" + key));
+    message->setStyleSheet(QStringLiteral("color: #d32f2f;"));
+    message->setWordWrap(true);
+    message->setVisible(false);
+    v->addWidget(message);
+    field_messages_[key] = message;
+    field_widgets_[key] = field;
+    top->addRow(label, box);
+  };
+
+  kind_ = new QComboBox(this);
+  kind_->setObjectName(QStringLiteral("kind"));
+  kind_->setPlaceholderText(QStringLiteral("reading job kinds..."));
+  add_field(QStringLiteral("Job kind"), kind_, "$.kind");
+  description_ = new QLabel(this);
+  description_->setObjectName(QStringLiteral("description"));
+  description_->setWordWrap(true);
+  top->addRow(description_);
+  name_ = new QLineEdit(this);
+  name_->setObjectName(QStringLiteral("name"));
+  name_->setToolTip(QStringLiteral("1 to 64 letters, digits, '.', '_' or '-'; empty: the kind's name"));
+  add_field(QStringLiteral("Run name"), name_, "$.name");
+  tags_ = new QLineEdit(this);
+  tags_->setObjectName(QStringLiteral("tags"));
+  tags_->setPlaceholderText(QStringLiteral("comma-separated, e.g. baseline, lr=3e-4"));
+  add_field(QStringLiteral("Tags"), tags_, "$.tags");
+  ranks_ = new QSpinBox(this);
+  ranks_->setObjectName(QStringLiteral("ranks"));
+  ranks_->setToolTip(QStringLiteral("Number of MPI ranks"));
+  add_field(QStringLiteral("Ranks"), ranks_, "$.ranks");
+  target_ = new QComboBox(this);
+  target_->setObjectName(QStringLiteral("target"));
+  for (auto t : spec::kKnownTargets) target_->addItem(qs(std::string(t)));
+  add_field(QStringLiteral("Target"), target_, "$.target");
+
+  auto* group = new QGroupBox(QStringLiteral("Parameters  (* required; hover a name for help)"), this);
+  auto* group_layout = new QVBoxLayout(group);
+  auto* scroll = new QScrollArea(group);
+  scroll->setWidgetResizable(true);
+  params_box_ = new QWidget(scroll);
+  params_form_ = new QFormLayout(params_box_);
+  scroll->setWidget(params_box_);
+  group_layout->addWidget(scroll);
+  column->addWidget(group, 1);
+
+  auto* sweep_row = new QHBoxLayout;
+  run_count_ = new QLabel(this);
+  run_count_->setObjectName(QStringLiteral("runCount"));
+  sweep_row->addWidget(run_count_, 1);
+  sweep_row->addWidget(new QLabel(QStringLiteral("at most"), this));
+  concurrency_ = new QSpinBox(this);
+  concurrency_->setObjectName(QStringLiteral("concurrency"));
+  concurrency_->setRange(1, 64);
+  concurrency_->setValue(kDefaultConcurrency);
+  concurrency_->setToolTip(QStringLiteral("How many runs of a sweep may run at once; the next starts when one ends"));
+  sweep_row->addWidget(concurrency_);
+  sweep_row->addWidget(new QLabel(QStringLiteral("running at once"), this));
+  column->addLayout(sweep_row);
+
+  auto* general = new QLabel(this);
+  general->setObjectName(QStringLiteral("error:$"));
+  general->setStyleSheet(QStringLiteral("color: #d32f2f;"));
+  general->setWordWrap(true);
+  general->setVisible(false);
+  field_messages_["$"] = general;
+  column->addWidget(general);
+
+  auto* actions = new QHBoxLayout;
+  launch_button_ = new QPushButton(QStringLiteral("Launch"), this);
+  launch_button_->setObjectName(QStringLiteral("launch"));
+  launch_button_->setEnabled(false);
+  cancel_button_ = new QPushButton(QStringLiteral("Cancel pending"), this);
+  cancel_button_->setObjectName(QStringLiteral("cancel"));
+  cancel_button_->setToolTip(QStringLiteral("Drop the launches not yet started; runs already started go on"));
+  cancel_button_->setEnabled(false);
+  progress_ = new QProgressBar(this);
+  progress_->setObjectName(QStringLiteral("progress"));
+  progress_->setFormat(QStringLiteral("%v of %m launched"));
+  progress_->setVisible(false);
+  launch_status_ = new QLabel(this);
+  launch_status_->setObjectName(QStringLiteral("launchStatus"));
+  launch_status_->setWordWrap(true);
+  actions->addWidget(launch_button_);
+  actions->addWidget(cancel_button_);
+  actions->addWidget(progress_, 1);
+  column->addLayout(actions);
+  column->addWidget(launch_status_);
+
+  connect(kind_, &QComboBox::currentIndexChanged, this, &LaunchPanel::on_kind_changed);
+  connect(name_, &QLineEdit::textChanged, this, &LaunchPanel::revalidate);
+  connect(tags_, &QLineEdit::textChanged, this, &LaunchPanel::revalidate);
+  connect(ranks_, &QSpinBox::valueChanged, this, &LaunchPanel::revalidate);
+  connect(target_, &QComboBox::currentIndexChanged, this, &LaunchPanel::revalidate);
+  connect(launch_button_, &QPushButton::clicked, this, &LaunchPanel::launch);
+  connect(cancel_button_, &QPushButton::clicked, this, &LaunchPanel::cancelPendingLaunches);
+}
+
+void LaunchPanel::on_kinds_loaded(spec::KindCatalog catalog, const QString& problems) {
+  catalog_ = std::move(catalog);
+  kinds_loaded_ = true;
+  kind_->setPlaceholderText(catalog_.kinds().empty() ? QStringLiteral("no job kinds installed") : QString());
+  {
+    QSignalBlocker block(kind_);
+    for (const auto& k : catalog_.kinds()) kind_->addItem(qs(k.title.empty() ? k.name : k.title), qs(k.name));
+  }
+  if (!problems.isEmpty()) launch_status_->setText(problems);
+  on_kind_changed();
+  emit kindsReady();
+  if (run_waiting_for_kinds_) setFromRun(*std::exchange(run_waiting_for_kinds_, std::nullopt));
+}
+
+void LaunchPanel::on_kind_changed() {
+  while (params_form_->rowCount() > 0) params_form_->removeRow(0);
+  editors_.clear();
+  const spec::KindSchema* kind = catalog_.find(kind_->currentData().toString().toStdString());
+  if (kind) {
+    description_->setText(qs(kind->description));
+    name_->setPlaceholderText(qs(kind->name));
+    {
+      QSignalBlocker block(ranks_);
+      ranks_->setRange(kind->min_ranks, kind->max_ranks);
+      ranks_->setValue(kind->default_ranks);
+    }
+    for (const auto& p : kind->params) {
+      auto* editor = new ParamEditor(p, params_box_);
+      auto* label = new QLabel(qs(p.name) + (p.required() ? QStringLiteral(" *") : QString()), params_box_);
+      label->setObjectName(qs("label:" + p.name));
+      label->setToolTip(qs(p.help));
+      params_form_->addRow(label, editor);
+      editors_.push_back(editor);
+      connect(editor, &ParamEditor::edited, this, &LaunchPanel::revalidate);
+    }
+  } else {
+    description_->clear();
+  }
+  revalidate();
+}
+
+json LaunchPanel::form_document(std::vector<spec::SweepAxis>* axes) {
+  json doc = {{"kind", kind_->currentData().toString().toStdString()},
+              {"target", target_->currentText().toStdString()},
+              {"ranks", ranks_->value()},
+              {"params", json::object()}};
+  if (!name_->text().isEmpty()) doc["name"] = name_->text().toStdString();
+  json tags = json::array();
+  for (const auto& t : split_tags(tags_->text())) tags.push_back(t.toStdString());
+  doc["tags"] = tags;
+  local_errors_ = 0;
+  for (auto* editor : editors_) {
+    const std::string& name = editor->param().name;
+    QString problem;
+    if (editor->sweeping()) {
+      auto values = editor->sweepValues();
+      if (values.ok()) axes->push_back({name, std::move(values.values)});
+      else problem = qs(values.error);
+    } else {
+      auto reading = editor->value();
+      if (reading.value) doc["params"][name] = *reading.value;
+      problem = reading.error;
+    }
+    editor->setMessages(problem.isEmpty() ? QStringList() : QStringList{problem});
+    if (!problem.isEmpty()) ++local_errors_;
+  }
+  return doc;
+}
+
+void LaunchPanel::revalidate() {
+  for (auto& [key, label] : field_messages_) {
+    label->clear();
+    label->setVisible(false);
+    if (auto it = field_widgets_.find(key); it != field_widgets_.end()) {
+      it->second->setProperty("invalid", false);
+      it->second->setStyleSheet(QString());
+    }
+  }
+  if (!kinds_loaded_ || kind_->currentIndex() < 0) {
+    expansion_ = {};
+    update_launch_state();
+    return;
+  }
+  std::vector<spec::SweepAxis> axes;
+  json doc = form_document(&axes);
+  expansion_ = spec::expand_sweep(doc, axes, catalog_);
+  show_errors(expansion_.errors);
+  if (expansion_.ok()) {
+    const auto n = expansion_.specs.size();
+    run_count_->setText(axes.empty() ? QStringLiteral("1 run") : QStringLiteral("%1 runs (sweep)").arg(n));
+  } else {
+    const auto n = spec::sweep_size(axes);
+    run_count_->setText(axes.empty() ? QStringLiteral("fix the marked fields to launch")
+                                     : QStringLiteral("sweep of %1 runs; fix the marked fields to launch").arg(n));
+  }
+  update_launch_state();
+}
+
+void LaunchPanel::show_errors(const std::vector<spec::Issue>& errors) {
+  std::map<std::string, QStringList> by_param, by_key;
+  for (const auto& e : errors) {
+    auto field = field_of(e.path);
+    QString message = field.suffix.empty() ? qs(e.message) : qs(field.suffix + ": " + e.message);
+    if (!field.param.empty()) by_param[field.param] << message;
+    else by_key[field.key] << message;
+  }
+  for (auto* editor : editors_) {
+    auto it = by_param.find(editor->param().name);
+    // A field whose text could not become a value already says why; the
+    // validator's "missing" for the value it did not get would only repeat it.
+    if (it == by_param.end() || !editor->messages().isEmpty()) continue;
+    editor->setMessages(it->second);
+    by_param.erase(it);
+  }
+  for (auto& [param, messages] : by_param)
+    for (const auto& m : messages) by_key["$"] << qs(param) + QStringLiteral(": ") + m;
+  for (auto& [key, messages] : by_key) {
+    QLabel* label = field_messages_.count(key) ? field_messages_[key] : field_messages_["$"];
+    label->setText((label->text().isEmpty() ? QString() : label->text() + '\n') + messages.join('\n'));
+    label->setVisible(true);
+    if (auto it = field_widgets_.find(key); it != field_widgets_.end()) {
+      it->second->setProperty("invalid", true);
+      it->second->setStyleSheet(QString::fromLatin1(kInvalidStyle));
+    }
+  }
+}
+
+void LaunchPanel::update_launch_state() {
+  const bool busy = queue_ && !queue_->idle();
+  launch_button_->setEnabled(isValid() && !busy);
+  cancel_button_->setEnabled(busy && queue_->started() + queue_->cancelled() < queue_->total());
+  if (queue_) {
+    progress_->setVisible(true);
+    progress_->setMaximum(queue_->total());
+    progress_->setValue(queue_->launched());
+  }
+}
+
+void LaunchPanel::launch() {
+  if (!isValid() || (queue_ && !queue_->idle())) return;
+  const spec::KindSchema* kind = catalog_.find(expansion_.specs.front().kind);
+  std::vector<LaunchQueue::Item> items;
+  for (std::size_t i = 0; i < expansion_.specs.size(); ++i)
+    items.push_back({expansion_.specs[i], expansion_.assignments[i].empty() ? QString() : describe_assignment(expansion_.assignments[i])});
+  if (queue_) queue_->deleteLater();
+  queue_ = new LaunchQueue(project_, paths_, *kind, std::move(items), concurrency_->value(), this);
+  connect(queue_, &LaunchQueue::runLaunched, this, &LaunchPanel::runLaunched);
+  connect(queue_, &LaunchQueue::launchFailed, this, [this](const QString& message) {
+    launch_status_->setText(message);
+    emit launchFailed(message);
+  });
+  connect(queue_, &LaunchQueue::progressChanged, this, [this] {
+    launch_status_->setText(QStringLiteral("%1 of %2 launched").arg(queue_->launched()).arg(queue_->total()) +
+                            (queue_->cancelled() ? QStringLiteral(", %1 cancelled").arg(queue_->cancelled()) : QString()));
+    update_launch_state();
+  });
+  connect(queue_, &LaunchQueue::finished, this, [this] {
+    update_launch_state();
+    emit launchesFinished();
+  });
+  queue_->start();
+  update_launch_state();
+}
+
+void LaunchPanel::cancelPendingLaunches() {
+  if (queue_) queue_->cancelPending();
+}
+
+void LaunchPanel::setFromRun(const QString& runId) {
+  if (!kinds_loaded_) {
+    run_waiting_for_kinds_ = runId;
+    return;
+  }
+  auto* watcher = new QFutureWatcher<RunSpecRead>(this);
+  connect(watcher, &QFutureWatcher<RunSpecRead>::finished, this, [this, watcher, runId] {
+    RunSpecRead read = watcher->result();
+    watcher->deleteLater();
+    if (!read.error.isEmpty()) {
+      launch_status_->setText(QStringLiteral("cannot duplicate run %1: %2").arg(runId, read.error));
+      return;
+    }
+    fill_from_spec(read.spec);
+    launch_status_->setText(QStringLiteral("form filled from run %1").arg(runId));
+    emit formFilledFromRun(runId);
+  });
+  watcher->setFuture(QtConcurrent::run([project = project_, id = runId.toStdString()] {
+    RunSpecRead out;
+    try {
+      out.spec = runfiles::read_run_record(runfiles::run_path(project, id)).spec;
+    } catch (const std::exception& e) {
+      out.error = QString::fromStdString(e.what());
+    }
+    return out;
+  }));
+}
+
+void LaunchPanel::fill_from_spec(const json& spec) {
+  const std::string kind = spec.value("kind", std::string());
+  int index = kind_->findData(qs(kind));
+  if (index < 0) {
+    launch_status_->setText(QStringLiteral("job kind \"%1\" is not installed").arg(qs(kind)));
+    return;
+  }
+  {
+    QSignalBlocker block(kind_);
+    kind_->setCurrentIndex(index);
+  }
+  on_kind_changed();   // a fresh form even when the kind was already selected
+  QSignalBlocker block_name(name_), block_tags(tags_), block_ranks(ranks_), block_target(target_);
+  name_->setText(qs(spec.value("name", std::string())));
+  QStringList tags;
+  if (spec.contains("tags") && spec["tags"].is_array())
+    for (const auto& t : spec["tags"])
+      if (t.is_string()) tags << qs(t.get<std::string>());
+  tags_->setText(tags.join(QStringLiteral(", ")));
+  if (spec.contains("ranks") && spec["ranks"].is_number_integer()) ranks_->setValue(spec["ranks"].get<int>());
+  if (int t = target_->findText(qs(spec.value("target", std::string("local")))); t >= 0) target_->setCurrentIndex(t);
+  const json params = spec.contains("params") && spec["params"].is_object() ? spec["params"] : json::object();
+  for (auto* editor : editors_) {
+    QSignalBlocker block(editor);
+    if (auto it = params.find(editor->param().name); it != params.end()) editor->setValue(*it);
+  }
+  revalidate();
+}
+
+}  // namespace orrery::panels
