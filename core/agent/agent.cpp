@@ -4,6 +4,7 @@
 
 #include "agent/endpoints.hpp"
 #include "agent/ingest.hpp"
+#include "agent/priority.hpp"
 #include "agent/system_sampler.hpp"
 #include "launch/process.hpp"
 #include "runfiles/run_h5_writer.hpp"
@@ -71,6 +72,15 @@ class Agent {
       return finish(RunStatus::Failed, std::string("could not start the ranks: ") + e.what());
     }
     save_record();
+    // After mpirun is forked, so the ranks keep the priority the agent was started with.
+    if (opt_.nice != 0) {
+      std::string why;
+      if (set_process_nice(opt_.nice, &why))
+        std::printf("orrery-agent: running at nice %d, ahead of the ranks\n", opt_.nice);
+      else
+        std::printf("orrery-agent: running at the ranks' priority (%s)\n", why.c_str());
+      std::fflush(stdout);
+    }
     loop();
     return finish_from_exits();
   }

@@ -15,6 +15,8 @@ struct AgentOptions {
   std::string mpirun = "mpirun";
   std::chrono::milliseconds flush_interval{500};   // run.h5 is flushed at least this often
   std::chrono::milliseconds grace{5000};           // SIGTERM → SIGKILL on cancel
+  // The agent's nice value once the ranks are started (priority.hpp); 0 leaves it as is.
+  int nice = -5;
 };
 
 // Runs the whole life of the run; returns the process exit code (0: run succeeded).

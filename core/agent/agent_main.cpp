@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   app.add_option("--mpirun", options.mpirun, "MPI launcher")->capture_default_str();
   app.add_option("--flush-ms", flush_ms, "Flush run.h5 at least this often")->check(CLI::Range(50, 1000))->capture_default_str();
   app.add_option("--grace-ms", grace_ms, "Cancel: time between SIGTERM and SIGKILL")->check(CLI::Range(100, 600000))->capture_default_str();
+  app.add_option("--nice", options.nice,
+                 "Nice value the agent takes once the ranks are started, ahead of them (0: unchanged; needs root or CAP_SYS_NICE)")
+      ->envname("ORRERY_AGENT_NICE")
+      ->check(CLI::Range(-20, 19))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.run_dir = std::filesystem::absolute(run_dir);
   options.bin_dir = orrery::launch::executable_dir();

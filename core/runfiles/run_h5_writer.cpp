@@ -1,12 +1,14 @@
+// RunH5Writer: buffers, creation of series in and out of SWMR mode, and flush.
+// HDF5 plumbing is in h5_util, the row types and tables in h5_tables, the writer lock
+// in h5_lock.cpp, the series-name rule in h5_series_name.cpp.
 #include "runfiles/run_h5_writer.hpp"
 
-#include <fcntl.h>
+#include "runfiles/h5_tables.hpp"
+#include "runfiles/h5_util.hpp"
+
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <bit>
 #include <charconv>
 #include <cstddef>
 #include <cstring>
@@ -14,251 +16,21 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace orrery::runfiles {
 
-namespace {
+using namespace h5;
 
-// The HDF5 C headers spell these with C casts; naming them once keeps -Wold-style-cast useful elsewhere.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-constexpr hsize_t kUnlimited = H5S_UNLIMITED;
-constexpr size_t kVariableString = H5T_VARIABLE;
-#pragma GCC diagnostic pop
+namespace {
 
 // How long a flush waits for readers to let go of the writer lock before it leaves
 // creating new objects to the next flush, and how long close() waits before creating
 // them regardless.
 constexpr auto kFlushLockWait = std::chrono::milliseconds(200);
 constexpr auto kCloseLockWait = std::chrono::milliseconds(5000);
-
-bool valid_segment(std::string_view s) {
-  if (s.empty() || s.size() > 64 || s == "." || s == "..") return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-  });
-}
-
-// ---------------------------------------------------------------- HDF5 plumbing
-
-// HDF5 prints its whole error stack to stderr on every failure unless told not to.
-// The writer reports errors as exceptions instead, so it silences printing for the
-// duration of each call and restores whatever the process had set before.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-herr_t collect_error(unsigned, const H5E_error2_t* e, void* data) {
-  auto* out = static_cast<std::vector<std::string>*>(data);
-  if (e->desc && *e->desc && std::find(out->begin(), out->end(), e->desc) == out->end()) out->emplace_back(e->desc);
-  return 0;
-}
-
-// The descriptions on HDF5's error stack, outermost first ("unable to create file:
-// unable to open file: ... Permission denied").
-std::string hdf5_error_text() {
-  std::vector<std::string> descs;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &descs);
-  std::string out;
-  for (std::size_t i = 0; i < descs.size() && i < 5; ++i) out += (i ? ": " : "") + descs[i];
-  return out.empty() ? "unknown HDF5 error" : out;
-}
-
-[[noreturn]] void fail(const std::string& what) { throw RunFileError(what + " (" + hdf5_error_text() + ")"); }
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) fail(what);
-}
-
-// Owns one HDF5 identifier.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer, const std::string& what) : id_(id), close_(closer) {
-    if (id_ < 0) fail(what);
-  }
-  ~Hid() { reset(); }
-  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
-  Hid& operator=(Hid&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, -1);
-      close_ = o.close_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  hid_t get() const { return id_; }
-  explicit operator bool() const { return id_ >= 0; }
-  herr_t reset() {
-    herr_t status = 0;
-    if (id_ >= 0 && close_) status = close_(id_);
-    id_ = -1;
-    return status;
-  }
-
- private:
-  hid_t id_ = -1;
-  Closer close_ = nullptr;
-};
-
-// ---------------------------------------------------------------- records
-
-// In-memory rows. The file types are the same members packed without padding
-// (FORMAT_H5.md); HDF5 converts by member name where the two differ.
-struct SeriesRow {
-  std::int64_t step;
-  double time;
-  double value;
-};
-struct ReducedRow {
-  std::int64_t step;
-  double time;
-  double mean;
-  double min;
-  double max;
-  std::int32_t count;
-};
-struct SpanRow {
-  double start;
-  double end;
-  std::int64_t step;
-  char kind[kSpanKindBytes];
-  char name[kSpanNameBytes];
-};
-struct EventRow {
-  double time;
-  std::int32_t rank;
-  std::int64_t step;
-  char kind[kEventKindBytes];
-  char text[kEventTextBytes];
-};
-
-enum class Scalar { I32, I64, F64, Str };
-struct Member {
-  const char* name;
-  std::size_t offset;
-  Scalar scalar;
-  std::size_t bytes;  // Str only
-};
-
-Hid string_type(std::size_t bytes) {
-  Hid t(H5Tcopy(H5T_C_S1), H5Tclose, "cannot copy string type");
-  check(H5Tset_size(t.get(), bytes), "cannot size string type");
-  check(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), "cannot set string padding");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot set string charset");
-  return t;
-}
-
-// for_file: little-endian standard types, packed; otherwise native types at the struct's offsets.
-Hid compound_type(std::size_t size, std::initializer_list<Member> members, bool for_file) {
-  Hid t(H5Tcreate(H5T_COMPOUND, size), H5Tclose, "cannot create compound type");
-  for (const auto& m : members) {
-    Hid owned;
-    hid_t member_type = -1;
-    switch (m.scalar) {
-      case Scalar::I32: member_type = for_file ? H5T_STD_I32LE : H5T_NATIVE_INT32; break;
-      case Scalar::I64: member_type = for_file ? H5T_STD_I64LE : H5T_NATIVE_INT64; break;
-      case Scalar::F64: member_type = for_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE; break;
-      case Scalar::Str:
-        owned = string_type(m.bytes);
-        member_type = owned.get();
-        break;
-    }
-    check(H5Tinsert(t.get(), m.name, m.offset, member_type), std::string("cannot add member ") + m.name);
-  }
-  if (for_file) check(H5Tpack(t.get()), "cannot pack compound type");
-  return t;
-}
-
-// One kind of table: its row types and the range its chunk size is chosen from.
-struct RowKind {
-  Hid mem;
-  Hid file;
-  std::size_t row_bytes = 0;
-  hsize_t min_chunk_rows = 0;
-  hsize_t max_chunk_rows = 0;
-};
-
-template <class Row>
-RowKind make_kind(std::initializer_list<Member> members, hsize_t min_chunk, hsize_t max_chunk) {
-  RowKind k;
-  k.mem = compound_type(sizeof(Row), members, false);
-  k.file = compound_type(sizeof(Row), members, true);
-  k.row_bytes = sizeof(Row);
-  k.min_chunk_rows = min_chunk;
-  k.max_chunk_rows = max_chunk;
-  return k;
-}
-
-// Copies text into a fixed NUL-padded field, cut at a UTF-8 character boundary.
-void put_fixed(char* field, std::size_t width, std::string_view text) {
-  std::size_t n = std::min(width, text.size());
-  if (n < text.size())
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0u) == 0x80u) --n;
-  std::memcpy(field, text.data(), n);
-  std::memset(field + n, 0, width - n);
-}
-
-// One extendible dataset and the rows waiting for it. Rows are kept as bytes so one
-// non-template type serves every record kind.
-struct Table {
-  const RowKind* kind = nullptr;
-  std::string path;  // absolute HDF5 path
-  Hid dset;
-  hsize_t rows_in_file = 0;
-  hsize_t chunk_rows = 0;  // chosen at creation
-  bool created = false;    // exists in the file
-  bool dirty = false;      // has pending rows and is listed in Impl::dirty
-  std::vector<std::byte> pending;
-
-  std::size_t pending_rows() const { return pending.size() / kind->row_bytes; }
-  template <class Row>
-  Row* grow(std::size_t n) {
-    std::size_t old = pending.size();
-    pending.resize(old + n * sizeof(Row));
-    return reinterpret_cast<Row*>(pending.data() + old);
-  }
-};
-
-// A chunk holds about four times a series' first flush, within the kind's bounds. HDF5
-// writes whole chunks, so every flush rewrites the partly filled last chunk: a chunk of
-// k flushes' worth costs ~k times the data in writes, and a series' last chunk wastes up
-// to a chunk on disk. Smaller chunks cost CPU instead (each new chunk updates the SWMR
-// chunk index; one flush's worth cost ~15% more CPU than four in bench/h5_append with
-// 2048 series). So a metric sampled once a second gets small chunks (thousands of them
-// stay small on disk and cheap to flush), one streaming 100k points/s gets large ones.
-hsize_t choose_chunk_rows(const RowKind& kind, std::size_t first_rows) {
-  hsize_t want = std::bit_ceil(static_cast<hsize_t>(std::max<std::size_t>(first_rows, 1)) * 4);
-  return std::clamp(want, kind.min_chunk_rows, kind.max_chunk_rows);
-}
-
-// The chunk cache only has to keep the partly filled tail chunk between flushes (so a
-// flush does not read it back); HDF5's default of 1 MiB per dataset would cost a
-// gigabyte with a thousand series.
-Hid dataset_access(const Table& t) {
-  Hid dapl(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "cannot create dataset access list");
-  check(H5Pset_chunk_cache(dapl.get(), 13, 2 * t.chunk_rows * t.kind->row_bytes, 1.0), "cannot set chunk cache");
-  return dapl;
-}
 
 struct Namespace {
   std::set<std::string, std::less<>> datasets;
@@ -287,25 +59,6 @@ bool reserved_attribute(std::string_view key) {
   return key == "format" || key == "format_version" || key == "run_id" || key == "kind" || key == "ranks";
 }
 
-void write_string_attribute(hid_t loc, const std::string& key, const std::string& value) {
-  if (H5Aexists(loc, key.c_str()) > 0) check(H5Adelete(loc, key.c_str()), "cannot replace attribute " + key);
-  Hid type(H5Tcopy(H5T_C_S1), H5Tclose, "cannot copy string type");
-  check(H5Tset_size(type.get(), kVariableString), "cannot make variable-length string type");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot set string charset");
-  Hid space(H5Screate(H5S_SCALAR), H5Sclose, "cannot create scalar dataspace");
-  Hid attr(H5Acreate2(loc, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-           "cannot create attribute " + key);
-  const char* text = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &text), "cannot write attribute " + key);
-}
-
-void write_int_attribute(hid_t loc, const std::string& key, int value) {
-  Hid space(H5Screate(H5S_SCALAR), H5Sclose, "cannot create scalar dataspace");
-  Hid attr(H5Acreate2(loc, key.c_str(), H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-           "cannot create attribute " + key);
-  check(H5Awrite(attr.get(), H5T_NATIVE_INT, &value), "cannot write attribute " + key);
-}
-
 void append_number(std::string& out, int value) {
   char buf[16];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
@@ -313,76 +66,6 @@ void append_number(std::string& out, int value) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- the lock
-
-RunH5Lock::RunH5Lock(const std::filesystem::path& path, Mode mode) : mode_(mode) {
-  int flags = mode == Mode::Exclusive ? O_RDWR | O_CREAT : O_RDONLY;
-  fd_ = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw RunFileError("cannot open '" + path.string() + "' for locking: " + std::strerror(errno));
-}
-
-RunH5Lock::~RunH5Lock() {
-  if (fd_ >= 0) ::close(fd_);  // also drops the lock
-}
-
-RunH5Lock::RunH5Lock(RunH5Lock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), mode_(other.mode_), held_(std::exchange(other.held_, false)) {}
-
-RunH5Lock& RunH5Lock::operator=(RunH5Lock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    mode_ = other.mode_;
-    held_ = std::exchange(other.held_, false);
-  }
-  return *this;
-}
-
-bool RunH5Lock::acquire(std::chrono::milliseconds wait) {
-  if (held_) return true;
-  struct flock fl {};
-  fl.l_type = mode_ == Mode::Exclusive ? F_WRLCK : F_RDLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = 0;
-  fl.l_len = 1;
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  auto pause = std::chrono::microseconds(200);
-  for (;;) {
-    if (::fcntl(fd_, F_OFD_SETLK, &fl) == 0) {
-      held_ = true;
-      return true;
-    }
-    // Anything but "someone else holds it" means no usable locks here (EINVAL: kernel
-    // without OFD locks, ENOLCK: a file system without locks): go on without.
-    if (errno != EAGAIN && errno != EACCES && errno != EINTR) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
-  }
-}
-
-void RunH5Lock::release() noexcept {
-  if (!held_) return;
-  struct flock fl {};
-  fl.l_type = F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = 0;
-  fl.l_len = 1;
-  ::fcntl(fd_, F_OFD_SETLK, &fl);
-  held_ = false;
-}
-
-bool valid_series_name(std::string_view name) {
-  if (name.empty() || name.size() > 200) return false;
-  for (std::size_t start = 0;;) {
-    std::size_t slash = name.find('/', start);
-    if (!valid_segment(name.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start)))
-      return false;
-    if (slash == std::string_view::npos) return true;
-    start = slash + 1;
-  }
-}
 
 // ---------------------------------------------------------------- the writer
 
@@ -514,7 +197,7 @@ struct RunH5Writer::Impl {
     // 4 MiB per interval keeps its buffer: freeing it would cost a regrowth by doubling and
     // fresh pages on every flush.)
     if (t.pending.capacity() > std::max(std::size_t{1} << 22, 4 * t.pending.size()))
-      std::vector<std::byte>().swap(t.pending);
+      t.pending.release();
     else
       t.pending.clear();
   }
@@ -724,7 +407,8 @@ void RunH5Writer::append_event(const EventRecord& e) {
 }
 
 void RunH5Writer::set_attribute(std::string_view key, std::string_view value) {
-  if (!valid_segment(key)) throw std::invalid_argument("invalid run.h5 attribute name \"" + std::string(key) + "\"");
+  // One name segment: the series-name rule without a slash.
+  if (key.find('/') != std::string_view::npos || !valid_series_name(key)) throw std::invalid_argument("invalid run.h5 attribute name \"" + std::string(key) + "\"");
   if (reserved_attribute(key))
     throw std::invalid_argument("run.h5 attribute \"" + std::string(key) + "\" is set by the writer itself");
   Impl& s = *impl_;

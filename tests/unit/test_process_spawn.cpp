@@ -40,11 +40,6 @@ std::string comm_of(pid_t pid) {
 
 class ProcessSpawn : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "orrery-spawn-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = fs::canonical(tmpl);
-  }
   void TearDown() override {
     // Kill what a failed test may have left running, without ever signalling a reused pid:
     // an unreaped child of ours is safe to kill; anything else only if it still is a sleep.
@@ -56,10 +51,9 @@ class ProcessSpawn : public ::testing::Test {
         kill(pid, SIGKILL);
       }
     }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
-  fs::path dir_;
+  orrery::test_support::TempDir tmp_{"orrery-spawn"};
+  fs::path dir_ = tmp_.path();
   std::vector<pid_t> cleanup_;  // processes to kill whatever happens
 };
 

@@ -26,15 +26,8 @@ using namespace orrery::runfiles;
 
 class ProjectPaths : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "orrery-proj-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  orrery::test_support::TempDir tmp_{"orrery-proj"};
+  fs::path dir_ = tmp_.path();
   Project make_project() { return open_project(dir_ / "proj", true); }
   // A run folder with a run.json naming it.
   void add_run(const Project& p, const std::string& id, const std::string& name) {
@@ -45,7 +38,6 @@ class ProjectPaths : public ::testing::Test {
     r.kind = "toy";
     write_run_record(p.runs_dir() / id, r);
   }
-  fs::path dir_;
 };
 
 // "YYYYmmdd-HHMMSS-<slug>-<4 lowercase hex>"

@@ -43,24 +43,15 @@ using namespace orrery::runfiles;
 
 class RunH5Test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "orrery-run-h5-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    file_ = dir_ / "run.h5";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  orrery::test_support::TempDir tmp_{"orrery-run-h5"};
   static void keep(const fs::path& file, const char* as) {
     if (const char* keep_dir = std::getenv("ORRERY_KEEP_TEST_FILE"); keep_dir && *keep_dir) {
       fs::create_directories(keep_dir);
       fs::copy_file(file, fs::path(keep_dir) / as, fs::copy_options::overwrite_existing);
     }
   }
-  fs::path dir_;
-  fs::path file_;
+  fs::path dir_ = tmp_.path();
+  fs::path file_ = dir_ / "run.h5";
 };
 
 RunH5Info test_info() { return {"run-0001", "gpt-train", 4}; }

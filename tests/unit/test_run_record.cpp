@@ -27,21 +27,13 @@ using nlohmann::json;
 
 class RunRecordFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "orrery-rec-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  orrery::test_support::TempDir tmp_{"orrery-rec"};
   std::vector<std::string> entries() const {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
     return out;
   }
-  fs::path dir_;
+  fs::path dir_ = tmp_.path();
 };
 
 RunRecord full_record() {

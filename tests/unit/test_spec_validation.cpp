@@ -329,28 +329,20 @@ TEST(ValidateSpec, RunNames) {
 // ---------------------------------------------------------------------------
 // Spec files
 
-class TempDir : public ::testing::Test {
+// A test with a temp folder to write spec and manifest files into.
+class WithFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("orrery-spec-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   fs::path write(const fs::path& relative, const std::string& text) {
     fs::path p = dir_ / relative;
     fs::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << text;
     return p;
   }
-  fs::path dir_;
+  orrery::test_support::TempDir tmp_{"orrery-spec-test"};
+  fs::path dir_ = tmp_.path();
 };
 
-using SpecFile = TempDir;
+using SpecFile = WithFiles;
 
 TEST_F(SpecFile, LoadsAndValidates) {
   auto file = write("good.json", R"({"kind": "toy", "name": "from-file", "params": {"dataset": "d"}})");
@@ -655,7 +647,7 @@ TEST(ParseKind, StringListBoundsCountElements) {
 // ---------------------------------------------------------------------------
 // Catalog loading from directories
 
-using Catalog = TempDir;
+using Catalog = WithFiles;
 
 const char* const kSmallKind = R"({"name": "%s", "title": "%s", "runner": "worker", "worker": "w"})";
 
