@@ -12,6 +12,7 @@
 #include <QTextBlock>
 #include <QTextLayout>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -214,6 +215,25 @@ class TestLogsPanel : public QObject {
     panel.setErrorMarkers({QStringLiteral("WARNING")});
     QVERIFY(panel.jumpToFirstError());
     QCOMPARE(view(panel)->textCursor().blockNumber(), 1);
+  }
+
+  void aHugeLogIsReadFromItsLastPart() {
+    // 12.8 MB already written before the panel looks: only the last 8 MiB are read.
+    std::string text;
+    text.reserve(200'000 * 64);
+    char buf[80];
+    for (int i = 0; i < 200'000; ++i) {
+      std::snprintf(buf, sizeof buf, "line %08d %s\n", i, std::string(49, 'x').c_str());
+      text += buf;
+    }
+    write(0, text);
+    LogsPanel panel(project_);
+    panel.setRun(run_id_);
+    QTRY_VERIFY_WITH_TIMEOUT(line(panel, lines(panel) - 1).startsWith(QStringLiteral("[0] line 00199999")), 20'000);
+    QCOMPARE(lines(panel), panel.lineCap());
+    QCOMPARE(panel.storedLines(0), panel.lineCap());
+    auto* banner = panel.findChild<QLabel*>(QStringLiteral("banner"));
+    QTRY_VERIFY(banner->text().contains(QStringLiteral("bytes of large logs were not read")));
   }
 
   void invalidRunIdIsRefused() {

@@ -1,0 +1,89 @@
+// LaunchPanel, "duplicate as new launch": the form filled from an existing
+// run's run.json (read off the UI thread), so that a run can be re-launched or
+// varied. The validated spec in run.json is complete, so the form plans the
+// very same spec back (tests/gui/launch/test_launch_runs.cpp checks it).
+#include "launch/launch_panel.hpp"
+
+#include <QComboBox>
+#include <QFutureWatcher>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "launch/param_editor.hpp"
+#include "runfiles/run_record.hpp"
+
+namespace orrery::panels {
+
+using nlohmann::json;
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+struct RunSpecRead {
+  json spec;
+  QString error;
+};
+
+}  // namespace
+
+void LaunchPanel::setFromRun(const QString& runId) {
+  if (!kinds_loaded_) {
+    run_waiting_for_kinds_ = runId;
+    return;
+  }
+  auto* watcher = new QFutureWatcher<RunSpecRead>(this);
+  connect(watcher, &QFutureWatcher<RunSpecRead>::finished, this, [this, watcher, runId] {
+    RunSpecRead read = watcher->result();
+    watcher->deleteLater();
+    if (!read.error.isEmpty()) {
+      launch_status_->setText(QStringLiteral("cannot duplicate run %1: %2").arg(runId, read.error));
+      return;
+    }
+    fill_from_spec(read.spec);
+    launch_status_->setText(QStringLiteral("form filled from run %1").arg(runId));
+    emit formFilledFromRun(runId);
+  });
+  watcher->setFuture(QtConcurrent::run([project = project_, id = runId.toStdString()] {
+    RunSpecRead out;
+    try {
+      out.spec = runfiles::read_run_record(runfiles::run_path(project, id)).spec;
+    } catch (const std::exception& e) {
+      out.error = QString::fromStdString(e.what());
+    }
+    return out;
+  }));
+}
+
+void LaunchPanel::fill_from_spec(const json& spec) {
+  const std::string kind = spec.value("kind", std::string());
+  int index = kind_->findData(qs(kind));
+  if (index < 0) {
+    launch_status_->setText(QStringLiteral("job kind \"%1\" is not installed").arg(qs(kind)));
+    return;
+  }
+  {
+    QSignalBlocker block(kind_);
+    kind_->setCurrentIndex(index);
+  }
+  on_kind_changed();   // a fresh form even when the kind was already selected
+  QSignalBlocker block_name(name_), block_tags(tags_), block_ranks(ranks_), block_target(target_);
+  name_->setText(qs(spec.value("name", std::string())));
+  QStringList tags;
+  if (spec.contains("tags") && spec["tags"].is_array())
+    for (const auto& t : spec["tags"])
+      if (t.is_string()) tags << qs(t.get<std::string>());
+  tags_->setText(tags.join(QStringLiteral(", ")));
+  if (spec.contains("ranks") && spec["ranks"].is_number_integer()) ranks_->setValue(spec["ranks"].get<int>());
+  if (int t = target_->findText(qs(spec.value("target", std::string("local")))); t >= 0) target_->setCurrentIndex(t);
+  const json params = spec.contains("params") && spec["params"].is_object() ? spec["params"] : json::object();
+  for (auto* editor : editors_) {
+    QSignalBlocker block(editor);
+    if (auto it = params.find(editor->param().name); it != params.end()) editor->setValue(*it);
+  }
+  revalidate();
+}
+
+}  // namespace orrery::panels
