@@ -7,6 +7,9 @@
 // written into the project's kinds/ folder that has every parameter type.
 
 #include <QCheckBox>
+#include <QDir>
+#include <QImage>
+#include <QSet>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -223,6 +226,27 @@ class TestLaunchForm : public QObject {
     QCOMPARE(field<QLabel>(panel, QStringLiteral("error:$.tags"))->text(), QString::fromStdString(v.errors[1].message));
     QCOMPARE(field<QLineEdit>(panel, QStringLiteral("name"))->property("invalid").toBool(), true);
     QVERIFY(!field<QPushButton>(panel, QStringLiteral("launch"))->isEnabled());
+  }
+
+  // The form rendered offscreen, saved as a test artifact: a sweep, an invalid field, a required one.
+  void renderedFormIsSavedAsAnArtifact() {
+    LaunchPanel panel(project_, paths_);
+    panel.resize(720, 760);
+    select_kind(panel, QStringLiteral("toy"));
+    field<QLineEdit>(panel, QStringLiteral("value:n"))->setText(QStringLiteral("2.5"));
+    field<QCheckBox>(panel, QStringLiteral("sweep:mode"))->setChecked(true);
+    field<QLineEdit>(panel, QStringLiteral("sweepValues:mode"))->setText(QStringLiteral("fast, exact"));
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QImage image = panel.grab().toImage();
+    QVERIFY(!image.isNull());
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+      for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 8, "the rendered form is blank");
+    const QString dir = qEnvironmentVariable("ORRERY_TEST_ARTIFACTS", QDir::tempPath());
+    QDir().mkpath(dir);
+    QVERIFY(image.save(dir + QStringLiteral("/launch_form.png")));
   }
 
   void sweepCountsRunsAndCapsThem() {

@@ -4,6 +4,9 @@
 // rank filter, pause, search highlighting and "jump to first error".
 
 #include <QComboBox>
+#include <QDir>
+#include <QImage>
+#include <QSet>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -234,6 +237,28 @@ class TestLogsPanel : public QObject {
     QCOMPARE(panel.storedLines(0), panel.lineCap());
     auto* banner = panel.findChild<QLabel*>(QStringLiteral("banner"));
     QTRY_VERIFY(banner->text().contains(QStringLiteral("bytes of large logs were not read")));
+  }
+
+  // Two ranks, a search and the first error selected, rendered offscreen and saved as a test artifact.
+  void renderedViewIsSavedAsAnArtifact() {
+    LogsPanel panel(project_);
+    panel.resize(800, 400);
+    write(0, numbered("step", 0, 8) + "Traceback (most recent call last):\n  File \"train.py\", line 3\nValueError: bad step\n");
+    write(1, numbered("rank one step", 0, 6));
+    panel.setRun(run_id_);
+    QTRY_COMPARE_WITH_TIMEOUT(lines(panel), 17, 5000);
+    panel.setSearchText(QStringLiteral("step"));
+    QVERIFY(panel.jumpToFirstError());
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QImage image = panel.grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+      for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 8, "the rendered view is blank");
+    const QString dir = qEnvironmentVariable("ORRERY_TEST_ARTIFACTS", QDir::tempPath());
+    QDir().mkpath(dir);
+    QVERIFY(image.save(dir + QStringLiteral("/logs_panel.png")));
   }
 
   void invalidRunIdIsRefused() {
