@@ -5,10 +5,13 @@
 //
 // usage: bench_plain_allreduce [--min_bytes=8] [--max_bytes=67108864]
 //                              [--iterations=100] [--large_iterations=20] [--warmup=10]
-// Prints "bytes latency_us busbw_GBps" per size on rank 0.
+// Prints "bytes latency_us busbw_GBps median_us busbw_median" per size on rank 0: the
+// average (OSU's figure) and, from the same calls, the median over calls of each call's
+// slowest rank, as orrery-allreduce-bench does.
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +25,7 @@ static const MPI_Datatype kDouble = MPI_DOUBLE;
 static const MPI_Op kSum = MPI_SUM;
 static const MPI_Op kMax = MPI_MAX;
 static const MPI_Comm kWorld = MPI_COMM_WORLD;
+static void* const kInPlace = MPI_IN_PLACE;
 #pragma GCC diagnostic pop
 
 int main(int argc, char** argv) {
@@ -48,7 +52,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<float> send(static_cast<std::size_t>(max_bytes / 4), 1.0f), recv(send.size(), 0.0f);
-  if (rank == 0) std::printf("# %12s %14s %12s\n", "bytes", "latency_us", "busbw_GBps");
+  std::vector<double> calls(static_cast<std::size_t>(std::max(iterations, large_iterations)));
+  if (rank == 0) std::printf("# %12s %14s %12s %14s %12s\n", "bytes", "latency_us", "busbw_GBps", "median_us", "busbw_median");
   for (long long size = min_bytes; size <= max_bytes; size *= 2) {
     const long long bytes = size / 4 * 4;
     const int count = static_cast<int>(bytes / 4);
@@ -59,13 +64,23 @@ int main(int argc, char** argv) {
       MPI_Barrier(kWorld);
       const double t0 = MPI_Wtime();
       MPI_Allreduce(send.data(), recv.data(), count, kFloat, kSum, kWorld);
-      busy += MPI_Wtime() - t0;
+      const double t = MPI_Wtime() - t0;
+      busy += t;
+      calls[static_cast<std::size_t>(i)] = t;
     }
     double mine = busy / static_cast<double>(iters), slowest = 0;
     MPI_Allreduce(&mine, &slowest, 1, kDouble, kMax, kWorld);
+    MPI_Allreduce(kInPlace, calls.data(), static_cast<int>(iters), kDouble, kMax, kWorld);
+    // Median over the calls of each call's slowest rank.
+    std::vector<double> sorted(calls.begin(), calls.begin() + iters);
+    std::sort(sorted.begin(), sorted.end());
+    const double median = sorted.size() % 2 ? sorted[sorted.size() / 2]
+                                            : (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]) / 2;
     if (rank == 0) {
-      const double busbw = static_cast<double>(bytes) / slowest / 1e9 * 2.0 * (ranks - 1) / ranks;
-      std::printf("  %12lld %14.3f %12.4f\n", bytes, slowest * 1e6, busbw);
+      const double factor = 2.0 * (ranks - 1) / ranks;
+      const double busbw = static_cast<double>(bytes) / slowest / 1e9 * factor;
+      const double busbw_median = static_cast<double>(bytes) / median / 1e9 * factor;
+      std::printf("  %12lld %14.3f %12.4f %14.3f %12.4f\n", bytes, slowest * 1e6, busbw, median * 1e6, busbw_median);
       std::fflush(stdout);
     }
   }

@@ -6,6 +6,12 @@
 // present and measures the collective, not the skew between ranks. A rank's
 // latency is its average time per call; the reported latency is the maximum
 // over ranks (the collective is only done when the slowest rank is done).
+//
+// Each call is also timed on its own: the per-call time of the collective is the
+// maximum over ranks of that call's time, and its median over the calls is reported
+// too (median_latency_us, busbw_median_GBps). On a shared machine one preemption in
+// 100 calls of a few microseconds moves the average by tens of percent; the median
+// does not move, so it is the figure to compare runs (and bench_plain_allreduce) by.
 
 #include <mpi.h>
 
@@ -34,6 +40,7 @@ const MPI_Datatype kInt = MPI_INT;
 const MPI_Op kSum = MPI_SUM;
 const MPI_Op kMax = MPI_MAX;
 const MPI_Comm kWorld = MPI_COMM_WORLD;
+void* const kInPlace = MPI_IN_PLACE;
 #pragma GCC diagnostic pop
 
 constexpr std::int64_t kLargeMessage = 1 << 20;   // sizes above this use --large_iterations
@@ -108,37 +115,51 @@ std::string human_bytes(std::int64_t b) {
 }
 
 struct Measurement {
-  double latency_s;        // max over ranks of the average time per call
-  double local_latency_s;  // this rank's own average: its spread shows imbalance
-  bool correct;            // every rank got the exact sum
+  double latency_s;         // max over ranks of the average time per call
+  double median_latency_s;  // median over calls of the call's max over ranks
+  double local_latency_s;   // this rank's own average: its spread shows imbalance
+  bool correct;             // every rank got the exact sum
 };
 
-Measurement measure(std::vector<float>& send, std::vector<float>& recv, std::int64_t bytes, std::int64_t iterations,
-                    std::int64_t warmup, int ranks) {
+double median(std::vector<double> v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2) return *mid;
+  return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
+Measurement measure(std::vector<float>& send, std::vector<float>& recv, std::vector<double>& calls,
+                    std::int64_t bytes, std::int64_t iterations, std::int64_t warmup, int ranks) {
   int count = static_cast<int>(bytes / 4);
   for (std::int64_t i = 0; i < warmup; ++i) MPI_Allreduce(send.data(), recv.data(), count, kFloat, kSum, kWorld);
+  calls.resize(static_cast<std::size_t>(iterations));   // reserved before the first size: no allocation here
   double busy = 0;
   for (std::int64_t i = 0; i < iterations; ++i) {
     MPI_Barrier(kWorld);
     double t0 = MPI_Wtime();
     MPI_Allreduce(send.data(), recv.data(), count, kFloat, kSum, kWorld);
-    busy += MPI_Wtime() - t0;
+    const double t = MPI_Wtime() - t0;
+    busy += t;
+    calls[static_cast<std::size_t>(i)] = t;
   }
   double mine = busy / static_cast<double>(iterations), slowest = 0;
   MPI_Allreduce(&mine, &slowest, 1, kDouble, kMax, kWorld);
+  MPI_Allreduce(kInPlace, calls.data(), static_cast<int>(iterations), kDouble, kMax, kWorld);
 
   // Each rank sends rank+1, so every element must be n(n+1)/2, exact in float
   // for any realistic rank count. Checked outside the timed region.
   const float expected = static_cast<float>(ranks) * static_cast<float>(ranks + 1) / 2.0f;
   int bad = std::any_of(recv.begin(), recv.begin() + count, [&](float v) { return v != expected; }) ? 1 : 0, any_bad = 0;
   MPI_Allreduce(&bad, &any_bad, 1, kInt, kMax, kWorld);
-  return {slowest, mine, any_bad == 0};
+  return {slowest, median(calls), mine, any_bad == 0};
 }
 
 int run(int rank, int ranks, const Options& opt) {
   const auto sizes = message_sizes(opt);
   std::vector<float> send, recv;
+  std::vector<double> calls;
   try {
+    calls.reserve(static_cast<std::size_t>(std::max(opt.iterations, opt.large_iterations)));
     send.assign(static_cast<std::size_t>(sizes.back() / 4), static_cast<float>(rank + 1));
     recv.assign(send.size(), 0.0f);
   } catch (const std::bad_alloc&) {
@@ -148,7 +169,7 @@ int run(int rank, int ranks, const Options& opt) {
   }
 
   const orrery::Metric latency_us("latency_us"), algbw("algbw_GBps"), busbw("busbw_GBps"),
-      local_latency_us("local_latency_us");
+      local_latency_us("local_latency_us"), median_latency_us("median_latency_us"), busbw_median("busbw_median_GBps");
   const double bus_factor = 2.0 * (ranks - 1) / ranks;   // ring allreduce: each byte crosses 2(n-1)/n links
   if (rank == 0) {
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -161,7 +182,8 @@ int run(int rank, int ranks, const Options& opt) {
                 human_bytes(sizes.front()).c_str(), human_bytes(sizes.back()).c_str(),
                 static_cast<long long>(opt.iterations), static_cast<long long>(opt.large_iterations),
                 static_cast<long long>(opt.warmup));
-    std::printf("# %12s %8s %14s %12s %12s\n", "bytes", "calls", "latency_us", "algbw_GBps", "busbw_GBps");
+    std::printf("# %12s %8s %14s %12s %12s %14s %12s\n", "bytes", "calls", "latency_us", "algbw_GBps", "busbw_GBps",
+                "median_us", "busbw_median");
     std::fflush(stdout);
   }
 
@@ -170,19 +192,23 @@ int run(int rank, int ranks, const Options& opt) {
     const std::int64_t bytes = sizes[i];
     const std::int64_t iterations = bytes > kLargeMessage ? opt.large_iterations : opt.iterations;
     const double start = orrery::now();
-    const Measurement m = measure(send, recv, bytes, iterations, opt.warmup, ranks);
+    const Measurement m = measure(send, recv, calls, bytes, iterations, opt.warmup, ranks);
     orrery::span("comm", "allreduce " + human_bytes(bytes), bytes, start, orrery::now());
 
     const double alg = static_cast<double>(bytes) / m.latency_s / 1e9;
+    const double bus_median = static_cast<double>(bytes) / m.median_latency_s / 1e9 * bus_factor;
     // Every rank reports the job's figures (identical on all ranks, so the rank-reduced
     // series has every rank) and its own local latency.
     latency_us.log(bytes, m.latency_s * 1e6);
     algbw.log(bytes, alg);
     busbw.log(bytes, alg * bus_factor);
     local_latency_us.log(bytes, m.local_latency_s * 1e6);
+    median_latency_us.log(bytes, m.median_latency_s * 1e6);
+    busbw_median.log(bytes, bus_median);
     if (rank == 0) {
-      std::printf("  %12lld %8lld %14.3f %12.4f %12.4f\n", static_cast<long long>(bytes),
-                  static_cast<long long>(iterations), m.latency_s * 1e6, alg, alg * bus_factor);
+      std::printf("  %12lld %8lld %14.3f %12.4f %12.4f %14.3f %12.4f\n", static_cast<long long>(bytes),
+                  static_cast<long long>(iterations), m.latency_s * 1e6, alg, alg * bus_factor,
+                  m.median_latency_s * 1e6, bus_median);
       std::fflush(stdout);
     }
     if (!m.correct) {
