@@ -96,6 +96,7 @@ void RunDataService::work() {
     for (auto& [id, follower] : followers) {
       auto progress = follower->poll(live == 1 && follower->live() ? kSingleFeedWait : 0ms);
       if (progress.repaired) ++repairs_;
+      feed_points_ += progress.feed_points;
       if (!progress.data && !progress.status) continue;
       anything = true;
       std::lock_guard lock(mutex_);

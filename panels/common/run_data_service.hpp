@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,8 @@ class RunDataService : public QObject {
   // Runs whose store had to be re-read at their end because the live splice disagreed
   // with run.h5 (expected 0 unless the feed lost messages the rules could not recover).
   int repairs() const { return repairs_.load(); }
+  // Points the store took from live feeds (the rest came from run.h5): shows the feed at work.
+  std::uint64_t feedPoints() const { return feed_points_.load(); }
 
  public slots:
   // The runs whose data the store should hold. Runs no longer listed leave the store.
@@ -74,6 +77,7 @@ class RunDataService : public QObject {
   std::map<std::string, std::string> last_status_;
   std::atomic<bool> delivery_posted_{false};
   std::atomic<int> repairs_{0};
+  std::atomic<std::uint64_t> feed_points_{0};
 
   std::thread worker_;            // last: starts once everything above exists
 };

@@ -165,6 +165,7 @@ void RunFollower::on_points(const telemetry::MetricSeries& m, int rank, Progress
   t.series->append(std::span(m.steps).subspan(skip), std::span(m.times).subspan(skip),
                    std::span(m.values).subspan(skip));
   progress.data = true;
+  progress.feed_points += k - skip;
 }
 
 void RunFollower::lose_rank(int rank) {
@@ -268,6 +269,7 @@ void RunFollower::align(const runfiles::SeriesKey& key, Track& t, const runfiles
       }
       t.series->append(steps, times, values);
       progress.data = true;
+      progress.feed_points += steps.size();
     }
     t.aligned = true;
     t.pending = {};

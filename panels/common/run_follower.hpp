@@ -51,6 +51,7 @@ class RunFollower {
     bool data = false;                    // the store gained points
     std::optional<std::string> status;    // the observed status changed to this
     bool repaired = false;                // at the end the store disagreed with run.h5 and was re-read
+    std::size_t feed_points = 0;          // points the store took from the live feed
   };
   // Does what is due: reads the feed (waiting at most `wait` for its first message),
   // polls run.h5, re-reads run.json. Never throws: a damaged file or a vanished agent

@@ -16,6 +16,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -57,7 +58,7 @@ int follow(int argc, char** argv) {
     // The store is reconciled with run.h5 before the final status is announced.
     for (const auto& [key, count] : testing::store_counts(*store, run_id))
       std::printf("series %s %d %s %zu\n", key.group.c_str(), key.rank, key.name.c_str(), count);
-    std::printf("repairs %d\nend\n", service->repairs());
+    std::printf("repairs %d\nfeed %llu\nend\n", service->repairs(), static_cast<unsigned long long>(service->feedPoints()));
     std::fflush(stdout);
     QCoreApplication::quit();
   });
@@ -74,6 +75,8 @@ class RunDataServiceTest : public QObject {
   void historyThenFeedWithoutGapAcrossARestart();
   void aKilledGuiProcessLeavesTheRunAloneAndANewOneReattaches();
   void unwatchingRemovesTheRunsSeries();
+  void reattachesRepeatedlyUnderLoad();
+  void anAgentKilledMidRunReadsLostAndTheStoreEqualsTheFile();
 };
 
 void RunDataServiceTest::historyThenFeedWithoutGapAcrossARestart() {
@@ -98,6 +101,7 @@ void RunDataServiceTest::historyThenFeedWithoutGapAcrossARestart() {
   QTRY_VERIFY_WITH_TIMEOUT(total_points(*store, id) >= first + 100 && arrived.count() >= emissions + 3, 20000);
   QCOMPARE(service->runStatus(qid), QString("running"));
   QVERIFY2(problems.isEmpty(), qPrintable(problems.join("; ")));
+  QVERIFY(service->feedPoints() > 0);   // live points came from the feed, not only from run.h5
 
   // The GUI closes mid-run and opens again: a new service with a new store.
   service.reset();
@@ -116,6 +120,9 @@ void RunDataServiceTest::historyThenFeedWithoutGapAcrossARestart() {
   QTRY_COMPARE_WITH_TIMEOUT(service->runStatus(qid), QString("succeeded"), 60000);
   QVERIFY2(problems.isEmpty(), qPrintable(problems.join("; ")));
   QCOMPARE(service->repairs(), 0);   // the live splice was exact: nothing to re-read at the end
+  // After the re-attach most of the remaining points came live from the feed.
+  QVERIFY2(service->feedPoints() * 3 > total_points(*store2, id) - reattached,
+           qPrintable(QString("feed %1 of %2").arg(service->feedPoints()).arg(total_points(*store2, id) - reattached)));
   service.reset();                   // its I/O thread is gone: HDF5 is ours now
   const auto in_file = testing::file_counts(prj.project(), id);
   const auto in_store = testing::store_counts(*store2, id);
@@ -154,12 +161,14 @@ void RunDataServiceTest::aKilledGuiProcessLeavesTheRunAloneAndANewOneReattaches(
   QCOMPARE(prj.wait_final(id), orrery::runfiles::RunStatus::Succeeded);
   std::map<orrery::runfiles::SeriesKey, std::size_t> in_child;
   int repairs = -1;
+  unsigned long long feed_points = 0;
   std::istringstream lines(out.toStdString());
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
     std::string what;
     words >> what;
     if (what == "repairs") words >> repairs;
+    if (what == "feed") words >> feed_points;
     if (what != "series") continue;
     orrery::runfiles::SeriesKey key;
     std::size_t count = 0;
@@ -167,6 +176,7 @@ void RunDataServiceTest::aKilledGuiProcessLeavesTheRunAloneAndANewOneReattaches(
     in_child[key] = count;
   }
   QCOMPARE(repairs, 0);
+  QVERIFY(feed_points > 0);   // the re-attached process followed the live feed
   const auto in_file = testing::file_counts(prj.project(), id);
   QVERIFY2(in_child == in_file, qPrintable(QString::fromStdString("child " + describe(in_child) + "\nfile " + describe(in_file))));
   QCOMPARE(in_file.at({"metrics", 0, "loss"}), std::size_t{600});
@@ -185,10 +195,67 @@ void RunDataServiceTest::unwatchingRemovesTheRunsSeries() {
   QCOMPARE(service.watchedRuns(), QStringList{qid});   // a hostile id is never watched
   QTRY_COMPARE_WITH_TIMEOUT(service.runStatus(qid), QString("succeeded"), 20000);
   QTRY_VERIFY_WITH_TIMEOUT(total_points(*store, id) == 200u, 20000);   // 2 ranks × loss, lr × 50
-  QVERIFY(arrived.count() >= 1);
+  QTRY_VERIFY_WITH_TIMEOUT(arrived.count() >= 1, 5000);   // the signal follows the store within ~50 ms
   QCOMPARE(arrived.last().at(0).toStringList(), QStringList{qid});
   service.watchRuns({});
   QTRY_VERIFY_WITH_TIMEOUT(store->keys_of_run(id).empty(), 10000);
+}
+
+// 2 ranks × 1,000 lines/s (2 metrics each): services come and go every ~0.7 s while the
+// run lives, each attaching in the middle of heavy traffic; every one stays exact.
+void RunDataServiceTest::reattachesRepeatedlyUnderLoad() {
+  testing::RunsTestProject prj;
+  const auto id = prj.launch_ticker("busy", 2, 5000, 1000);
+  const auto qid = QString::fromStdString(id);
+  QTRY_COMPARE_WITH_TIMEOUT(prj.observed(id), orrery::runfiles::RunStatus::Running, 30000);
+  std::shared_ptr<SeriesStore> store;
+  std::unique_ptr<RunDataService> service;
+  QStringList problems;
+  int attaches = 0;
+  std::uint64_t feed_total = 0;
+  while (prj.observed(id) == orrery::runfiles::RunStatus::Running && attaches < 6) {
+    if (service) feed_total += service->feedPoints();
+    service.reset();
+    store = std::make_shared<SeriesStore>();
+    service = std::make_unique<RunDataService>(prj.project(), store);
+    connect(service.get(), &RunDataService::dataArrived, this, [&, s = store.get()] {
+      if (auto p = testing::consecutive_steps_problem(*s, id); !p.empty()) problems << QString::fromStdString(p);
+    });
+    service->watchRuns({qid});
+    ++attaches;
+    QTest::qWait(700);
+  }
+  QVERIFY(attaches >= 2);
+  QTRY_COMPARE_WITH_TIMEOUT(service->runStatus(qid), QString("succeeded"), 60000);
+  QVERIFY(feed_total + service->feedPoints() > 0);
+  QVERIFY2(problems.isEmpty(), qPrintable(problems.join("; ")));
+  QCOMPARE(service->repairs(), 0);
+  service.reset();
+  const auto in_file = testing::file_counts(prj.project(), id);
+  QVERIFY2(testing::store_counts(*store, id) == in_file, describe(in_file).c_str());
+  QCOMPARE(in_file.at({"metrics", 1, "loss"}), std::size_t{5000});
+}
+
+// An agent that dies takes its ranks with it; the run reads "lost" and its data up to the
+// last flush stays: the store ends equal to that file, feed points past it dropped.
+void RunDataServiceTest::anAgentKilledMidRunReadsLostAndTheStoreEqualsTheFile() {
+  testing::RunsTestProject prj;
+  const auto id = prj.launch_ticker("doomed", 2, 3000, 200);
+  const auto qid = QString::fromStdString(id);
+  auto store = std::make_shared<SeriesStore>();
+  auto service = std::make_unique<RunDataService>(prj.project(), store);
+  service->watchRuns({qid});
+  QTRY_VERIFY_WITH_TIMEOUT(total_points(*store, id) > 200, 30000);
+  QCOMPARE(service->runStatus(qid), QString("running"));
+  const auto pid = prj.record(id).agent.pid;
+  QVERIFY(pid > 0);
+  QCOMPARE(::kill(pid, SIGKILL), 0);
+  QTRY_COMPARE_WITH_TIMEOUT(service->runStatus(qid), QString("lost"), 30000);
+  QVERIFY(total_points(*store, id) > 0);
+  service.reset();   // its I/O thread is gone: HDF5 is ours now
+  const auto in_store = testing::store_counts(*store, id);
+  const auto in_file = testing::file_counts(prj.project(), id);
+  QVERIFY2(in_store == in_file, qPrintable(QString::fromStdString("store " + describe(in_store) + "\nfile " + describe(in_file))));
 }
 
 int main(int argc, char** argv) {
