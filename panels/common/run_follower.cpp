@@ -21,6 +21,7 @@ constexpr auto kFeedSilence = 2000ms;          // the agent publishes status eve
 constexpr auto kSecondScanAfter = 1200ms;      // > 2 flush intervals of the agent (500 ms)
 constexpr std::size_t kMaxPending = std::size_t{1} << 21;   // feed points held per unaligned series
 constexpr int kMaxMessagesPerPoll = 4000;
+constexpr int kMaxReconcileTries = 20;                 // × kRecordInterval
 constexpr auto kMaxFeedTimePerPoll = 30ms;
 
 bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
@@ -61,6 +62,9 @@ RunFollower::Progress RunFollower::poll(std::chrono::milliseconds wait) {
           set_status(launch::observed_status(record_), progress);
           if (runfiles::is_final(*status_)) finish(progress);
         }
+        break;
+      case Phase::Finishing:
+        if (now >= next_record_read_) reconcile(progress);
         break;
       case Phase::Done:
         break;
@@ -281,20 +285,43 @@ void RunFollower::align(const runfiles::SeriesKey& key, Track& t, const runfiles
 void RunFollower::finish(Progress& progress) {
   feed_.reset();
   tracks_.clear();
-  phase_ = Phase::Done;
+  phase_ = Phase::Finishing;
+  reconcile(progress);
+  // The final status is announced once the store equals the file, so a listener that
+  // reacts to it sees the final data.
+  if (phase_ == Phase::Finishing && progress.status) {
+    held_status_ = progress.status;
+    progress.status.reset();
+  }
+}
+
+// Makes the store equal run.h5. A file that cannot be read just now (the writer closing
+// it, a crashed writer's file being opened) is tried again on later polls, a few times.
+void RunFollower::reconcile(Progress& progress) {
+  next_record_read_ = Clock::now() + kRecordInterval;
   reader_.reset();   // a fresh reader sees the file as the writer closed it
-  auto* r = reader();
-  if (!r) return;
-  auto report = series::load_run_h5(*store_, run_id_, *r);
-  progress.data |= report.points_added > 0;
-  if (!report.ahead.empty() || !report.differ.empty()) {
-    // Feed points that never reached the file (an agent killed between two flushes).
-    store_->remove_run(run_id_);
-    series::load_run_h5(*store_, run_id_, *r);
-    progress.data = true;
-    progress.repaired = true;
+  try {
+    auto* r = reader();
+    if (r) {
+      auto report = series::load_run_h5(*store_, run_id_, *r);
+      progress.data |= report.points_added > 0;
+      if (!report.ahead.empty() || !report.differ.empty()) {
+        // Feed points that never reached the file (an agent killed between two flushes).
+        store_->remove_run(run_id_);
+        series::load_run_h5(*store_, run_id_, *r);
+        progress.data = true;
+        progress.repaired = true;
+      }
+    }
+    phase_ = Phase::Done;
+  } catch (const std::exception&) {
+    if (++reconcile_failures_ >= kMaxReconcileTries) phase_ = Phase::Done;
   }
   reader_.reset();
+  if (phase_ == Phase::Done && held_status_) {
+    progress.status = held_status_;
+    held_status_.reset();
+  }
 }
 
 }  // namespace orrery::panels

@@ -64,7 +64,7 @@ class RunFollower {
   const std::string& run_id() const { return run_id_; }
 
  private:
-  enum class Phase { Opening, Subscribing, Live, Done };
+  enum class Phase { Opening, Subscribing, Live, Finishing, Done };
   using Clock = std::chrono::steady_clock;
   struct Point { std::int64_t step; double time; double value; };
   struct Track {                       // one metrics series (rank, name) fed live
@@ -84,6 +84,7 @@ class RunFollower {
   void catch_up(const runfiles::SeriesKey& key, const runfiles::SeriesData& data, Progress& progress);
   void align(const runfiles::SeriesKey& key, Track& track, const runfiles::SeriesData& data, Progress& progress);
   void finish(Progress& progress);
+  void reconcile(Progress& progress);
   void set_status(runfiles::RunStatus status, Progress& progress);
   Track& track(int rank, const std::string& name);
   const runfiles::RunH5Reader* reader();
@@ -94,11 +95,13 @@ class RunFollower {
   Phase phase_ = Phase::Opening;
   runfiles::RunRecord record_;
   std::optional<runfiles::RunStatus> status_;
+  std::optional<std::string> held_status_;   // a final status waiting for the store to equal the file
   std::unique_ptr<feed::FeedClient> feed_;
   std::unique_ptr<runfiles::RunH5Reader> reader_;
   std::map<runfiles::SeriesKey, Track> tracks_;
   std::map<std::pair<int, std::string>, std::uint64_t> last_seq_;   // per sender (rank, source)
   int full_scans_left_ = 0;
+  int reconcile_failures_ = 0;
   Clock::time_point next_full_scan_{};
   Clock::time_point subscribed_at_{}, last_feed_message_{}, next_file_poll_{}, next_system_poll_{}, next_record_read_{};
 };
