@@ -18,6 +18,7 @@
 #include <QTest>
 #include <QTreeView>
 
+#include <csignal>
 #include <memory>
 
 using orrery::panels::RunsModel;
@@ -36,6 +37,7 @@ class RunsBrowserTest : public QObject {
   void selectionAndCopy();
   void deleteRefusesALiveRunAndMovesAFinishedOneToTheTrash();
   void cancels();
+  void aVanishedAgentReadsLost();
   void annotationsRoundTrip();
   void cleanupTestCase();
 
@@ -187,6 +189,16 @@ void RunsBrowserTest::cancels() {
   }
   QVERIFY(triggered);
   QTRY_COMPARE_WITH_TIMEOUT(status(long_), QString("cancelled"), 30000);
+}
+
+void RunsBrowserTest::aVanishedAgentReadsLost() {
+  const auto victim = prj_->launch_ticker("victim", 2, 6000, 100);
+  QTRY_COMPARE_WITH_TIMEOUT(status(victim), QString("running"), 20000);
+  const auto pid = prj_->record(victim).agent.pid;
+  QVERIFY(pid > 0);
+  QCOMPARE(::kill(pid, SIGKILL), 0);   // run.json still says "running": only the observed status knows
+  QTRY_COMPARE_WITH_TIMEOUT(status(victim), QString("lost"), 20000);
+  QCOMPARE(prj_->record(victim).status, orrery::runfiles::RunStatus::Running);
 }
 
 void RunsBrowserTest::annotationsRoundTrip() {
