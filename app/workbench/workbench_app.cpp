@@ -2,10 +2,13 @@
 
 #include "workbench/main_window.hpp"
 
+#include "runs/runs_panel.hpp"
+
 #include <QApplication>
 #include <QIcon>
 
 #include <cstdlib>
+#include <memory>
 
 namespace orrery::workbench {
 
@@ -30,7 +33,15 @@ int run_workbench(int& argc, char** argv, const runfiles::Project& project, cons
   QApplication::setWindowIcon(QIcon(QString::fromStdString((paths.share_dir / "icons" / "orrery.svg").string())));
   MainWindow window(project, paths);
   window.show();
-  if (!runsToShow.isEmpty()) window.showRuns(runsToShow);
+  if (!runsToShow.isEmpty()) {
+    window.showRuns(runsToShow);
+    // Also select them in the runs browser once its first scan has listed them.
+    auto once = std::make_shared<QMetaObject::Connection>();
+    *once = QObject::connect(window.runs(), &panels::RunsPanel::scanned, &window, [&window, runsToShow, once] {
+      window.runs()->selectRuns(runsToShow);
+      QObject::disconnect(*once);
+    });
+  }
   return QApplication::exec();
 }
 
