@@ -19,7 +19,9 @@ constexpr auto kSystemPollInterval = 1000ms;   // the agent samples system serie
 constexpr auto kRecordInterval = 500ms;        // run.json re-read while no agent answers
 constexpr auto kFeedSilence = 2000ms;          // the agent publishes status every 250 ms
 constexpr auto kSecondScanAfter = 1200ms;      // > 2 flush intervals of the agent (500 ms)
-constexpr std::size_t kMaxPending = std::size_t{1} << 21;   // feed points held per unaligned series
+// Feed points held per unaligned series. Trimming from the front keeps them contiguous, so
+// alignment still works (on a later flush); it bounds what a series the writer refuses costs.
+constexpr std::size_t kMaxPending = std::size_t{1} << 19;
 constexpr int kMaxMessagesPerPoll = 4000;
 constexpr int kMaxReconcileTries = 20;                 // × kRecordInterval
 constexpr auto kMaxFeedTimePerPoll = 30ms;
