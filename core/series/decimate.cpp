@@ -16,34 +16,9 @@ int pixel_column(double x, double x_min, double x_max, int columns) {
   return static_cast<int>(f);
 }
 
-namespace {
-
-constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
-
-// The extreme points of one pixel column [begin, end): first, min, max, last by index.
-struct ColumnExtremes {
-  std::size_t first = kNone, last = kNone, lowest = kNone, highest = kNone;
-};
-
-ColumnExtremes scan_column(std::span<const double> y, std::size_t begin, std::size_t end) {
-  ColumnExtremes c;
-  double lo = std::numeric_limits<double>::infinity();
-  double hi = -std::numeric_limits<double>::infinity();
-  for (std::size_t i = begin; i < end; ++i) {
-    const double v = y[i];
-    if (!std::isfinite(v)) continue;
-    if (c.first == kNone) c.first = i;
-    c.last = i;
-    if (v < lo) { lo = v; c.lowest = i; }
-    if (v > hi) { hi = v; c.highest = i; }
-  }
-  return c;
-}
-
-}  // namespace
-
 template <class X>
-Points decimate_min_max(std::span<const X> x, std::span<const double> y, double x_min, double x_max, int columns) {
+Points decimate_min_max(std::span<const X> x, std::span<const double> y, double x_min, double x_max, int columns,
+                        const MinMaxBlocks* blocks) {
   if (x.size() != y.size()) throw std::invalid_argument("decimate_min_max: x and y of different lengths");
   Points out;
   columns = std::max(columns, 1);
@@ -82,11 +57,11 @@ Points decimate_min_max(std::span<const X> x, std::span<const double> y, double 
           std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(begin), x.begin() + static_cast<std::ptrdiff_t>(hi),
                                [&](X v) { return pixel_column(as_double(v), x_min, x_max, columns) <= column; }) -
           x.begin());
-      const ColumnExtremes c = scan_column(y, begin, end);
-      if (c.first != kNone) {
+      const SliceExtremes c = blocks ? blocks->extremes(y, begin, end) : scan_extremes(y, begin, end);
+      if (c.first != kNoPoint) {
         std::array<std::size_t, 4> keep{c.first, c.lowest, c.highest, c.last};
         std::sort(keep.begin(), keep.end());
-        std::size_t previous = kNone;
+        std::size_t previous = kNoPoint;
         for (std::size_t i : keep) {
           if (i != previous) push(i);
           previous = i;
@@ -103,8 +78,9 @@ Points decimate_min_max(std::span<const X> x, std::span<const double> y, double 
   return out;
 }
 
-template Points decimate_min_max<double>(std::span<const double>, std::span<const double>, double, double, int);
+template Points decimate_min_max<double>(std::span<const double>, std::span<const double>, double, double, int,
+                                         const MinMaxBlocks*);
 template Points decimate_min_max<std::int64_t>(std::span<const std::int64_t>, std::span<const double>, double,
-                                               double, int);
+                                               double, int, const MinMaxBlocks*);
 
 }  // namespace orrery::series

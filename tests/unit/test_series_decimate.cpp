@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -212,4 +214,47 @@ TEST(SeriesDecimate, PixelColumnContract) {
   EXPECT_EQ(pixel_column(50, 0, 10, 10), 9);
   EXPECT_EQ(pixel_column(3, 3, 3, 10), 0);     // zero-width range: one column
   EXPECT_EQ(pixel_column(std::numeric_limits<double>::quiet_NaN(), 0, 10, 10), 0);
+}
+
+TEST(SeriesDecimate, BlockSummaryGivesTheSameAnswer) {
+  for (unsigned seed = 0; seed < 12; ++seed) {
+    const Data d = spiky_data(20000 + seed * 37, seed);
+    // Summarised in pieces, as a live series grows, including partial blocks.
+    orrery::series::MinMaxBlocks blocks;
+    std::mt19937_64 rng(seed);
+    for (std::size_t n = 0; n < d.values.size();) {
+      n = std::min(d.values.size(), n + 1 + rng() % 3000);
+      blocks.update(std::span<const double>(d.values).subspan(0, n));
+    }
+    for (int i = 0; i < 200; ++i) {
+      std::size_t a = rng() % (d.values.size() + 1), b = rng() % (d.values.size() + 1);
+      if (a > b) std::swap(a, b);
+      const auto want = orrery::series::scan_extremes(d.values, a, b);
+      const auto got = blocks.extremes(d.values, a, b);
+      ASSERT_EQ(got.first, want.first) << a << ".." << b;
+      ASSERT_EQ(got.last, want.last);
+      ASSERT_EQ(got.lowest, want.lowest);
+      ASSERT_EQ(got.highest, want.highest);
+    }
+    const double t0 = d.times.front(), t1 = d.times.back();
+    for (int columns : {1, 3, 100, 1200}) {
+      const auto plain = decimate_min_max<double>(d.times, d.values, t0, t1, columns);
+      const auto fast = decimate_min_max<double>(d.times, d.values, t0, t1, columns, &blocks);
+      EXPECT_EQ(plain.x, fast.x);
+      EXPECT_EQ(plain.y, fast.y);
+      const double s0 = static_cast<double>(d.steps[d.steps.size() / 3]), s1 = static_cast<double>(d.steps.back());
+      const auto plain_s = decimate_min_max<std::int64_t>(d.steps, d.values, s0, s1, columns);
+      const auto fast_s = decimate_min_max<std::int64_t>(d.steps, d.values, s0, s1, columns, &blocks);
+      EXPECT_EQ(plain_s.x, fast_s.x);
+      EXPECT_EQ(plain_s.y, fast_s.y);
+    }
+  }
+  // A replaced (shorter) series starts over.
+  orrery::series::MinMaxBlocks blocks;
+  std::vector<double> y(1000, 1.0);
+  blocks.update(y);
+  y.assign(100, 2.0);
+  y[70] = 9;
+  blocks.update(y);
+  EXPECT_EQ(blocks.extremes(y, 0, 100).highest, 70u);
 }

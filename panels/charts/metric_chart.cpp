@@ -1,0 +1,468 @@
+#include "charts/metric_chart.hpp"
+
+#include "charts/chart_export.hpp"
+#include "charts/crosshair.hpp"
+
+#include <QAreaSeries>
+#include <QContextMenuEvent>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QFileDialog>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMouseEvent>
+#include <QValueAxis>
+#include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <cmath>
+
+namespace orrery::panels {
+
+namespace {
+
+QColor run_colour(int run, int rank) {
+  static const QColor palette[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
+                                   {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
+  QColor c = palette[run % 10];
+  return rank > 0 ? c.lighter(100 + 25 * (rank % 6)) : c;
+}
+
+void set_range(QAbstractAxis* axis, double lo, double hi) {
+  if (auto* dt = qobject_cast<QDateTimeAxis*>(axis)) {
+    dt->setRange(QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(std::floor(lo))),
+                 QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(std::ceil(hi))));
+  } else {
+    axis->setRange(lo, hi);
+  }
+}
+
+}  // namespace
+
+MetricChart::MetricChart(std::shared_ptr<series::SeriesStore> store, const QString& metric, QWidget* parent)
+    : QChartView(parent), store_(std::move(store)), metric_(metric) {
+  auto* c = new QChart();
+  c->setTitle(metric);
+  c->legend()->setAlignment(Qt::AlignBottom);
+  c->setMargins(QMargins(4, 4, 4, 4));
+  setChart(c);
+  setRenderHint(QPainter::Antialiasing, false);  // thousands of segments: crisp and fast
+  setRubberBand(QChartView::RectangleRubberBand);
+  setMouseTracking(true);
+  setMinimumSize(320, 220);
+  crosshair_ = std::make_unique<Crosshair>(c, [this](double x) { return formatX(x); });
+  connect(&watcher_, &QFutureWatcher<ReduceResult>::finished, this, &MetricChart::jobFinished);
+  rebuildAxes();
+}
+
+MetricChart::~MetricChart() { watcher_.waitForFinished(); }
+
+void MetricChart::setRuns(const std::vector<ChartRun>& runs) {
+  watcher_.waitForFinished();  // the cache is the running job's
+  runs_ = runs;
+  cache_ = std::make_shared<ReducerCache>();
+  hidden_.clear();
+  clearLines();
+  ++view_serial_;
+  requestUpdate();
+}
+
+void MetricChart::setOptions(const ChartOptions& options) {
+  if (options == options_) return;
+  const bool axes_change = options.x_axis != options_.x_axis || options.log_y != options_.log_y;
+  if (options.x_axis != options_.x_axis) follow_data_ = true;  // old x range means nothing now
+  options_ = options;
+  clearLines();  // recreated in drawing order: band, raw, main
+  if (axes_change) rebuildAxes();
+  ++view_serial_;
+  requestUpdate();
+}
+
+// --- reduction jobs ---------------------------------------------------------------
+
+ReduceRequest MetricChart::makeRequest() {
+  ReduceRequest rq;
+  rq.serial = ++serial_;
+  rq.store = store_;
+  rq.metric = metric_.toStdString();
+  rq.runs = runs_;
+  rq.options = options_;
+  rq.follow_data = follow_data_;
+  rq.x_min = x_min_;
+  rq.x_max = x_max_;
+  const double width = chart()->plotArea().width();
+  rq.columns = std::max(1, static_cast<int>(width > 1 ? width : this->width()));
+  return rq;
+}
+
+void MetricChart::requestUpdate() {
+  if (in_flight_) {
+    pending_ = true;
+    return;
+  }
+  startJob();
+}
+
+void MetricChart::startJob() {
+  in_flight_ = true;
+  job_view_serial_ = view_serial_;
+  watcher_.setFuture(QtConcurrent::run(
+      [rq = makeRequest(), cache = cache_] { return reduce_for_view(rq, *cache); }));
+}
+
+void MetricChart::jobFinished() {
+  in_flight_ = false;
+  const ReduceResult result = watcher_.result();
+  // A result for a view that has changed since is dropped; one that only misses
+  // newer points is drawn (a live run would otherwise starve the chart).
+  if (job_view_serial_ == view_serial_ && result.serial > applied_serial_) apply(result);
+  if (pending_) {
+    pending_ = false;
+    startJob();
+  }
+}
+
+void MetricChart::updateNow() {
+  watcher_.waitForFinished();
+  apply(reduce_for_view(makeRequest(), *cache_));
+}
+
+// --- drawing ----------------------------------------------------------------------
+
+void MetricChart::apply(const ReduceResult& result) {
+  applied_serial_ = result.serial;
+  applying_ = true;
+  ranks_of_run_ = result.ranks_of_run;
+  // Created in drawing order: bands under the raw lines under the main lines.
+  for (LineRole role : {LineRole::BandLow, LineRole::Raw, LineRole::Main}) {
+    for (const auto& [key, points] : result.lines) {
+      if (key.role == role || (role == LineRole::BandLow && key.role == LineRole::BandHigh)) {
+        if (key.role == LineRole::BandLow) bandFor(key.run)->lowerSeries()->replace(points);
+        else if (key.role == LineRole::BandHigh) bandFor(key.run)->upperSeries()->replace(points);
+        else lineFor(key)->replace(points);
+      }
+    }
+  }
+  removeStaleLines(result);
+
+  double lo = result.x_min, hi = result.x_max;
+  if (!(hi > lo)) {
+    const double pad = options_.x_axis == XAxisKind::WallTime ? 500.0 : 0.5;
+    lo -= pad;
+    hi += pad;
+  }
+  set_range(x_axis_, lo, hi);
+  x_min_ = result.x_min;
+  x_max_ = result.x_max;
+  if (follow_data_) {
+    double y_lo = result.y_min, y_hi = result.y_max;
+    if (options_.log_y) {
+      if (!(y_lo > 0)) y_lo = 1, y_hi = 10;
+      set_range(y_axis_, y_lo / 1.25, y_hi * 1.25);
+    } else {
+      const double pad = y_hi > y_lo ? (y_hi - y_lo) * 0.05 : std::max(std::abs(y_hi) * 0.05, 1e-9);
+      set_range(y_axis_, y_lo - pad, y_hi + pad);
+    }
+  }
+  applying_ = false;
+  emit updated();
+}
+
+QLineSeries* MetricChart::lineFor(const LineKey& key) {
+  if (auto it = lines_.find(key); it != lines_.end()) return it->second;
+  auto* s = new QLineSeries(this);
+  const QString label = runs_[static_cast<std::size_t>(key.run)].label;
+  s->setName(key.rank < 0 ? label : QStringLiteral("%1 · rank %2").arg(label).arg(key.rank));
+  QColor colour = run_colour(key.run, key.rank);
+  if (key.role == LineRole::Raw) colour.setAlpha(70);
+  // Width 1: the raster engine draws it with its fast line stroker, not the general one.
+  s->setPen(QPen(colour, 1.0));
+  chart()->addSeries(s);
+  s->attachAxis(x_axis_);
+  s->attachAxis(y_axis_);
+  for (QLegendMarker* m : chart()->legend()->markers(s)) {
+    m->setVisible(key.role == LineRole::Main);
+    connect(m, &QLegendMarker::clicked, this, [this, key] {
+      setRunVisible(key.run, key.rank, hidden_.count({key.run, key.rank}) != 0);
+    });
+  }
+  if (hidden_.count({key.run, key.rank})) s->setVisible(false);
+  lines_[key] = s;
+  return s;
+}
+
+QAreaSeries* MetricChart::bandFor(int run) {
+  if (auto it = bands_.find(run); it != bands_.end()) return it->second;
+  auto* area = new QAreaSeries(this);
+  area->setUpperSeries(new QLineSeries(area));
+  area->setLowerSeries(new QLineSeries(area));
+  area->setName(runs_[static_cast<std::size_t>(run)].label + QStringLiteral(" min–max"));
+  QColor colour = run_colour(run, 0);
+  colour.setAlpha(55);
+  area->setBrush(colour);
+  area->setPen(Qt::NoPen);
+  chart()->addSeries(area);
+  area->attachAxis(x_axis_);
+  area->attachAxis(y_axis_);
+  for (QLegendMarker* m : chart()->legend()->markers(area)) m->setVisible(false);
+  if (hidden_.count({run, -1})) area->setVisible(false);
+  bands_[run] = area;
+  return area;
+}
+
+void MetricChart::removeStaleLines(const ReduceResult& result) {
+  for (auto it = lines_.begin(); it != lines_.end();) {
+    if (!result.lines.count(it->first)) {
+      chart()->removeSeries(it->second);
+      delete it->second;
+      it = lines_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = bands_.begin(); it != bands_.end();) {
+    if (!result.lines.count({it->first, -1, LineRole::BandLow})) {
+      chart()->removeSeries(it->second);
+      delete it->second;
+      it = bands_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void MetricChart::clearLines() {
+  for (auto& [key, s] : lines_) {
+    chart()->removeSeries(s);
+    delete s;
+  }
+  for (auto& [run, a] : bands_) {
+    chart()->removeSeries(a);
+    delete a;
+  }
+  lines_.clear();
+  bands_.clear();
+  crosshair_->hide();
+}
+
+void MetricChart::setRunVisible(int run, int rank, bool visible) {
+  if (visible) hidden_.erase({run, rank});
+  else hidden_.insert({run, rank});
+  for (auto& [key, s] : lines_) {
+    if (key.run != run || key.rank != rank) continue;
+    s->setVisible(visible);
+    for (QLegendMarker* m : chart()->legend()->markers(s)) {
+      m->setVisible(key.role == LineRole::Main);  // a hidden line keeps its marker, greyed
+      QColor text = m->labelBrush().color();
+      text.setAlphaF(visible ? 1.0 : 0.4);
+      m->setLabelBrush(text);
+    }
+  }
+  if (rank < 0) {
+    if (auto it = bands_.find(run); it != bands_.end()) it->second->setVisible(visible);
+  }
+}
+
+bool MetricChart::isLineShown(int run, int rank) const { return hidden_.count({run, rank}) == 0; }
+
+void MetricChart::rebuildAxes() {
+  applying_ = true;
+  for (QAbstractAxis* a : chart()->axes()) {
+    chart()->removeAxis(a);
+    delete a;
+  }
+  if (options_.x_axis == XAxisKind::WallTime) {
+    auto* x = new QDateTimeAxis(this);
+    x->setFormat(QStringLiteral("HH:mm:ss"));
+    x->setTitleText(tr("wall time"));
+    connect(x, &QDateTimeAxis::rangeChanged, this, &MetricChart::onUserRangeChange);
+    x_axis_ = x;
+  } else {
+    auto* x = new QValueAxis(this);
+    x->setLabelFormat(QStringLiteral("%g"));
+    x->setTitleText(options_.x_axis == XAxisKind::Step ? tr("step") : tr("seconds since start"));
+    connect(x, &QValueAxis::rangeChanged, this, &MetricChart::onUserRangeChange);
+    x_axis_ = x;
+  }
+  if (options_.log_y) {
+    auto* y = new QLogValueAxis(this);
+    y->setLabelFormat(QStringLiteral("%g"));
+    y->setMinorTickCount(-1);
+    y_axis_ = y;
+  } else {
+    auto* y = new QValueAxis(this);
+    y->setLabelFormat(QStringLiteral("%g"));
+    y_axis_ = y;
+  }
+  chart()->addAxis(x_axis_, Qt::AlignBottom);
+  chart()->addAxis(y_axis_, Qt::AlignLeft);
+  for (auto& [key, s] : lines_) s->attachAxis(x_axis_), s->attachAxis(y_axis_);
+  for (auto& [run, a] : bands_) a->attachAxis(x_axis_), a->attachAxis(y_axis_);
+  applying_ = false;
+}
+
+QString MetricChart::formatX(double x) const {
+  switch (options_.x_axis) {
+    case XAxisKind::Step: return tr("step %1").arg(std::llround(x));
+    case XAxisKind::WallTime:
+      return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(x)).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    case XAxisKind::RelativeTime: return tr("%1 s").arg(x, 0, 'f', 3);
+  }
+  return {};
+}
+
+// --- view -------------------------------------------------------------------------
+
+void MetricChart::onUserRangeChange() {
+  if (applying_) return;
+  const auto [lo, hi] = xRange();
+  x_min_ = lo;
+  x_max_ = hi;
+  follow_data_ = false;
+  ++view_serial_;
+  requestUpdate();
+}
+
+std::pair<double, double> MetricChart::xRange() const {
+  if (auto* dt = qobject_cast<QDateTimeAxis*>(x_axis_)) {
+    return {static_cast<double>(dt->min().toMSecsSinceEpoch()), static_cast<double>(dt->max().toMSecsSinceEpoch())};
+  }
+  auto* v = qobject_cast<QValueAxis*>(x_axis_);
+  return {v->min(), v->max()};
+}
+
+void MetricChart::setXRange(double lo, double hi) {
+  follow_data_ = false;
+  x_min_ = lo;
+  x_max_ = hi;
+  applying_ = true;
+  set_range(x_axis_, lo, hi);
+  applying_ = false;
+  ++view_serial_;
+  requestUpdate();
+}
+
+void MetricChart::resetView() {
+  follow_data_ = true;
+  ++view_serial_;
+  requestUpdate();
+}
+
+void MetricChart::resizeEvent(QResizeEvent* event) {
+  QChartView::resizeEvent(event);
+  ++view_serial_;  // another pixel width: another decimation
+  requestUpdate();
+}
+
+void MetricChart::wheelEvent(QWheelEvent* event) {
+  const QRectF area = chart()->plotArea();
+  const QPointF p = chart()->mapFromScene(mapToScene(event->position().toPoint()));
+  if (!area.contains(p) || event->angleDelta().y() == 0) return QChartView::wheelEvent(event);
+  const double f = event->angleDelta().y() > 0 ? 0.8 : 1.25;
+  QRectF r = area;
+  r.setLeft(p.x() - (p.x() - area.left()) * f);
+  r.setWidth(area.width() * f);
+  if (!(event->modifiers() & Qt::ControlModifier)) {
+    r.setTop(p.y() - (p.y() - area.top()) * f);
+    r.setHeight(area.height() * f);
+  }
+  chart()->zoomIn(r);
+  event->accept();
+}
+
+void MetricChart::mousePressEvent(QMouseEvent* event) {
+  const bool pan = event->button() == Qt::MiddleButton ||
+                   (event->button() == Qt::LeftButton && (event->modifiers() & Qt::ShiftModifier));
+  if (pan) {
+    panning_ = true;
+    pan_from_ = event->pos();
+    event->accept();
+    return;
+  }
+  if (event->button() == Qt::RightButton) return event->accept();  // the menu, not QChartView's zoom-out
+  QChartView::mousePressEvent(event);
+}
+
+void MetricChart::mouseMoveEvent(QMouseEvent* event) {
+  if (panning_) {
+    const QPoint d = event->pos() - pan_from_;
+    pan_from_ = event->pos();
+    chart()->scroll(-d.x(), d.y());
+  }
+  crosshair_->moveTo(chart()->mapFromScene(mapToScene(event->pos())));
+  QChartView::mouseMoveEvent(event);
+}
+
+void MetricChart::mouseReleaseEvent(QMouseEvent* event) {
+  if (panning_ && (event->button() == Qt::MiddleButton || event->button() == Qt::LeftButton)) {
+    panning_ = false;
+    return event->accept();
+  }
+  if (event->button() == Qt::RightButton) return event->accept();
+  QChartView::mouseReleaseEvent(event);
+}
+
+void MetricChart::mouseDoubleClickEvent(QMouseEvent* event) {
+  resetView();
+  event->accept();
+}
+
+void MetricChart::leaveEvent(QEvent* event) {
+  crosshair_->hide();
+  QChartView::leaveEvent(event);
+}
+
+QString MetricChart::crosshairText() const { return crosshair_->text(); }
+
+// --- what is drawn, export ----------------------------------------------------------
+
+QLineSeries* MetricChart::line(const LineKey& key) const {
+  auto it = lines_.find(key);
+  return it == lines_.end() ? nullptr : it->second;
+}
+
+QAreaSeries* MetricChart::band(int run) const {
+  auto it = bands_.find(run);
+  return it == bands_.end() ? nullptr : it->second;
+}
+
+int MetricChart::drawnPointCount() const {
+  qsizetype n = 0;
+  for (const auto& [key, s] : lines_) n += s->count();
+  for (const auto& [run, a] : bands_) n += a->upperSeries()->count() + a->lowerSeries()->count();
+  return static_cast<int>(n);
+}
+
+QMenu* MetricChart::createContextMenu(QWidget* parent) {
+  auto* menu = new QMenu(parent);
+  for (const QString& format : {QStringLiteral("PNG"), QStringLiteral("SVG"), QStringLiteral("PDF"), QStringLiteral("CSV")}) {
+    menu->addAction(tr("Export %1…").arg(format), this, [this, format] { exportWithDialog(format); });
+  }
+  menu->addSeparator();
+  menu->addAction(tr("Reset view"), this, &MetricChart::resetView);
+  return menu;
+}
+
+void MetricChart::contextMenuEvent(QContextMenuEvent* event) {
+  QMenu* menu = createContextMenu(this);
+  menu->setAttribute(Qt::WA_DeleteOnClose);
+  menu->popup(event->globalPos());
+}
+
+void MetricChart::exportWithDialog(const QString& format) {
+  const QString suffix = format.toLower();
+  QString name = metric_;
+  name.replace('/', '_');
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export %1 as %2").arg(metric_, format),
+                                                    name + '.' + suffix, tr("%1 files (*.%2)").arg(format, suffix));
+  if (path.isEmpty()) return;
+  crosshair_->hide();  // not part of the picture
+  QString error;
+  if (!export_chart(*this, path, &error)) QMessageBox::warning(this, tr("Export failed"), error);
+}
+
+}  // namespace orrery::panels

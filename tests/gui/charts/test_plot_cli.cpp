@@ -1,0 +1,127 @@
+// `orrery export RUN --plot METRIC --png/--svg/--pdf FILE` on a real run.h5 (written
+// by core's RunH5Writer, as the agent writes it), run as a child process with no
+// display and no QT_QPA_PLATFORM: the CLI must choose offscreen rendering itself.
+#include "runfiles/project.hpp"
+#include "runfiles/run_h5_writer.hpp"
+#include "runfiles/run_record.hpp"
+
+#include <QFile>
+#include <QImage>
+#include <QProcess>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <set>
+#include <vector>
+
+using namespace orrery;
+
+class TestPlotCli : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  QString project_;
+  QString run_id_;
+
+  // Runs the orrery CLI; returns its exit code, output in *out.
+  int orrery(const QStringList& args, QString* out) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(name);
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(qEnvironmentVariable("ORRERY_BIN_DIR") + "/orrery", QStringList{"--project", project_} + args);
+    if (!p.waitForFinished(120000)) return -1;
+    *out = QString::fromUtf8(p.readAll());
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    QVERIFY(!qEnvironmentVariable("ORRERY_BIN_DIR").isEmpty());
+    project_ = dir_.filePath("project");
+    auto project = runfiles::open_project(project_.toStdString(), true);
+    run_id_ = QString::fromStdString(runfiles::make_run_id(project, "plotted"));
+    const auto run_dir = runfiles::run_path(project, run_id_.toStdString());
+    std::filesystem::create_directories(run_dir);
+    runfiles::RunRecord record;
+    record.id = run_id_.toStdString();
+    record.name = "plotted";
+    record.kind = "command";
+    record.ranks = 2;
+    record.status = runfiles::RunStatus::Succeeded;
+    record.created = record.started = 1.7e9;
+    record.ended = 1.7e9 + 100;
+    runfiles::write_run_record(run_dir, record);
+
+    runfiles::RunH5Writer writer(run_dir / "run.h5", {record.id, record.kind, 2});
+    for (int rank = 0; rank < 2; ++rank) {
+      std::vector<std::int64_t> steps;
+      std::vector<double> times, values;
+      for (int s = 0; s < 20000; ++s) {
+        steps.push_back(s);
+        times.push_back(1.7e9 + s * 0.005);
+        values.push_back(2.0 * std::exp(-s / 4000.0) + 0.05 * rank + (s == 12345 ? 5 : 0));
+      }
+      QVERIFY(writer.append_series("metrics", rank, "loss", steps, times, values));
+      QVERIFY(writer.append_series("metrics", rank, "train/tokens_per_s", steps, times, values));
+    }
+    writer.close();
+  }
+
+  void pngSvgPdfAtOnce() {
+    const QString png = dir_.filePath("loss.png"), svg = dir_.filePath("loss.svg"), pdf = dir_.filePath("loss.pdf");
+    QString out;
+    const int code = orrery({"export", run_id_, "--plot", "loss", "--png", png, "--svg", svg, "--pdf", pdf}, &out);
+    QVERIFY2(code == 0, qPrintable(out));
+    QVERIFY(out.contains("wrote " + png));
+
+    QImage image(png);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), QSize(1200, 700));
+    std::set<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 2) {
+      for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
+    }
+    QVERIFY2(colours.size() > 10, "the PNG is blank");
+
+    QSvgRenderer renderer(svg);
+    QVERIFY(renderer.isValid());
+    QFile f(pdf);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.read(5), QByteArray("%PDF-"));
+  }
+
+  void otherAxisAndOptions() {
+    const QString png = dir_.filePath("tokens.png");
+    QString out;
+    const int code = orrery({"export", "plotted", "--plot", "train/tokens_per_s", "--png", png, "--x", "relative",
+                             "--log-y", "--per-rank", "--smoothing", "0.9"},
+                            &out);
+    QVERIFY2(code == 0, qPrintable(out));
+    QVERIFY(!QImage(png).isNull());
+  }
+
+  void unknownMetricNamesTheKnownOnes() {
+    QString out;
+    const int code = orrery({"export", run_id_, "--plot", "nope", "--png", dir_.filePath("nope.png")}, &out);
+    QCOMPARE(code, 1);
+    QVERIFY2(out.contains("no metric 'nope'") && out.contains("loss") && out.contains("train/tokens_per_s"),
+             qPrintable(out));
+    QVERIFY(!QFile::exists(dir_.filePath("nope.png")));
+  }
+
+  void plotNeedsAPictureFile() {
+    QString out;
+    QCOMPARE(orrery({"export", run_id_, "--plot", "loss"}, &out), 2);
+    QVERIFY2(out.contains("--png"), qPrintable(out));
+    QCOMPARE(orrery({"export", run_id_, "--png", dir_.filePath("x.png")}, &out), 2);  // --png needs --plot
+  }
+};
+
+QTEST_MAIN(TestPlotCli)
+#include "test_plot_cli.moc"
