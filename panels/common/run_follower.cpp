@@ -1,6 +1,5 @@
 #include "common/run_follower.hpp"
 
-#include "feed/feed_client.hpp"
 #include "launch/local_launcher.hpp"
 #include "series/load_run_h5.hpp"
 
@@ -30,8 +29,24 @@ bool same_value(double a, double b) { return a == b || (std::isnan(a) && std::is
 
 }  // namespace
 
-RunFollower::RunFollower(runfiles::Project project, std::string run_id, std::shared_ptr<series::SeriesStore> store)
-    : project_(std::move(project)), run_id_(std::move(run_id)), store_(std::move(store)) {}
+namespace {
+class AgentFeed : public FeedSource {
+ public:
+  explicit AgentFeed(const runfiles::RunRecord& record) : client_(record, /*want_batches=*/true) {}
+  std::optional<feed::FeedMessage> next(std::chrono::milliseconds timeout) override { return client_.next(timeout); }
+
+ private:
+  feed::FeedClient client_;
+};
+}  // namespace
+
+std::unique_ptr<FeedSource> open_agent_feed(const runfiles::RunRecord& record) {
+  return std::make_unique<AgentFeed>(record);
+}
+
+RunFollower::RunFollower(runfiles::Project project, std::string run_id, std::shared_ptr<series::SeriesStore> store,
+                         FeedOpener open_feed)
+    : project_(std::move(project)), run_id_(std::move(run_id)), store_(std::move(store)), open_feed_(std::move(open_feed)) {}
 
 RunFollower::~RunFollower() = default;
 
@@ -93,7 +108,7 @@ void RunFollower::open(Progress& progress) {
   }
   if (record_.agent.feed.empty()) return;   // the agent has not taken over yet
   // Subscribe before reading any history: every frame accepted from now on reaches us.
-  feed_ = std::make_unique<feed::FeedClient>(record_, /*want_batches=*/true);
+  feed_ = open_feed_(record_);
   phase_ = Phase::Subscribing;
   subscribed_at_ = Clock::now();
 }

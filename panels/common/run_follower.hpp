@@ -34,15 +34,28 @@
 #include <utility>
 #include <vector>
 
-namespace orrery::feed {
-class FeedClient;
-}
+#include "feed/feed_client.hpp"
+
+#include <functional>
 
 namespace orrery::panels {
 
+// Where a follower's live messages come from: the agent's feed (feed::FeedClient with
+// batches). An interface so a test can put itself between the agent and the follower
+// (to lose messages on purpose, as a slow subscriber would).
+class FeedSource {
+ public:
+  virtual ~FeedSource() = default;
+  virtual std::optional<feed::FeedMessage> next(std::chrono::milliseconds timeout) = 0;
+};
+using FeedOpener = std::function<std::unique_ptr<FeedSource>(const runfiles::RunRecord&)>;
+// The agent's live feed of the run in the record (throws when it has no agent endpoints).
+std::unique_ptr<FeedSource> open_agent_feed(const runfiles::RunRecord& record);
+
 class RunFollower {
  public:
-  RunFollower(runfiles::Project project, std::string run_id, std::shared_ptr<series::SeriesStore> store);
+  RunFollower(runfiles::Project project, std::string run_id, std::shared_ptr<series::SeriesStore> store,
+              FeedOpener open_feed = open_agent_feed);
   ~RunFollower();
   RunFollower(const RunFollower&) = delete;
   RunFollower& operator=(const RunFollower&) = delete;
@@ -96,7 +109,8 @@ class RunFollower {
   runfiles::RunRecord record_;
   std::optional<runfiles::RunStatus> status_;
   std::optional<std::string> held_status_;   // a final status waiting for the store to equal the file
-  std::unique_ptr<feed::FeedClient> feed_;
+  FeedOpener open_feed_;
+  std::unique_ptr<FeedSource> feed_;
   std::unique_ptr<runfiles::RunH5Reader> reader_;
   std::map<runfiles::SeriesKey, Track> tracks_;
   std::map<std::pair<int, std::string>, std::uint64_t> last_seq_;   // per sender (rank, source)
