@@ -4,8 +4,9 @@ namespace orrery::runtime {
 
 namespace {
 // Rate of a segment whose ends are `a` and `b`, or `fallback` when it has no length.
+// (A wall clock stepped back between the two pairs gives no usable rate either.)
 double rate_between(const StampPair& a, const StampPair& b, double fallback) {
-  if (b.stamp <= a.stamp) return fallback;
+  if (b.stamp <= a.stamp || b.wall <= a.wall) return fallback;
   return (b.wall - a.wall) / static_cast<double>(b.stamp - a.stamp);
 }
 }  // namespace
@@ -33,14 +34,17 @@ StampPair sample_pair() noexcept {
 }
 
 StampCalibration::StampCalibration() {
-  // A first rate from a 1 ms baseline, so that even the first batch converts with a
-  // measured rate; later segments and the long-run rate replace it.
-  first_ = sample_pair();
-  StampPair later = sample_pair();
-  while (later.wall - first_.wall < 1e-3 || later.stamp <= first_.stamp) later = sample_pair();
-  long_rate_ = segment_rate_ = rate_between(first_, later, 1e-9);
-  previous_ = first_;
-  current_ = later;
+  // A first rate from a 1 ms baseline against the steady clock (a wall clock step in
+  // that millisecond cannot stall or skew it), so that even the first batch converts with
+  // a measured rate; the wall-clock pairs of later segments replace it.
+  const auto steady0 = std::chrono::steady_clock::now();
+  const std::uint64_t stamp0 = read_stamp();
+  auto steady1 = steady0;
+  while (steady1 - steady0 < std::chrono::milliseconds(1)) steady1 = std::chrono::steady_clock::now();
+  const std::uint64_t stamp1 = read_stamp();
+  const double seconds = std::chrono::duration<double>(steady1 - steady0).count();
+  long_rate_ = segment_rate_ = stamp1 > stamp0 ? seconds / static_cast<double>(stamp1 - stamp0) : 1e-9;
+  first_ = previous_ = current_ = sample_pair();
 }
 
 void StampCalibration::advance() {
