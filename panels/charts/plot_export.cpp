@@ -4,6 +4,8 @@
 #include "charts/metric_chart.hpp"
 #include "series/load_run_h5.hpp"
 
+#include <QCoreApplication>
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -46,6 +48,8 @@ void export_run_plot(const PlotExport& request) {
   chart.setOptions(request.options);
   chart.setRuns({{request.run_id, request.label.isEmpty() ? QString::fromStdString(request.run_id) : request.label}});
   chart.updateNow();
+  // Axes, labels and legend are laid out from posted layout requests: let them run.
+  for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
   for (const QString& file : request.files) {
     QString error;
     if (!export_chart(chart, file, &error)) throw std::runtime_error(error.toStdString());
