@@ -214,6 +214,31 @@ class TestChartsPanel : public QObject {
                                  std::abs(main_line(c)->points()[20].x() - 2.0) < 1e-6, 5000);
   }
 
+  void stepsThatGoBackAreDrawnInStepOrder() {
+    // A run resumed from an older checkpoint: steps 0..99, then 50..149 again.
+    auto store = std::make_shared<series::SeriesStore>();
+    test::append_points(*store, "r", "loss", 0, 0, 100, [](auto) { return 1.0; });
+    test::append_points(*store, "r", "loss", 0, 50, 100, [](auto) { return 2.0; });
+    ChartsPanel panel(store);
+    panel.resize(1000, 700);
+    panel.show();
+    panel.setRuns({"r"}, {"r"});
+    MetricChart* c = panel.chart("loss");
+    QTRY_VERIFY_WITH_TIMEOUT(main_line(c) && main_line(c)->count() == 200, 5000);
+    const auto pts = main_line(c)->points();
+    QVERIFY(std::is_sorted(pts.begin(), pts.end(), [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); }));
+    // Equal steps keep their arrival order: the first life's point, then the resumed one.
+    const auto at = std::find_if(pts.begin(), pts.end(), [](const QPointF& p) { return p.x() == 60; });
+    QCOMPARE(at->y(), 1.0);
+    QCOMPARE(std::next(at)->x(), 60.0);
+    QCOMPARE(std::next(at)->y(), 2.0);
+    QCOMPARE(c->xRange(), std::make_pair(0.0, 149.0));
+    // Points arriving later still land in order.
+    test::append_points(*store, "r", "loss", 0, 150, 10, [](auto) { return 3.0; });
+    QTRY_COMPARE_WITH_TIMEOUT(main_line(c)->count(), 210, 5000);
+    QCOMPARE(main_line(c)->points().back(), QPointF(159, 3.0));
+  }
+
   void legendTogglesAndCrosshair() {
     auto store = std::make_shared<series::SeriesStore>();
     test::append_points(*store, "a", "loss", 0, 0, 100, [](auto) { return 1.0; });
