@@ -4,6 +4,11 @@
 #include "series/x_order.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -66,37 +71,55 @@ std::span<const double> smoothed(std::span<const double> values, double weight, 
   return s.values;
 }
 
-// The decimated points of one line, in axis units, into the result.
+// The decimated points of one run's lines, in axis units, and the y extent of those
+// inside the view.
 class LineSink {
  public:
-  LineSink(ReduceResult& out, bool log_y) : out_(out), log_y_(log_y) {}
-  void set_map(const AxisMap& map) { map_ = map; }
+  LineSink(double view_lo, double view_hi, const AxisMap& map, bool log_y)
+      : view_lo_(view_lo), view_hi_(view_hi), map_(map), log_y_(log_y) {}
   void put(const LineKey& key, const Points& p) {
-    QList<QPointF>& line = out_.lines[key];
+    QList<QPointF>& line = lines[key];
     line.reserve(static_cast<qsizetype>(p.x.size()));
     for (std::size_t i = 0; i < p.x.size(); ++i) {
       if (log_y_ && !(p.y[i] > 0)) continue;
       const double x = map_.to_axis(p.x[i]);
       line.append(QPointF(x, p.y[i]));
-      if (x >= out_.x_min && x <= out_.x_max) {
-        y_lo_ = std::min(y_lo_, p.y[i]);
-        y_hi_ = std::max(y_hi_, p.y[i]);
+      if (x >= view_lo_ && x <= view_hi_) {
+        y_lo = std::min(y_lo, p.y[i]);
+        y_hi = std::max(y_hi, p.y[i]);
       }
     }
   }
-  void finish() {
-    if (y_lo_ <= y_hi_) {
-      out_.y_min = y_lo_;
-      out_.y_max = y_hi_;
-    }
-  }
+  std::map<LineKey, QList<QPointF>> lines;
+  double y_lo = kInf, y_hi = -kInf;
 
  private:
-  ReduceResult& out_;
+  double view_lo_, view_hi_;
   AxisMap map_;
   bool log_y_;
-  double y_lo_ = kInf, y_hi_ = -kInf;
 };
+
+// Runs fn(i) for i in [0, n) on up to max_workers threads (this one included).
+template <class Fn>
+void for_each_parallel(std::size_t n, std::size_t max_workers, Fn&& fn) {
+  const std::size_t workers = std::min(n, max_workers);
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    try {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t w = 1; w < workers; ++w) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  if (error) std::rethrow_exception(error);
+}
 
 struct RankSeries {
   int rank;
@@ -156,11 +179,22 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
     out.x_max = rq.x_max;
   }
 
-  LineSink sink(out, rq.options.log_y);
+  // Runs are independent, each with its own cache entries, so they are reduced in
+  // parallel; unless a run is listed twice (the two would share cache entries).
+  std::vector<ReducerCache::PerBand*> band_caches(runs.size(), nullptr);
+  std::set<std::string> distinct;
   for (std::size_t r = 0; r < runs.size(); ++r) {
+    band_caches[r] = &cache.bands[rq.runs[r].run_id];
+    distinct.insert(rq.runs[r].run_id);
+  }
+  const std::size_t workers =
+      distinct.size() == runs.size() ? std::max(1u, std::thread::hardware_concurrency()) : std::size_t{1};
+  std::vector<std::unique_ptr<LineSink>> sinks(runs.size());
+  for_each_parallel(runs.size(), workers, [&](std::size_t r) {
     const AxisMap map{rq.options.x_axis == XAxisKind::RelativeTime ? origin[r] : 0.0, axis_scale};
     const double lo = map.to_data(out.x_min), hi = map.to_data(out.x_max);
-    sink.set_map(map);
+    sinks[r] = std::make_unique<LineSink>(out.x_min, out.x_max, map, rq.options.log_y);
+    LineSink& sink = *sinks[r];
     const int run = static_cast<int>(r);
     // One line and its faint raw line behind, from columns x / values.
     auto draw = [&](auto x, std::span<const double> values, ReducerCache::Order& order, series::MinMaxBlocks& blocks,
@@ -185,7 +219,7 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
       }
     } else if (!runs[r].empty()) {
       // The mean line and the min/max band, recomputed only when a rank has grown.
-      auto& pb = cache.bands[rq.runs[r].run_id];
+      auto& pb = *band_caches[r];
       std::vector<std::size_t> sizes;
       for (auto& rs : runs[r]) sizes.push_back(rs.data->size());
       if (sizes != pb.sizes) {
@@ -210,8 +244,17 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
       if (by_step) band(std::span<const std::int64_t>(b.steps), pb.by_step);
       else band(std::span<const double>(b.times), pb.by_time);
     }
+  });
+  double y_lo = kInf, y_hi = -kInf;
+  for (auto& sink : sinks) {
+    out.lines.merge(sink->lines);
+    y_lo = std::min(y_lo, sink->y_lo);
+    y_hi = std::max(y_hi, sink->y_hi);
   }
-  sink.finish();
+  if (y_lo <= y_hi) {
+    out.y_min = y_lo;
+    out.y_max = y_hi;
+  }
   return out;
 }
 
