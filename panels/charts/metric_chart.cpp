@@ -129,7 +129,6 @@ void MetricChart::updateNow() {
 void MetricChart::apply(const ReduceResult& result) {
   applied_serial_ = result.serial;
   applying_ = true;
-  ranks_of_run_ = result.ranks_of_run;
   // Created in drawing order: bands under the raw lines under the main lines.
   for (LineRole role : {LineRole::BandLow, LineRole::Raw, LineRole::Main}) {
     for (const auto& [key, points] : result.lines) {

@@ -112,7 +112,6 @@ class MetricChart : public QChartView {
   QAbstractAxis* y_axis_ = nullptr;
   std::map<LineKey, QLineSeries*> lines_;
   std::map<int, QAreaSeries*> bands_;
-  std::map<int, int> ranks_of_run_;
   std::set<std::pair<int, int>> hidden_;  // (run, rank) hidden by a legend click
   std::unique_ptr<Crosshair> crosshair_;
   QPoint pan_from_;
