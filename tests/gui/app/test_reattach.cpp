@@ -4,7 +4,7 @@
 //
 // The workbench under test is a child process (this executable re-run with
 // --child): a real MainWindow, offscreen, that prints its point count.
-#include "support_runs.hpp"
+#include "run_testing.hpp"
 
 #include "series/series_store.hpp"
 #include "workbench/main_window.hpp"
@@ -21,13 +21,6 @@ using orrery::testing::TestProject;
 
 namespace {
 
-std::size_t metricPoints(const orrery::series::SeriesStore& store, const std::string& runId) {
-  std::size_t n = 0;
-  for (const auto& key : store.keys_of_run(runId))
-    if (auto series = store.find(key); series && key.group == "metrics") n += series->size();
-  return n;
-}
-
 // Child: open the workbench on the project, show the run, print "points N" twice a second.
 int runChild(int argc, char** argv) {
   const std::filesystem::path projectDir = argv[2];
@@ -42,7 +35,7 @@ int runChild(int argc, char** argv) {
   window.showRuns({runId});
   QTimer report;
   QObject::connect(&report, &QTimer::timeout, [&] {
-    std::cout << "points " << metricPoints(*window.store(), runId.toStdString()) << std::endl;
+    std::cout << "points " << orrery::testing::store_metric_points(*window.store(), runId.toStdString()) << std::endl;
   });
   report.start(500);
   return QApplication::exec();
@@ -93,7 +86,7 @@ class ReattachTest : public QObject {
              "the run ended before the second workbench attached: make it longer");
 
     QCOMPARE(env.wait_final(run), orrery::runfiles::RunStatus::Succeeded);
-    const std::size_t expected = env.h5_metric_points(run);
+    const std::size_t expected = orrery::testing::file_metric_points(env.project(), run);
     QCOMPARE(expected, std::size_t{2 * 2 * 160});
     QTRY_COMPARE_WITH_TIMEOUT(secondPoints, expected, 15000);
     second->kill();

@@ -1,7 +1,7 @@
 // The assembled workbench on real runs: two finished allreduce-bench runs are
 // charted, the allreduce-bench plugin's panel is loaded from its library and
 // filled, the layout is saved, and a screenshot of the window is kept.
-#include "support_runs.hpp"
+#include "run_testing.hpp"
 
 #include "series/series_store.hpp"
 #include "charts/charts_panel.hpp"
@@ -20,6 +20,8 @@
 #include <QTableWidget>
 #include <QtTest>
 
+using orrery::testing::file_metric_points;
+using orrery::testing::store_metric_points;
 using orrery::testing::TestProject;
 using orrery::workbench::MainWindow;
 
@@ -60,14 +62,8 @@ class WorkbenchTest : public QObject {
     window.showRuns({QString::fromStdString(a), QString::fromStdString(b)});
 
     // Every metric point of both run files reaches the charts' store.
-    auto points = [&](const std::string& id) {
-      std::size_t n = 0;
-      for (const auto& key : window.store()->keys_of_run(id))
-        if (key.group == "metrics") n += window.store()->find(key)->size();
-      return n;
-    };
-    QTRY_COMPARE_WITH_TIMEOUT(points(a), env.h5_metric_points(a), 20000);
-    QTRY_COMPARE_WITH_TIMEOUT(points(b), env.h5_metric_points(b), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(store_metric_points(*window.store(), a), file_metric_points(env.project(), a), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(store_metric_points(*window.store(), b), file_metric_points(env.project(), b), 20000);
 
     // The plugin's panel: one row per message size (8 B .. 1 MiB = 18 sizes), two columns per run.
     QTRY_VERIFY_WITH_TIMEOUT(kindPanels.count() >= 1, 10000);

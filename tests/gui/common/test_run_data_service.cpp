@@ -9,7 +9,7 @@
 // "series <group> <rank> <name> <count>" line per series of its store, then "end".
 
 #include "common/run_data_service.hpp"
-#include "support_project.hpp"
+#include "run_testing.hpp"
 
 #include <QApplication>
 #include <QProcess>
@@ -80,7 +80,7 @@ class RunDataServiceTest : public QObject {
 };
 
 void RunDataServiceTest::historyThenFeedWithoutGapAcrossARestart() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("splice", 2, 700, 100);   // ~7 s
   const auto qid = QString::fromStdString(id);
   QStringList problems;
@@ -132,7 +132,7 @@ void RunDataServiceTest::historyThenFeedWithoutGapAcrossARestart() {
 }
 
 void RunDataServiceTest::aKilledGuiProcessLeavesTheRunAloneAndANewOneReattaches() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("survivor", 2, 600, 100);
   const QStringList args{"--follow", QString::fromStdString(prj.project().root.string()), QString::fromStdString(id)};
 
@@ -184,7 +184,7 @@ void RunDataServiceTest::aKilledGuiProcessLeavesTheRunAloneAndANewOneReattaches(
 }
 
 void RunDataServiceTest::unwatchingRemovesTheRunsSeries() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("short", 2, 50, 200);
   QCOMPARE(prj.wait_final(id), orrery::runfiles::RunStatus::Succeeded);
   const auto qid = QString::fromStdString(id);
@@ -204,7 +204,7 @@ void RunDataServiceTest::unwatchingRemovesTheRunsSeries() {
 // 2 ranks × 1,000 lines/s (2 metrics each): services come and go every ~0.7 s while the
 // run lives, each attaching in the middle of heavy traffic; every one stays exact.
 void RunDataServiceTest::reattachesRepeatedlyUnderLoad() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("busy", 2, 5000, 1000);
   const auto qid = QString::fromStdString(id);
   QTRY_COMPARE_WITH_TIMEOUT(prj.observed(id), orrery::runfiles::RunStatus::Running, 30000);
@@ -239,7 +239,7 @@ void RunDataServiceTest::reattachesRepeatedlyUnderLoad() {
 // An agent that dies takes its ranks with it; the run reads "lost" and its data up to the
 // last flush stays: the store ends equal to that file, feed points past it dropped.
 void RunDataServiceTest::anAgentKilledMidRunReadsLostAndTheStoreEqualsTheFile() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("doomed", 2, 3000, 200);
   const auto qid = QString::fromStdString(id);
   auto store = std::make_shared<SeriesStore>();

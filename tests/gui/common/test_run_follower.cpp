@@ -6,7 +6,7 @@
 // without an end-of-run repair.
 
 #include "common/run_follower.hpp"
-#include "support_project.hpp"
+#include "run_testing.hpp"
 
 #include <QCoreApplication>
 #include <QTest>
@@ -58,7 +58,7 @@ class RunFollowerTest : public QObject {
 };
 
 void RunFollowerTest::lostFeedMessagesAreRecoveredFromTheFile() {
-  testing::RunsTestProject prj;
+  testing::TestProject prj;
   const auto id = prj.launch_ticker("lossy", 2, 1500, 300);   // ~5 s
   QTRY_COMPARE_WITH_TIMEOUT(prj.observed(id), orrery::runfiles::RunStatus::Running, 30000);
   auto store = std::make_shared<orrery::series::SeriesStore>();

@@ -23,7 +23,7 @@
 #include <fstream>
 
 #include "launch/launch_panel.hpp"
-#include "launch/run_helpers.hpp"
+#include "run_testing.hpp"
 #include "runfiles/project.hpp"
 #include "spec/kind_catalog.hpp"
 #include "spec/spec.hpp"
@@ -91,7 +91,7 @@ class TestLaunchForm : public QObject {
     project_ = orrery::runfiles::open_project(fs::path(dir_.path().toStdString()), true);
     fs::create_directories(project_.kinds_dir());
     std::ofstream(project_.kinds_dir() / "toy.json") << kToyKind;
-    paths_ = orrery::test::install_paths_from_env();
+    paths_ = orrery::testing::install_paths_from_env();
     catalog_ = orrery::spec::KindCatalog::load({paths_.share_dir / "kinds", project_.kinds_dir()});
     QVERIFY(catalog_.find("toy") && catalog_.find("allreduce-bench") && catalog_.find("command"));
   }

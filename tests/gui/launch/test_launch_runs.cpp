@@ -20,7 +20,7 @@
 #include <set>
 
 #include "launch/launch_panel.hpp"
-#include "launch/run_helpers.hpp"
+#include "run_testing.hpp"
 #include "runfiles/project.hpp"
 
 using orrery::panels::LaunchPanel;
@@ -59,7 +59,7 @@ class TestLaunchRuns : public QObject {
     field<QLineEdit>(panel, QStringLiteral("value:warmup"))->setText(QStringLiteral("1"));
   }
   json record_spec(const QString& id) {
-    auto record = orrery::test::read_record(project_, id.toStdString());
+    auto record = orrery::testing::read_record(project_, id.toStdString());
     return record ? record->spec : json();
   }
 
@@ -67,11 +67,11 @@ class TestLaunchRuns : public QObject {
   void initTestCase() {
     QVERIFY(dir_.isValid());
     project_ = orrery::runfiles::open_project(fs::path(dir_.path().toStdString()), true);
-    paths_ = orrery::test::install_paths_from_env();
+    paths_ = orrery::testing::install_paths_from_env();
   }
 
   void allreduceRunRecordsTheEnteredValuesAndRoundTrips() {
-    orrery::test::RunGuard guard(project_);
+    orrery::testing::RunGuard guard(project_);
     LaunchPanel panel(project_, paths_);
     fill_small_allreduce(panel);
     field<QLineEdit>(panel, QStringLiteral("name"))->setText(QStringLiteral("form-ar"));
@@ -90,7 +90,7 @@ class TestLaunchRuns : public QObject {
                            {"params", {{"min_bytes", 8}, {"max_bytes", 1024}, {"iterations", 5},
                                        {"large_iterations", 2}, {"warmup", 1}}}};
     QCOMPARE(QString::fromStdString(record_spec(id).dump()), QString::fromStdString(expected.dump()));
-    QCOMPARE(orrery::test::wait_final(project_, id.toStdString()), std::optional(RunStatus::Succeeded));
+    QCOMPARE(orrery::testing::wait_final(project_, id.toStdString()), std::optional(RunStatus::Succeeded));
     QVERIFY(field<QLabel>(panel, QStringLiteral("launchStatus"))->text().contains(QStringLiteral("1 of 1 launched")));
 
     // Duplicate as new launch: a fresh form filled from run.json plans the same spec.
@@ -104,7 +104,7 @@ class TestLaunchRuns : public QObject {
   }
 
   void commandRunSplitsItsArgumentsWithoutAShell() {
-    orrery::test::RunGuard guard(project_);
+    orrery::testing::RunGuard guard(project_);
     LaunchPanel panel(project_, paths_);
     select_kind(panel, QStringLiteral("command"));
     field<QSpinBox>(panel, QStringLiteral("ranks"))->setValue(1);
@@ -120,7 +120,7 @@ class TestLaunchRuns : public QObject {
     QCOMPARE(QString::fromStdString(record_spec(id)["params"].dump()),
              QString::fromStdString(json{{"argv", {"/usr/bin/python3", "-c", "import sys; print(\"hi there\", sys.argv[1:])",
                                                    "$HOME", "a b"}}}.dump()));
-    QCOMPARE(orrery::test::wait_final(project_, id.toStdString()), std::optional(RunStatus::Succeeded));
+    QCOMPARE(orrery::testing::wait_final(project_, id.toStdString()), std::optional(RunStatus::Succeeded));
     // No shell ran: $HOME reached the program literally.
     std::ifstream log(orrery::runfiles::run_path(project_, id.toStdString()) / "logs" / "rank-0.log");
     std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
@@ -128,7 +128,7 @@ class TestLaunchRuns : public QObject {
   }
 
   void sweepTwoByTwoMakesFourRunsTwoAtATime() {
-    orrery::test::RunGuard guard(project_);
+    orrery::testing::RunGuard guard(project_);
     LaunchPanel panel(project_, paths_);
     fill_small_allreduce(panel);
     field<QLineEdit>(panel, QStringLiteral("name"))->setText(QStringLiteral("sweep"));
@@ -155,8 +155,8 @@ class TestLaunchRuns : public QObject {
     std::vector<orrery::runfiles::RunRecord> records;
     for (const auto& args : launched) {
       const std::string id = args.front().toString().toStdString();
-      QCOMPARE(orrery::test::wait_final(project_, id), std::optional(RunStatus::Succeeded));
-      auto record = *orrery::test::read_record(project_, id);
+      QCOMPARE(orrery::testing::wait_final(project_, id), std::optional(RunStatus::Succeeded));
+      auto record = *orrery::testing::read_record(project_, id);
       combos.insert({record.spec["params"]["iterations"].get<int>(), record.spec["params"]["max_bytes"].get<int>()});
       records.push_back(record);
     }
@@ -171,7 +171,7 @@ class TestLaunchRuns : public QObject {
   }
 
   void pendingLaunchesCanBeCancelled() {
-    orrery::test::RunGuard guard(project_);
+    orrery::testing::RunGuard guard(project_);
     LaunchPanel panel(project_, paths_);
     fill_small_allreduce(panel);
     field<QCheckBox>(panel, QStringLiteral("sweep:warmup"))->setChecked(true);

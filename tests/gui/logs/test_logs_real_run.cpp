@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "launch/local_launcher.hpp"
-#include "launch/run_helpers.hpp"
+#include "run_testing.hpp"
 #include "logs/logs_panel.hpp"
 #include "runfiles/project.hpp"
 #include "spec/kind_catalog.hpp"
@@ -29,7 +29,7 @@ class TestLogsRealRun : public QObject {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     auto project = orrery::runfiles::open_project(fs::path(dir.path().toStdString()), true);
-    auto paths = orrery::test::install_paths_from_env();
+    auto paths = orrery::testing::install_paths_from_env();
     auto catalog = orrery::spec::KindCatalog::load({paths.share_dir / "kinds"});
     const char* script =
         "import sys\n"
@@ -42,7 +42,7 @@ class TestLogsRealRun : public QObject {
         catalog);
     QVERIFY2(v.ok(), v.ok() ? "" : orrery::spec::to_string(v.errors.front()).c_str());
 
-    orrery::test::RunGuard guard(project);
+    orrery::testing::RunGuard guard(project);
     auto launched = orrery::launch::launch_local(project, *catalog.find("command"), *v.spec, paths);
     guard.add(launched.run_id);
 
@@ -61,7 +61,7 @@ class TestLogsRealRun : public QObject {
     for (QTextBlock b = view->document()->begin(); b != view->textCursor().block(); b = b.next())
       QVERIFY2(!b.text().contains(QStringLiteral("Error")), qPrintable(b.text()));
 
-    auto status = orrery::test::wait_final(project, launched.run_id);
+    auto status = orrery::testing::wait_final(project, launched.run_id);
     QCOMPARE(status, std::optional(orrery::runfiles::RunStatus::Failed));
   }
 };

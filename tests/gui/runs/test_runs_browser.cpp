@@ -4,7 +4,7 @@
 // live run and moves a finished one to the trash; cancels; round-trips annotations.
 
 #include "common/status_style.hpp"
-#include "common/support_project.hpp"
+#include "run_testing.hpp"
 #include "runfiles/annotations.hpp"
 #include "runs/runs_model.hpp"
 #include "runs/runs_panel.hpp"
@@ -52,7 +52,7 @@ class RunsBrowserTest : public QObject {
     return i.isValid() ? i.data(RunsModel::StatusRole).toString() : QString();
   }
 
-  std::unique_ptr<testing::RunsTestProject> prj_;
+  std::unique_ptr<testing::TestProject> prj_;
   std::unique_ptr<RunsPanel> panel_;
   std::string ok_, failing_, long_;
 };
@@ -70,7 +70,7 @@ QModelIndex RunsBrowserTest::find(const std::string& run_id, int column) const {
 }
 
 void RunsBrowserTest::initTestCase() {
-  prj_ = std::make_unique<testing::RunsTestProject>();
+  prj_ = std::make_unique<testing::TestProject>();
   panel_ = std::make_unique<RunsPanel>(prj_->project());
   panel_->resize(1000, 400);
   panel_->show();
