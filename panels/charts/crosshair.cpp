@@ -6,18 +6,17 @@
 #include <QGraphicsLineItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
-#include <QLegendMarker>
 #include <QPen>
-#include <QXYSeries>
 
 #include <algorithm>
 #include <cmath>
 
 namespace orrery::panels {
 
-Crosshair::Crosshair(QChart* chart, std::function<QString(double)> format_x)
+Crosshair::Crosshair(QChart* chart, std::function<QString(double)> format_x, std::function<std::vector<Line>()> lines)
     : chart_(chart),
       format_x_(std::move(format_x)),
+      lines_(std::move(lines)),
       line_(new QGraphicsLineItem(chart)),
       box_(new QGraphicsRectItem(chart)),
       label_(new QGraphicsSimpleTextItem(box_)) {
@@ -46,18 +45,14 @@ void Crosshair::moveTo(QPointF pos) {
   }
   const double x = chart_->mapToValue(pos).x();
   QStringList lines{format_x_(x)};
-  for (QAbstractSeries* s : chart_->series()) {
-    auto* xy = qobject_cast<QXYSeries*>(s);
-    if (!xy || !xy->isVisible() || xy->count() == 0) continue;
-    const auto markers = chart_->legend()->markers(xy);
-    if (markers.isEmpty() || !markers.front()->isVisible()) continue;  // raw lines behind: not listed
+  for (const Line& l : lines_()) {
     // Drawn points are sorted by x: the nearest one by binary search.
-    const QList<QPointF> points = xy->points();
+    const QList<QPointF>& points = *l.points;
     auto it = std::lower_bound(points.begin(), points.end(), x, [](const QPointF& p, double v) { return p.x() < v; });
     if (it == points.end() || (it != points.begin() && std::abs(std::prev(it)->x() - x) < std::abs(it->x() - x))) {
       it = std::prev(it);
     }
-    lines << QStringLiteral("%1: %2").arg(xy->name(), QString::number(it->y(), 'g', 6));
+    lines << QStringLiteral("%1: %2").arg(l.name, QString::number(it->y(), 'g', 6));
   }
   line_->setLine(pos.x(), area.top(), pos.x(), area.bottom());
   label_->setText(lines.join('\n'));

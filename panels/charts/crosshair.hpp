@@ -5,7 +5,10 @@
 #include <QPointF>
 #include <QString>
 
+#include <QList>
+
 #include <functional>
+#include <vector>
 
 class QGraphicsLineItem;
 class QGraphicsSimpleTextItem;
@@ -17,8 +20,13 @@ namespace orrery::panels {
 
 class Crosshair {
  public:
-  // format_x turns an x value (axis units) into text.
-  Crosshair(QChart* chart, std::function<QString(double)> format_x);
+  // A line listed in the box: its name and its drawn points (axis units, sorted by x).
+  struct Line {
+    QString name;
+    const QList<QPointF>* points;
+  };
+  // format_x turns an x value (axis units) into text; lines gives the visible lines to list.
+  Crosshair(QChart* chart, std::function<QString(double)> format_x, std::function<std::vector<Line>()> lines);
   // pos in the chart's scene coordinates; hides itself outside the plot area.
   void moveTo(QPointF pos);
   void hide();
@@ -28,6 +36,7 @@ class Crosshair {
  private:
   QChart* chart_;
   std::function<QString(double)> format_x_;
+  std::function<std::vector<Line>()> lines_;
   QGraphicsLineItem* line_;
   QGraphicsRectItem* box_;
   QGraphicsSimpleTextItem* label_;

@@ -1,8 +1,8 @@
 #include "charts/metric_chart.hpp"
 
 #include "charts/crosshair.hpp"
+#include "charts/plot_layer.hpp"
 
-#include <QAreaSeries>
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QLegendMarker>
@@ -47,7 +47,10 @@ MetricChart::MetricChart(std::shared_ptr<series::SeriesStore> store, const QStri
   setRubberBand(QChartView::RectangleRubberBand);
   setMouseTracking(true);
   setMinimumSize(320, 220);
-  crosshair_ = std::make_unique<Crosshair>(c, [this](double x) { return formatX(x); });
+  layer_ = new PlotLayer(c, [this](const LineKey& key) { return lineStyle(key); });
+  connect(c, &QChart::plotAreaChanged, this, [this] { layer_->plotAreaChanged(); });
+  crosshair_ = std::make_unique<Crosshair>(
+      c, [this](double x) { return formatX(x); }, [this] { return crosshairLines(); });
   connect(&watcher_, &QFutureWatcher<ReduceResult>::finished, this, &MetricChart::jobFinished);
   rebuildAxes();
 }
@@ -129,17 +132,14 @@ void MetricChart::updateNow() {
 void MetricChart::apply(const ReduceResult& result) {
   applied_serial_ = result.serial;
   applying_ = true;
-  // Created in drawing order: bands under the raw lines under the main lines.
-  for (LineRole role : {LineRole::BandLow, LineRole::Raw, LineRole::Main}) {
-    for (const auto& [key, points] : result.lines) {
-      if (key.role == role || (role == LineRole::BandLow && key.role == LineRole::BandHigh)) {
-        if (key.role == LineRole::BandLow) bandFor(key.run)->lowerSeries()->replace(points);
-        else if (key.role == LineRole::BandHigh) bandFor(key.run)->upperSeries()->replace(points);
-        else lineFor(key)->replace(points);
-      }
+  // The legend entries (raw lines: hidden ones) in legend order; the layer draws the points.
+  for (LineRole role : {LineRole::Raw, LineRole::Main}) {
+    for (const auto& entry : result.lines) {
+      if (entry.first.role == role) lineFor(entry.first);
     }
   }
   removeStaleLines(result);
+  layer_->setLines(result.lines);
 
   double lo = result.x_min, hi = result.x_max;
   if (!(hi > lo)) {
@@ -187,40 +187,12 @@ QLineSeries* MetricChart::lineFor(const LineKey& key) {
   return s;
 }
 
-QAreaSeries* MetricChart::bandFor(int run) {
-  if (auto it = bands_.find(run); it != bands_.end()) return it->second;
-  auto* area = new QAreaSeries(this);
-  area->setUpperSeries(new QLineSeries(area));
-  area->setLowerSeries(new QLineSeries(area));
-  area->setName(runs_[static_cast<std::size_t>(run)].label + QStringLiteral(" min–max"));
-  QColor colour = run_colour(run, 0);
-  colour.setAlpha(55);
-  area->setBrush(colour);
-  area->setPen(Qt::NoPen);
-  chart()->addSeries(area);
-  area->attachAxis(x_axis_);
-  area->attachAxis(y_axis_);
-  for (QLegendMarker* m : chart()->legend()->markers(area)) m->setVisible(false);
-  if (hidden_.count({run, -1})) area->setVisible(false);
-  bands_[run] = area;
-  return area;
-}
-
 void MetricChart::removeStaleLines(const ReduceResult& result) {
   for (auto it = lines_.begin(); it != lines_.end();) {
     if (!result.lines.count(it->first)) {
       chart()->removeSeries(it->second);
       delete it->second;
       it = lines_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (auto it = bands_.begin(); it != bands_.end();) {
-    if (!result.lines.count({it->first, -1, LineRole::BandLow})) {
-      chart()->removeSeries(it->second);
-      delete it->second;
-      it = bands_.erase(it);
     } else {
       ++it;
     }
@@ -232,12 +204,8 @@ void MetricChart::clearLines() {
     chart()->removeSeries(s);
     delete s;
   }
-  for (auto& [run, a] : bands_) {
-    chart()->removeSeries(a);
-    delete a;
-  }
   lines_.clear();
-  bands_.clear();
+  layer_->setLines({});
   crosshair_->hide();
 }
 
@@ -254,9 +222,28 @@ void MetricChart::setRunVisible(int run, int rank, bool visible) {
       m->setLabelBrush(text);
     }
   }
-  if (rank < 0) {
-    if (auto it = bands_.find(run); it != bands_.end()) it->second->setVisible(visible);
+  layer_->update();  // the band of a run is shown with its line
+}
+
+PlotLayer::Style MetricChart::lineStyle(const LineKey& key) const {
+  if (key.role == LineRole::BandLow || key.role == LineRole::BandHigh) {
+    QColor colour = run_colour(key.run, 0);
+    colour.setAlpha(55);
+    return {colour, isLineShown(key.run, -1)};
   }
+  QLineSeries* s = line(key);
+  if (!s) return {run_colour(key.run, key.rank), isLineShown(key.run, key.rank)};
+  return {s->pen().color(), s->isVisible()};
+}
+
+std::vector<Crosshair::Line> MetricChart::crosshairLines() const {
+  std::vector<Crosshair::Line> out;
+  for (const auto& [key, points] : layer_->lines()) {
+    QLineSeries* s = line(key);
+    if (key.role != LineRole::Main || !s || !s->isVisible() || points.isEmpty()) continue;
+    out.push_back({s->name(), &points});
+  }
+  return out;
 }
 
 bool MetricChart::isLineShown(int run, int rank) const { return hidden_.count({run, rank}) == 0; }
@@ -272,28 +259,32 @@ void MetricChart::rebuildAxes() {
     x->setFormat(QStringLiteral("HH:mm:ss"));
     x->setTitleText(tr("wall time"));
     connect(x, &QDateTimeAxis::rangeChanged, this, &MetricChart::onUserRangeChange);
+    connect(x, &QDateTimeAxis::rangeChanged, this, [this] { layer_->update(); });
     x_axis_ = x;
   } else {
     auto* x = new QValueAxis(this);
     x->setLabelFormat(QStringLiteral("%g"));
     x->setTitleText(options_.x_axis == XAxisKind::Step ? tr("step") : tr("seconds since start"));
     connect(x, &QValueAxis::rangeChanged, this, &MetricChart::onUserRangeChange);
+    connect(x, &QValueAxis::rangeChanged, this, [this] { layer_->update(); });
     x_axis_ = x;
   }
   if (options_.log_y) {
     auto* y = new QLogValueAxis(this);
     y->setLabelFormat(QStringLiteral("%g"));
     y->setMinorTickCount(-1);
+    connect(y, &QLogValueAxis::rangeChanged, this, [this] { layer_->update(); });
     y_axis_ = y;
   } else {
     auto* y = new QValueAxis(this);
     y->setLabelFormat(QStringLiteral("%g"));
+    connect(y, &QValueAxis::rangeChanged, this, [this] { layer_->update(); });
     y_axis_ = y;
   }
   chart()->addAxis(x_axis_, Qt::AlignBottom);
   chart()->addAxis(y_axis_, Qt::AlignLeft);
   for (auto& [key, s] : lines_) s->attachAxis(x_axis_), s->attachAxis(y_axis_);
-  for (auto& [run, a] : bands_) a->attachAxis(x_axis_), a->attachAxis(y_axis_);
+  layer_->setAxes(x_axis_, y_axis_);
   applying_ = false;
 }
 
@@ -353,15 +344,18 @@ QLineSeries* MetricChart::line(const LineKey& key) const {
   return it == lines_.end() ? nullptr : it->second;
 }
 
-QAreaSeries* MetricChart::band(int run) const {
-  auto it = bands_.find(run);
-  return it == bands_.end() ? nullptr : it->second;
+QList<QPointF> MetricChart::linePoints(const LineKey& key) const {
+  auto it = layer_->lines().find(key);
+  return it == layer_->lines().end() ? QList<QPointF>() : it->second;
 }
+
+bool MetricChart::hasLine(const LineKey& key) const { return layer_->lines().count(key) != 0; }
+
+bool MetricChart::hasBand(int run) const { return hasLine({run, -1, LineRole::BandLow}); }
 
 int MetricChart::drawnPointCount() const {
   qsizetype n = 0;
-  for (const auto& [key, s] : lines_) n += s->count();
-  for (const auto& [run, a] : bands_) n += a->upperSeries()->count() + a->lowerSeries()->count();
+  for (const auto& [key, points] : layer_->lines()) n += points.size();
   return static_cast<int>(n);
 }
 

@@ -8,10 +8,14 @@
 
 #include <QChartView>
 #include <QFutureWatcher>
+#include <QList>
+#include <QPointF>
 #include <QString>
 
 // moc 6.4 cannot parse the C++20 standard headers these bring in; it needs no more than names.
 #ifndef Q_MOC_RUN
+#include "charts/crosshair.hpp"
+#include "charts/plot_layer.hpp"
 #include "charts/series_reducer.hpp"
 #include <cstdint>
 #include <map>
@@ -22,13 +26,11 @@
 #endif
 
 class QAbstractAxis;
-class QAreaSeries;
 class QLineSeries;
 class QMenu;
 
 namespace orrery::panels {
 
-class Crosshair;
 
 class MetricChart : public QChartView {
   Q_OBJECT
@@ -54,13 +56,18 @@ class MetricChart : public QChartView {
   void resetView();
   bool followsData() const { return follow_data_; }
 
-  // What is drawn (for tests and export): the line of a key, or null.
+  // The legend entry, pen and visibility of a key's line, or null. It holds no points:
+  // the chart's PlotLayer draws them (Qt Charts' own line items are far too slow).
   QLineSeries* line(const LineKey& key) const;
+  // The points drawn for a key (axis units, sorted by x); empty when it is not drawn.
+  QList<QPointF> linePoints(const LineKey& key) const;
+  bool hasLine(const LineKey& key) const;
   // Whether the line of (run, rank) is shown (legend click toggles it); rank -1: the run's.
   bool isLineShown(int run, int rank) const;
   void setRunVisible(int run, int rank, bool visible);
   const std::shared_ptr<series::SeriesStore>& store() const { return store_; }
-  QAreaSeries* band(int run) const;
+  // Whether the min/max band of a run is drawn (its edges: linePoints of BandLow/BandHigh).
+  bool hasBand(int run) const;
   int drawnPointCount() const;
   QString crosshairText() const;
   QMenu* createContextMenu(QWidget* parent);
@@ -87,10 +94,11 @@ class MetricChart : public QChartView {
   void rebuildAxes();
   void onUserRangeChange();
   QLineSeries* lineFor(const LineKey& key);
-  QAreaSeries* bandFor(int run);
   void clearLines();
   void removeStaleLines(const ReduceResult& result);
   QString formatX(double x) const;
+  PlotLayer::Style lineStyle(const LineKey& key) const;
+  std::vector<Crosshair::Line> crosshairLines() const;
   void exportWithDialog(const QString& format);
 
   std::shared_ptr<series::SeriesStore> store_;
@@ -111,7 +119,7 @@ class MetricChart : public QChartView {
   QAbstractAxis* x_axis_ = nullptr;
   QAbstractAxis* y_axis_ = nullptr;
   std::map<LineKey, QLineSeries*> lines_;
-  std::map<int, QAreaSeries*> bands_;
+  PlotLayer* layer_ = nullptr;  // owned by the chart
   std::set<std::pair<int, int>> hidden_;  // (run, rank) hidden by a legend click
   std::unique_ptr<Crosshair> crosshair_;
   QPoint pan_from_;

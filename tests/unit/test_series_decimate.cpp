@@ -206,6 +206,28 @@ TEST(SeriesDecimate, EdgeCases) {
   EXPECT_THROW(decimate_min_max<double>(two, one_y, 0, 1, 10), std::invalid_argument);
 }
 
+// Columns of very different sizes (dense bursts, long gaps, empty columns): the search
+// for a column's end starts from the mean column size and must find the same slices.
+TEST(SeriesDecimate, UnevenDensityMatchesBruteForce) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<double> x, y;
+  double t = 0;
+  for (int burst = 0; burst < 60; ++burst) {
+    const int n = 1 + static_cast<int>(rng() % 4000);
+    for (int i = 0; i < n; ++i) {
+      t += 1e-4 * unit(rng);
+      x.push_back(t);
+      y.push_back(unit(rng) < 0.001 ? 1e6 : unit(rng));
+    }
+    t += 100 * unit(rng);  // a gap over many columns
+  }
+  for (int columns : {7, 300, 1200, 5000}) {
+    check_against_reference(x, y, x.front(), x.back(), columns);
+    check_against_reference(x, y, x[x.size() / 3], x[x.size() / 2], columns);
+  }
+}
+
 TEST(SeriesDecimate, PixelColumnContract) {
   EXPECT_EQ(pixel_column(0, 0, 10, 10), 0);
   EXPECT_EQ(pixel_column(9.99, 0, 10, 10), 9);
