@@ -14,7 +14,7 @@ Hid string_type(std::size_t bytes) {
   return t;
 }
 
-Hid compound_type(std::size_t size, std::initializer_list<Member> members, bool for_file) {
+Hid compound_type(std::size_t size, std::span<const Member> members, bool for_file) {
   Hid t(H5Tcreate(H5T_COMPOUND, size), H5Tclose, "cannot create compound type");
   for (const auto& m : members) {
     Hid owned;

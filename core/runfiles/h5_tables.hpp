@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,10 +58,32 @@ struct Member {
   std::size_t bytes;  // Str only
 };
 
+// Each table's members as FORMAT_H5.md names them: the writer builds its types from
+// these, and the reader matches a file's types against them by name.
+inline constexpr Member kSeriesMembers[] = {{"step", offsetof(SeriesRow, step), Scalar::I64, 0},
+                                            {"time", offsetof(SeriesRow, time), Scalar::F64, 0},
+                                            {"value", offsetof(SeriesRow, value), Scalar::F64, 0}};
+inline constexpr Member kReducedMembers[] = {{"step", offsetof(ReducedRow, step), Scalar::I64, 0},
+                                             {"time", offsetof(ReducedRow, time), Scalar::F64, 0},
+                                             {"mean", offsetof(ReducedRow, mean), Scalar::F64, 0},
+                                             {"min", offsetof(ReducedRow, min), Scalar::F64, 0},
+                                             {"max", offsetof(ReducedRow, max), Scalar::F64, 0},
+                                             {"count", offsetof(ReducedRow, count), Scalar::I32, 0}};
+inline constexpr Member kSpanMembers[] = {{"start", offsetof(SpanRow, start), Scalar::F64, 0},
+                                          {"end", offsetof(SpanRow, end), Scalar::F64, 0},
+                                          {"step", offsetof(SpanRow, step), Scalar::I64, 0},
+                                          {"kind", offsetof(SpanRow, kind), Scalar::Str, kSpanKindBytes},
+                                          {"name", offsetof(SpanRow, name), Scalar::Str, kSpanNameBytes}};
+inline constexpr Member kEventMembers[] = {{"time", offsetof(EventRow, time), Scalar::F64, 0},
+                                           {"rank", offsetof(EventRow, rank), Scalar::I32, 0},
+                                           {"step", offsetof(EventRow, step), Scalar::I64, 0},
+                                           {"kind", offsetof(EventRow, kind), Scalar::Str, kEventKindBytes},
+                                           {"text", offsetof(EventRow, text), Scalar::Str, kEventTextBytes}};
+
 Hid string_type(std::size_t bytes);
 
 // for_file: little-endian standard types, packed; otherwise native types at the struct's offsets.
-Hid compound_type(std::size_t size, std::initializer_list<Member> members, bool for_file);
+Hid compound_type(std::size_t size, std::span<const Member> members, bool for_file);
 
 // One kind of table: its row types and the range its chunk size is chosen from.
 struct RowKind {
@@ -73,7 +95,7 @@ struct RowKind {
 };
 
 template <class Row>
-RowKind make_kind(std::initializer_list<Member> members, hsize_t min_chunk, hsize_t max_chunk) {
+RowKind make_kind(std::span<const Member> members, hsize_t min_chunk, hsize_t max_chunk) {
   RowKind k;
   k.mem = compound_type(sizeof(Row), members, false);
   k.file = compound_type(sizeof(Row), members, true);

@@ -7,20 +7,29 @@ namespace orrery::runfiles::h5 {
 
 namespace {
 herr_t collect_error(unsigned, const H5E_error2_t* e, void* data) {
-  auto* out = static_cast<std::vector<std::string>*>(data);
-  if (e->desc && *e->desc && std::find(out->begin(), out->end(), e->desc) == out->end()) out->emplace_back(e->desc);
+  auto* out = static_cast<Hdf5Error*>(data);
+  if (e->min_num == H5E_NOTHDF5) out->not_hdf5 = true;
+  if (e->min_num == H5E_TRUNCATED) out->truncated = true;
+  if (e->desc && *e->desc && std::find(out->descs.begin(), out->descs.end(), e->desc) == out->descs.end())
+    out->descs.emplace_back(e->desc);
   return 0;
 }
 
 }  // namespace
 
-std::string hdf5_error_text() {
-  std::vector<std::string> descs;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &descs);
+std::string Hdf5Error::text() const {
   std::string out;
   for (std::size_t i = 0; i < descs.size() && i < 5; ++i) out += (i ? ": " : "") + descs[i];
   return out.empty() ? "unknown HDF5 error" : out;
 }
+
+Hdf5Error hdf5_error() {
+  Hdf5Error err;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &err);
+  return err;
+}
+
+std::string hdf5_error_text() { return hdf5_error().text(); }
 
 [[noreturn]] void fail(const std::string& what) { throw RunFileError(what + " (" + hdf5_error_text() + ")"); }
 

@@ -1,4 +1,4 @@
-// HDF5 plumbing for the run.h5 writer (internal to core/runfiles, not a public header):
+// HDF5 plumbing for the run.h5 writer and reader (internal to core/runfiles, not a public header):
 // identifier ownership, HDF5 errors turned into RunFileError, a quiet error stack, and
 // the root attribute helpers.
 #pragma once
@@ -9,6 +9,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace orrery::runfiles::h5 {
 
@@ -38,8 +39,16 @@ class QuietHdf5 {
   void* data_ = nullptr;
 };
 
-// The descriptions on HDF5's error stack, outermost first ("unable to create file:
-// unable to open file: ... Permission denied").
+// What HDF5's error stack says: its descriptions outermost first ("unable to create
+// file: unable to open file: ... Permission denied"), and whether it recognised the
+// file as HDF5 at all / as truncated (readers tell damaged files apart by these).
+struct Hdf5Error {
+  std::vector<std::string> descs;
+  bool not_hdf5 = false;
+  bool truncated = false;
+  std::string text() const;
+};
+Hdf5Error hdf5_error();
 std::string hdf5_error_text();
 
 // Throws RunFileError: what, then HDF5's own account of the failure.

@@ -1,5 +1,8 @@
 #include "runfiles/run_h5_reader.hpp"
 
+#include "runfiles/h5_tables.hpp"
+#include "runfiles/h5_util.hpp"
+
 #include <hdf5.h>
 #include <sys/stat.h>
 
@@ -22,11 +25,26 @@ namespace orrery::runfiles {
 
 namespace {
 
-// The HDF5 C headers spell these with C casts; naming them once keeps -Wold-style-cast useful elsewhere.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-constexpr size_t kVariableString = H5T_VARIABLE;
-#pragma GCC diagnostic pop
+// HDF5 plumbing and the table layouts are shared with the writer (h5_util.hpp,
+// h5_tables.hpp); HDF5 converts from the file's types by member name, so a file
+// written by another tool (h5py) with the same member names reads as well.
+using h5::check;
+using h5::EventRow;
+using h5::fail;
+using h5::Hdf5Error;
+using h5::hdf5_error;
+using h5::Hid;
+using h5::kEventMembers;
+using h5::kReducedMembers;
+using h5::kSeriesMembers;
+using h5::kSpanMembers;
+using h5::kVariableString;
+using h5::Member;
+using h5::QuietHdf5;
+using h5::ReducedRow;
+using h5::Scalar;
+using h5::SeriesRow;
+using h5::SpanRow;
 
 // How long opening waits for a writer that has the file open outside SWMR mode without
 // holding RunH5Lock (a tool that does not take it; an Orrery writer holds it then).
@@ -41,151 +59,6 @@ constexpr unsigned kSwmrReadAttempts = 26;
 constexpr hsize_t kReadBlockRows = 65536;
 // Deeper groups than this cannot come from a valid name (200 characters).
 constexpr int kMaxGroupDepth = 100;
-
-// HDF5 prints its error stack to stderr on every failure unless told not to; a damaged
-// file is an expected input here, reported as RunFileError. Silenced per call, and
-// whatever the process had set is restored.
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// What HDF5's error stack says: its descriptions outermost first, and whether it
-// recognised the file as HDF5 at all / as truncated.
-struct Hdf5Error {
-  std::vector<std::string> descs;
-  bool not_hdf5 = false;
-  bool truncated = false;
-  std::string text() const {
-    std::string out;
-    for (std::size_t i = 0; i < descs.size() && i < 5; ++i) out += (i ? ": " : "") + descs[i];
-    return out.empty() ? "unknown HDF5 error" : out;
-  }
-};
-
-herr_t collect_error(unsigned, const H5E_error2_t* e, void* data) {
-  auto* out = static_cast<Hdf5Error*>(data);
-  if (e->min_num == H5E_NOTHDF5) out->not_hdf5 = true;
-  if (e->min_num == H5E_TRUNCATED) out->truncated = true;
-  if (e->desc && *e->desc && std::find(out->descs.begin(), out->descs.end(), e->desc) == out->descs.end())
-    out->descs.emplace_back(e->desc);
-  return 0;
-}
-
-Hdf5Error hdf5_error() {
-  Hdf5Error err;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &err);
-  return err;
-}
-
-[[noreturn]] void fail(const std::string& what) { throw RunFileError(what + " (" + hdf5_error().text() + ")"); }
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) fail(what);
-}
-
-// Owns one HDF5 identifier.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer, const std::string& what) : id_(id), close_(closer) {
-    if (id_ < 0) fail(what);
-  }
-  ~Hid() { reset(); }
-  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, -1)), close_(o.close_) {}
-  Hid& operator=(Hid&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, -1);
-      close_ = o.close_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  hid_t get() const { return id_; }
-  explicit operator bool() const { return id_ >= 0; }
-  void reset() {
-    if (id_ >= 0 && close_) close_(id_);
-    id_ = -1;
-  }
-
- private:
-  hid_t id_ = -1;
-  Closer close_ = nullptr;
-};
-
-// ---------------------------------------------------------------- record types
-
-// Native in-memory rows. The reader builds its memory types from the format spec,
-// not from the writer's code, and HDF5 converts from the file by member name, so a
-// file written by another tool (h5py) with the same member names reads as well.
-struct SeriesRow {
-  std::int64_t step;
-  double time;
-  double value;
-};
-struct ReducedRow {
-  std::int64_t step;
-  double time;
-  double mean;
-  double min;
-  double max;
-  std::int32_t count;
-};
-struct SpanRow {
-  double start;
-  double end;
-  std::int64_t step;
-  char kind[kSpanKindBytes];
-  char name[kSpanNameBytes];
-};
-struct EventRow {
-  double time;
-  std::int32_t rank;
-  std::int64_t step;
-  char kind[kEventKindBytes];
-  char text[kEventTextBytes];
-};
-
-enum class Scalar { I32, I64, F64, Str };
-struct Member {
-  const char* name;
-  std::size_t offset;
-  Scalar scalar;
-  std::size_t bytes;  // Str only
-};
-
-constexpr Member kSeriesMembers[] = {{"step", offsetof(SeriesRow, step), Scalar::I64, 0},
-                                     {"time", offsetof(SeriesRow, time), Scalar::F64, 0},
-                                     {"value", offsetof(SeriesRow, value), Scalar::F64, 0}};
-constexpr Member kReducedMembers[] = {{"step", offsetof(ReducedRow, step), Scalar::I64, 0},
-                                      {"time", offsetof(ReducedRow, time), Scalar::F64, 0},
-                                      {"mean", offsetof(ReducedRow, mean), Scalar::F64, 0},
-                                      {"min", offsetof(ReducedRow, min), Scalar::F64, 0},
-                                      {"max", offsetof(ReducedRow, max), Scalar::F64, 0},
-                                      {"count", offsetof(ReducedRow, count), Scalar::I32, 0}};
-constexpr Member kSpanMembers[] = {{"start", offsetof(SpanRow, start), Scalar::F64, 0},
-                                   {"end", offsetof(SpanRow, end), Scalar::F64, 0},
-                                   {"step", offsetof(SpanRow, step), Scalar::I64, 0},
-                                   {"kind", offsetof(SpanRow, kind), Scalar::Str, kSpanKindBytes},
-                                   {"name", offsetof(SpanRow, name), Scalar::Str, kSpanNameBytes}};
-constexpr Member kEventMembers[] = {{"time", offsetof(EventRow, time), Scalar::F64, 0},
-                                    {"rank", offsetof(EventRow, rank), Scalar::I32, 0},
-                                    {"step", offsetof(EventRow, step), Scalar::I64, 0},
-                                    {"kind", offsetof(EventRow, kind), Scalar::Str, kEventKindBytes},
-                                    {"text", offsetof(EventRow, text), Scalar::Str, kEventTextBytes}};
 
 // The memory type to read a table of `file_type` into Row: checks that the file has every
 // member with a compatible class, and takes each string's character set from the file

@@ -249,29 +249,10 @@ RunH5Writer::RunH5Writer(const std::filesystem::path& path, const RunH5Info& inf
   s.lock.emplace(path, RunH5Lock::Mode::Exclusive);
   s.lock->acquire(kCloseLockWait);
   try {
-    s.series_kind = make_kind<SeriesRow>({{"step", offsetof(SeriesRow, step), Scalar::I64, 0},
-                                          {"time", offsetof(SeriesRow, time), Scalar::F64, 0},
-                                          {"value", offsetof(SeriesRow, value), Scalar::F64, 0}},
-                                         128, 16384);
-    s.reduced_kind = make_kind<ReducedRow>({{"step", offsetof(ReducedRow, step), Scalar::I64, 0},
-                                            {"time", offsetof(ReducedRow, time), Scalar::F64, 0},
-                                            {"mean", offsetof(ReducedRow, mean), Scalar::F64, 0},
-                                            {"min", offsetof(ReducedRow, min), Scalar::F64, 0},
-                                            {"max", offsetof(ReducedRow, max), Scalar::F64, 0},
-                                            {"count", offsetof(ReducedRow, count), Scalar::I32, 0}},
-                                           128, 8192);
-    s.span_kind = make_kind<SpanRow>({{"start", offsetof(SpanRow, start), Scalar::F64, 0},
-                                      {"end", offsetof(SpanRow, end), Scalar::F64, 0},
-                                      {"step", offsetof(SpanRow, step), Scalar::I64, 0},
-                                      {"kind", offsetof(SpanRow, kind), Scalar::Str, kSpanKindBytes},
-                                      {"name", offsetof(SpanRow, name), Scalar::Str, kSpanNameBytes}},
-                                     64, 4096);
-    s.event_kind = make_kind<EventRow>({{"time", offsetof(EventRow, time), Scalar::F64, 0},
-                                        {"rank", offsetof(EventRow, rank), Scalar::I32, 0},
-                                        {"step", offsetof(EventRow, step), Scalar::I64, 0},
-                                        {"kind", offsetof(EventRow, kind), Scalar::Str, kEventKindBytes},
-                                        {"text", offsetof(EventRow, text), Scalar::Str, kEventTextBytes}},
-                                       64, 1024);
+    s.series_kind = make_kind<SeriesRow>(kSeriesMembers, 128, 16384);
+    s.reduced_kind = make_kind<ReducedRow>(kReducedMembers, 128, 8192);
+    s.span_kind = make_kind<SpanRow>(kSpanMembers, 64, 4096);
+    s.event_kind = make_kind<EventRow>(kEventMembers, 64, 1024);
 
     s.fapl = Hid(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access list");
     // SWMR needs the 1.10 file format (checksummed metadata, SWMR-safe chunk indexes).
