@@ -42,7 +42,9 @@ void MinMaxBlocks::update(std::span<const double> y) {
     const std::size_t base = b * kBlock;
     const SliceExtremes e = scan_extremes(y, base, base + kBlock);
     const auto offset = [&](std::size_t i) { return i == kNoPoint ? kEmpty : static_cast<std::uint32_t>(i - base); };
-    blocks_.push_back({offset(e.first), offset(e.last), offset(e.lowest), offset(e.highest)});
+    const bool empty = e.first == kNoPoint;
+    blocks_.push_back({offset(e.first), offset(e.last), offset(e.lowest), offset(e.highest), empty ? 0 : y[e.lowest],
+                       empty ? 0 : y[e.highest]});
   }
 }
 
@@ -54,12 +56,24 @@ SliceExtremes MinMaxBlocks::extremes(std::span<const double> y, std::size_t begi
   if (first_full >= end_full) return scan_extremes(y, begin, end);  // no whole summarised block inside
 
   SliceExtremes e = scan_extremes(y, begin, first_full * kBlock);
+  // The whole blocks, from their summaries alone (ties keep the earlier, as merge does).
+  std::size_t first = kNoPoint, last = kNoPoint, lowest = kNoPoint, highest = kNoPoint;
+  double low = 0, high = 0;
   for (std::size_t b = first_full; b < end_full; ++b) {
     const Block& block = blocks_[b];
     if (block.first == kEmpty) continue;
     const std::size_t base = b * kBlock;
-    merge(e, {base + block.first, base + block.last, base + block.lowest, base + block.highest}, y);
+    if (first == kNoPoint) {
+      first = base + block.first;
+      lowest = base + block.lowest, low = block.low;
+      highest = base + block.highest, high = block.high;
+    } else {
+      if (block.low < low) lowest = base + block.lowest, low = block.low;
+      if (block.high > high) highest = base + block.highest, high = block.high;
+    }
+    last = base + block.last;
   }
+  if (first != kNoPoint) merge(e, {first, last, lowest, highest}, y);
   merge(e, scan_extremes(y, end_full * kBlock, end), y);
   return e;
 }

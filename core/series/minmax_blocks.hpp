@@ -35,8 +35,11 @@ class MinMaxBlocks {
   SliceExtremes extremes(std::span<const double> y, std::size_t begin, std::size_t end) const;
 
  private:
+  // The lowest and highest values are kept beside their offsets: merging a block then
+  // reads only the summary, not two scattered points of the column (cache misses).
   struct Block {
     std::uint32_t first, last, lowest, highest;  // offsets in the block; kEmpty: no finite point
+    double low, high;
   };
   static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
   std::vector<Block> blocks_;
