@@ -4,6 +4,7 @@
 #include "follow.hpp"
 
 #include "spec/spec.hpp"
+#include "common/display.hpp"
 #include "workbench/workbench_app.hpp"
 
 #include <iostream>
@@ -35,7 +36,7 @@ void add_demo_command(CLI::App& app, Globals& g, int& result) {
       if (e.path().extension() == ".json" && e.path().filename().string().find("-full") == std::string::npos)
         specs.push_back(e.path());
     std::sort(specs.begin(), specs.end());
-    const bool windowed = !*headless && workbench::display_available();
+    const bool windowed = !*headless && panels::display_available();
     std::vector<std::string> launched_ids;
     int worst = kSucceeded;
     for (const auto& file : specs) {

@@ -1,6 +1,7 @@
 // orrery gui [DIR] (and orrery with no subcommand): the workbench window on a project.
 #include "commands.hpp"
 
+#include "common/display.hpp"
 #include "workbench/workbench_app.hpp"
 
 #include <iostream>
@@ -8,7 +9,7 @@
 namespace orrery::cli {
 
 int open_workbench(Globals& g, const std::vector<std::string>& runs_to_show) {
-  if (!workbench::display_available()) {
+  if (!panels::display_available()) {
     std::cerr << "orrery: no display to open the workbench on (DISPLAY is unset).\n"
                  "Use a subcommand in the terminal (orrery --help), or QT_QPA_PLATFORM=offscreen to render without one.\n";
     return kUsage;

@@ -7,18 +7,9 @@
 #include <QApplication>
 #include <QIcon>
 
-#include <cstdlib>
 #include <memory>
 
 namespace orrery::workbench {
-
-bool display_available() {
-  for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
-    const char* value = std::getenv(name);
-    if (value && *value) return true;
-  }
-  return false;
-}
 
 void set_application_identity() {
   QCoreApplication::setOrganizationName(QStringLiteral("Orrery"));

@@ -9,9 +9,6 @@
 
 namespace orrery::workbench {
 
-// True when a window can be shown: a display, or a Qt platform chosen explicitly (e.g. offscreen).
-bool display_available();
-
 // Sets application name, organisation and version (QSettings and --version read them).
 void set_application_identity();
 

@@ -2,6 +2,7 @@
 
 #include "charts/chart_export.hpp"
 #include "charts/metric_chart.hpp"
+#include "common/display.hpp"
 #include "series/load_run_h5.hpp"
 
 #include <QCoreApplication>
@@ -12,13 +13,7 @@
 namespace orrery::panels {
 
 void use_offscreen_platform_without_display() {
-  const auto unset = [](const char* name) {
-    const char* v = std::getenv(name);
-    return v == nullptr || *v == '\0';
-  };
-  if (unset("DISPLAY") && unset("WAYLAND_DISPLAY") && unset("QT_QPA_PLATFORM")) {
-    setenv("QT_QPA_PLATFORM", "offscreen", 1);
-  }
+  if (!display_available()) setenv("QT_QPA_PLATFORM", "offscreen", 1);
 }
 
 void export_run_plot(const PlotExport& request) {
