@@ -1,0 +1,81 @@
+// fed-sim's run configuration: the kind's parameters (plugins/fed-sim/kind.json),
+// parsed from the worker's "--name=value" arguments and checked for the
+// combinations a manifest range cannot express (Krum with f >= 1/2, alpha <= 0,
+// a trace distribution without a trace file, ...).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "fed/aggregate.hpp"
+#include "fed/attack.hpp"
+#include "fed/client_profile.hpp"
+#include "fed/dataset.hpp"
+#include "fed/model.hpp"
+#include "fed/partition.hpp"
+
+namespace orrery::fed {
+
+enum class Algorithm { fedavg, fedprox };
+
+struct Config {
+  // data
+  std::string dataset = "digits";
+  std::string data_dir = std::string(kSklearnDataDir);
+  double test_fraction = 0.2;
+  PartitionKind partition = PartitionKind::iid;
+  double dirichlet_alpha = 0.5;
+  // learners
+  ModelKind model = ModelKind::logreg;
+  std::int64_t hidden = 32;
+  std::int64_t clients = 10;
+  std::int64_t local_epochs = 1;
+  std::int64_t batch_size = 16;
+  double lr = 0.1;
+  // algorithm
+  Algorithm algorithm = Algorithm::fedavg;
+  double prox_mu = 0.01;
+  std::int64_t rounds = 20;
+  double client_fraction = 1.0;
+  // Byzantine clients and the aggregator
+  double byzantine_fraction = 0;
+  AttackKind attack = AttackKind::sign_flip;
+  double attack_scale = 10;
+  AggregatorKind aggregator = AggregatorKind::mean;
+  double trim_fraction = 0.2;
+  std::int64_t krum_select = 1;
+  // virtual time
+  DistKind speed_dist = DistKind::uniform;
+  double speed_mean = 100;
+  double speed_spread = 0.5;
+  DistKind link_dist = DistKind::uniform;
+  double bandwidth_mean = 1e6;
+  double latency_mean = 0.05;
+  double link_spread = 0.5;
+  std::string trace_file;
+  // run
+  std::int64_t eval_every = 1;
+  std::int64_t seed = 1;
+
+  // dataset digits_shifted: the digits, training images augmented with their 8 one-pixel shifts.
+  bool shifted() const { return dataset == "digits_shifted"; }
+  // Clients sampled per round: round(client_fraction * clients), at least 1.
+  std::size_t per_round() const;
+  // The f Krum must tolerate among a round's updates: floor(byzantine_fraction * per_round()).
+  std::size_t byzantine_per_round() const;
+};
+
+// Parses "--name=value" arguments over the defaults above. Throws
+// std::invalid_argument naming the option; sets help on --help / -h.
+Config parse_config(std::span<char* const> args, bool& help);
+
+// Checks the combinations of values. Throws std::invalid_argument with the reason.
+// (Data-dependent checks, such as more clients than training samples, come when
+// the data is loaded: make_partition.)
+void validate(const Config& c);
+
+extern const char* const kUsage;
+
+}  // namespace orrery::fed

@@ -1,0 +1,231 @@
+// fed-sim's synchronous rounds in one process: the behaviours the worker's MPI
+// runs rest on (FedAvg learns the digits; clients hosted in any grouping give
+// bit-identical models; Byzantine clients against the aggregators; virtual
+// time; the configuration's refusals).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "fed/client_profile.hpp"
+#include "fed/sampling.hpp"
+#include "fed/simulation.hpp"
+#include "fed_test_support.hpp"
+#include "test_support.hpp"
+
+using namespace orrery::fed;
+using orrery::test_support::TempDir;
+
+namespace {
+
+// Runs every round of sim with the clients hosted in `ranks` contiguous blocks,
+// the way the worker spreads them over MPI ranks, and returns the test accuracy
+// after each round.
+std::vector<double> run(Simulation& sim, int ranks, std::vector<RoundOutcome>* outcomes = nullptr) {
+  const std::size_t np = sim.global.size();
+  const RankBlocks blocks{sim.clients(), ranks};
+  TrainScratch scratch;
+  std::vector<double> accuracy;
+  for (std::int64_t round = 1; round <= sim.cfg.rounds; ++round) {
+    const auto sample = sample_clients(sim.clients(), sim.cfg.per_round(), static_cast<std::uint64_t>(sim.cfg.seed), round);
+    std::vector<ClientRecord> records(sample.size());
+    std::vector<float> updates(sample.size() * np);
+    std::size_t at = 0;
+    for (int r = 0; r < ranks; ++r) {   // each "rank" trains its block into its slice, as Gatherv lays them out
+      const auto lo = std::lower_bound(sample.begin(), sample.end(), blocks.first(r));
+      const auto hi = std::lower_bound(lo, sample.end(), blocks.first(r + 1));
+      const std::span<const std::size_t> mine(lo, hi);
+      train_clients(sim, mine, round, std::span(records).subspan(at, mine.size()),
+                    std::span(updates).subspan(at * np, mine.size() * np), scratch);
+      at += mine.size();
+    }
+    const RoundOutcome o = server_step(sim, records, updates);
+    if (outcomes) outcomes->push_back(o);
+    accuracy.push_back(evaluate(*sim.model, sim.global, sim.data.test).accuracy);
+  }
+  return accuracy;
+}
+
+Config digits(std::int64_t clients, std::int64_t rounds) {
+  Config c;
+  c.clients = clients;
+  c.rounds = rounds;
+  return c;
+}
+
+}  // namespace
+
+TEST(FedSimulation, FedAvgOnIidDigitsReachesNinetyPercent) {
+  for (ModelKind model : {ModelKind::logreg, ModelKind::mlp}) {
+    Config c = digits(10, 15);
+    c.model = model;
+    auto sim = prepare(c);
+    EXPECT_EQ(sim->data.train.rows() + sim->data.test.rows(), 1797u);
+    const auto acc = run(*sim, 1);
+    EXPECT_LT(acc.front(), acc.back());
+    EXPECT_GE(acc.back(), 0.9) << (model == ModelKind::mlp ? "mlp" : "logreg");
+  }
+}
+
+TEST(FedSimulation, ResultsAreBitIdenticalWhateverTheRankCount) {
+  Config c = digits(37, 4);
+  c.model = ModelKind::mlp;
+  c.client_fraction = 0.5;
+  c.partition = PartitionKind::dirichlet;
+  c.byzantine_fraction = 0.2;
+  c.attack = AttackKind::alie;
+  c.aggregator = AggregatorKind::trimmed_mean;
+  std::vector<float> reference;
+  for (int ranks : {1, 2, 3, 4}) {
+    auto sim = prepare(c);
+    run(*sim, ranks);
+    if (reference.empty()) reference = sim->global;
+    else EXPECT_EQ(sim->global, reference) << ranks << " ranks";
+  }
+  c.seed = 2;
+  auto other = prepare(c);
+  run(*other, 1);
+  EXPECT_NE(other->global, reference);
+}
+
+TEST(FedSimulation, ClientSamplingTakesTheFractionEachRound) {
+  Config c = digits(100, 5);
+  c.client_fraction = 0.1;
+  auto sim = prepare(c);
+  std::vector<RoundOutcome> outcomes;
+  run(*sim, 2, &outcomes);
+  for (const auto& o : outcomes) EXPECT_EQ(o.participants, 10u);
+}
+
+// 20 % sign-flip attackers (scale 10): the mean follows them uphill; the robust rules do not.
+TEST(FedSimulation, SignFlipAttackersBreakTheMeanNotTheRobustRules) {
+  Config c = digits(20, 15);
+  c.byzantine_fraction = 0.2;
+  c.attack = AttackKind::sign_flip;
+  for (AggregatorKind agg :
+       {AggregatorKind::mean, AggregatorKind::median, AggregatorKind::trimmed_mean, AggregatorKind::krum}) {
+    c.aggregator = agg;
+    auto sim = prepare(c);
+    std::vector<RoundOutcome> outcomes;
+    const double acc = run(*sim, 1, &outcomes).back();
+    if (agg == AggregatorKind::mean) {
+      EXPECT_LT(acc, 0.5);
+      EXPECT_EQ(outcomes.back().byzantine_accepted, 4);
+    } else {
+      EXPECT_GT(acc, 0.8) << "aggregator " << static_cast<int>(agg);
+    }
+    if (agg == AggregatorKind::krum) {
+      for (const auto& o : outcomes) EXPECT_EQ(o.byzantine_accepted, 0);
+    }
+  }
+}
+
+TEST(FedSimulation, VirtualRoundTimeIsTheSlowestParticipant) {
+  Config c = digits(8, 1);
+  c.speed_dist = DistKind::exponential;
+  auto sim = prepare(c);
+  std::vector<RoundOutcome> outcomes;
+  run(*sim, 1, &outcomes);
+  double slowest = 0;
+  for (std::size_t k = 0; k < 8; ++k) {
+    const ClientProfile p = client_profile(sim->profiles, 1, k);
+    slowest = std::max(slowest, round_seconds(p, static_cast<double>(sim->partition.size(k)), sim->model_bytes()));
+  }
+  EXPECT_DOUBLE_EQ(outcomes[0].seconds, slowest);
+  // download + train + upload by hand
+  EXPECT_DOUBLE_EQ(round_seconds({10, 1000, 0.5}, 50, 2000), 0.5 + 2 + 5 + 0.5 + 2);
+}
+
+TEST(FedSimulation, ProfilesFollowTheirDistributionsAndTraces) {
+  ProfileConfig pc;
+  pc.speed = {DistKind::uniform, 100, 0.5};
+  pc.bandwidth = {DistKind::normal, 1000, 0.2};
+  pc.latency = {DistKind::exponential, 0.1, 0};
+  double lat = 0;
+  for (std::size_t k = 0; k < 20000; ++k) {
+    const ClientProfile p = client_profile(pc, 3, k);
+    ASSERT_TRUE(p.speed >= 50 && p.speed < 150);
+    ASSERT_GE(p.bandwidth, 50.0);
+    lat += p.latency;
+  }
+  EXPECT_NEAR(lat / 20000, 0.1, 0.005);
+
+  TempDir dir;
+  std::ofstream(dir.path() / "trace.csv") << "# speed,bandwidth,latency\n10,1e6,0.01\n\n20, 2e6 ,0.02  # slow link\n";
+  const Trace t = load_trace(dir.path() / "trace.csv");
+  ASSERT_EQ(t.rows.size(), 2u);
+  pc.trace = &t;
+  pc.speed.kind = pc.bandwidth.kind = pc.latency.kind = DistKind::trace;
+  EXPECT_EQ(client_profile(pc, 3, 1).bandwidth, 2e6);
+  EXPECT_EQ(client_profile(pc, 3, 2).speed, 10.0);   // wraps around
+  std::ofstream(dir.path() / "bad.csv") << "10,1e6,0.01\n10,-1,0\n";
+  try {
+    load_trace(dir.path() / "bad.csv");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_CONTAINS(e.what(), "bad.csv, line 2: expected 'speed,bandwidth,latency'");
+  }
+}
+
+TEST(FedSimulation, ShiftedDigitsHostTenThousandClients) {
+  Config c = digits(10000, 1);
+  c.dataset = "digits_shifted";
+  c.client_fraction = 0.05;
+  auto sim = prepare(c);
+  EXPECT_EQ(sim->data.train.rows(), 9 * 1438u);
+  EXPECT_EQ(sim->data.test.rows(), 359u);
+  std::vector<RoundOutcome> outcomes;
+  run(*sim, 2, &outcomes);
+  EXPECT_EQ(outcomes[0].participants, 500u);
+}
+
+TEST(FedConfig, ParsesTheWorkersArguments) {
+  const char* argv[] = {"--clients=40", "--aggregator=krum", "--lr=0.05", "--partition=dirichlet", "--trace_file=/x"};
+  bool help = true;
+  const Config c = parse_config(std::span<char* const>(const_cast<char**>(argv), 5), help);
+  EXPECT_FALSE(help);
+  EXPECT_EQ(c.clients, 40);
+  EXPECT_EQ(c.aggregator, AggregatorKind::krum);
+  EXPECT_DOUBLE_EQ(c.lr, 0.05);
+  EXPECT_EQ(c.partition, PartitionKind::dirichlet);
+  EXPECT_EQ(c.trace_file, "/x");
+}
+
+TEST(FedConfig, BadInputsGiveClearErrors) {
+  struct Case {
+    std::vector<const char*> args;
+    const char* message;
+  } cases[] = {
+      {{"--clients=x"}, "--clients: expects an integer, got 'x'"},
+      {{"--lr=1e999"}, "--lr: expects a number"},
+      {{"--aggregator=mode"}, "--aggregator: unknown aggregator 'mode'"},
+      {{"--bogus=1"}, "unknown option '--bogus'"},
+      {{"clients"}, "unexpected argument 'clients'"},
+      {{"--aggregator=krum", "--byzantine_fraction=0.5"}, "krum tolerates fewer than half"},
+      {{"--aggregator=krum", "--clients=10", "--client_fraction=0.5", "--byzantine_fraction=0.4"},
+       "krum needs more than 2f + 2 updates per round: 5 clients per round with f = 2"},
+      {{"--partition=dirichlet", "--dirichlet_alpha=0"}, "--dirichlet_alpha: must be greater than 0"},
+      {{"--partition=quantity", "--dirichlet_alpha=-2"}, "--dirichlet_alpha: must be greater than 0"},
+      {{"--speed_dist=trace"}, "--trace_file: is required"},
+      {{"--dataset=mnist"}, "unknown data set 'mnist'"},
+      {{"--client_fraction=0"}, "--client_fraction: must be in (0, 1]"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    try {
+      bool help = false;
+      const Config cfg = parse_config(std::span<char* const>(const_cast<char**>(c.args.data()), c.args.size()), help);
+      validate(cfg);
+      ADD_FAILURE() << "accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_CONTAINS(e.what(), c.message);
+    }
+  }
+  // Data-dependent: more clients than training samples (1,438 training digits).
+  try {
+    prepare(digits(1439, 1));
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_CONTAINS(e.what(), "clients (1439) is more than the training samples (1438)");
+  }
+}
