@@ -47,7 +47,11 @@ T number(std::string_view name, std::string_view text) {
 }
 
 Algorithm parse_algorithm(std::string_view s) {
-  return parse_choice<Algorithm>("algorithm", s, {{"fedavg", Algorithm::fedavg}, {"fedprox", Algorithm::fedprox}});
+  return parse_choice<Algorithm>("algorithm", s,
+                                 {{"fedavg", Algorithm::fedavg},
+                                  {"fedprox", Algorithm::fedprox},
+                                  {"fedasync", Algorithm::fedasync},
+                                  {"fedbuff", Algorithm::fedbuff}});
 }
 
 // name -> how to store its text into the config.
@@ -91,6 +95,11 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"prox_mu", num(c.prox_mu)},
       {"rounds", num(c.rounds)},
       {"client_fraction", num(c.client_fraction)},
+      {"concurrency", num(c.concurrency)},
+      {"staleness_exponent", num(c.staleness_exponent)},
+      {"async_alpha", num(c.async_alpha)},
+      {"buffer_size", num(c.buffer_size)},
+      {"server_lr", num(c.server_lr)},
       {"byzantine_fraction", num(c.byzantine_fraction)},
       {"attack", choice(c.attack, parse_attack)},
       {"attack_scale", num(c.attack_scale)},
@@ -160,6 +169,18 @@ void validate(const Config& c) {
   const bool traced = c.speed_dist == DistKind::trace || c.link_dist == DistKind::trace;
   require(!traced || !c.trace_file.empty(), "trace_file", "is required when speed_dist or link_dist is 'trace'");
 
+  if (c.asynchronous()) {
+    require(c.concurrency >= 1 && c.concurrency <= c.clients, "concurrency",
+            "must be between 1 and clients (" + std::to_string(c.clients) + ")");
+    require(c.staleness_exponent >= 0, "staleness_exponent", "must be at least 0");
+    require(c.async_alpha > 0 && c.async_alpha <= 1, "async_alpha", "must be in (0, 1]");
+    require(c.buffer_size >= 1, "buffer_size", "must be at least 1");
+    require(c.server_lr > 0, "server_lr", "must be greater than 0");
+    require(c.aggregator == AggregatorKind::mean, "aggregator",
+            "the asynchronous algorithms fold updates in one by one: only 'mean' applies (the robust rules need a round's updates together)");
+    require(c.byzantine_fraction == 0 || c.attack != AttackKind::alie, "attack",
+            "alie needs a round's attackers together: use a synchronous algorithm (fedavg, fedprox)");
+  }
   if (c.aggregator == AggregatorKind::krum) {
     require(c.byzantine_fraction < 0.5, "byzantine_fraction",
             "krum tolerates fewer than half of the clients being Byzantine (n > 2f + 2); got " +

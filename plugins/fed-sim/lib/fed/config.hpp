@@ -18,7 +18,7 @@
 
 namespace orrery::fed {
 
-enum class Algorithm { fedavg, fedprox };
+enum class Algorithm { fedavg, fedprox, fedasync, fedbuff };
 
 struct Config {
   // data
@@ -37,8 +37,14 @@ struct Config {
   // algorithm
   Algorithm algorithm = Algorithm::fedavg;
   double prox_mu = 0.01;
-  std::int64_t rounds = 20;
+  std::int64_t rounds = 20;   // synchronous rounds; asynchronous: server model versions
   double client_fraction = 1.0;
+  // asynchronous algorithms (fedasync, fedbuff; see async_run.hpp)
+  std::int64_t concurrency = 10;
+  double staleness_exponent = 0.5;
+  double async_alpha = 0.6;
+  std::int64_t buffer_size = 5;
+  double server_lr = 1.0;
   // Byzantine clients and the aggregator
   double byzantine_fraction = 0;
   AttackKind attack = AttackKind::sign_flip;
@@ -61,6 +67,7 @@ struct Config {
 
   // dataset digits_shifted: the digits, training images augmented with their 8 one-pixel shifts.
   bool shifted() const { return dataset == "digits_shifted"; }
+  bool asynchronous() const { return algorithm == Algorithm::fedasync || algorithm == Algorithm::fedbuff; }
   // Clients sampled per round: round(client_fraction * clients), at least 1.
   std::size_t per_round() const;
   // The f Krum must tolerate among a round's updates: floor(byzantine_fraction * per_round()).

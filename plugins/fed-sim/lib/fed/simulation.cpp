@@ -46,32 +46,35 @@ std::unique_ptr<Simulation> prepare(const Config& cfg, const Dataset& all) {
   return sim;
 }
 
+ClientRecord train_client(Simulation& sim, std::size_t client, std::span<const float> base, std::uint64_t stream,
+                          std::span<float> update, TrainScratch& scratch) {
+  const Config& c = sim.cfg;
+  LocalTraining cfg;
+  cfg.epochs = static_cast<int>(c.local_epochs);
+  cfg.batch_size = static_cast<std::size_t>(c.batch_size);
+  cfg.lr = c.lr;
+  cfg.prox_mu = c.algorithm == Algorithm::fedprox ? c.prox_mu : 0.0;
+  const bool attacker = sim.byzantine[client];
+  cfg.flip_labels = attacker && c.attack == AttackKind::label_flip;
+  const auto seed = static_cast<std::uint64_t>(c.seed);
+  Rng rng(seed, Stream::train, client, stream);
+  const LocalResult r = train_local(*sim.model, cfg, sim.data.train, sim.partition.of(client), base, update, rng, scratch);
+  if (attacker) tamper_update(c.attack, c.attack_scale, update, rng);
+  return {static_cast<double>(client), static_cast<double>(sim.partition.size(client)),
+          client_seconds(sim, client, static_cast<double>(r.samples_seen)), r.loss, attacker ? 1.0 : 0.0};
+}
+
+double client_seconds(const Simulation& sim, std::size_t client, double samples) {
+  const ClientProfile p = client_profile(sim.profiles, static_cast<std::uint64_t>(sim.cfg.seed), client);
+  return round_seconds(p, samples, sim.model_bytes());
+}
+
 void train_clients(Simulation& sim, std::span<const std::size_t> clients, std::int64_t round,
                    std::span<ClientRecord> records, std::span<float> updates, TrainScratch& scratch) {
-  const Config& c = sim.cfg;
   const std::size_t np = sim.global.size();
-  LocalTraining honest;
-  honest.epochs = static_cast<int>(c.local_epochs);
-  honest.batch_size = static_cast<std::size_t>(c.batch_size);
-  honest.lr = c.lr;
-  honest.prox_mu = c.algorithm == Algorithm::fedprox ? c.prox_mu : 0.0;
-  const auto seed = static_cast<std::uint64_t>(c.seed);
-
-  for (std::size_t i = 0; i < clients.size(); ++i) {
-    const std::size_t k = clients[i];
-    const bool attacker = sim.byzantine[k];
-    LocalTraining cfg = honest;
-    cfg.flip_labels = attacker && c.attack == AttackKind::label_flip;
-    Rng rng(seed, Stream::train, k, static_cast<std::uint64_t>(round));
-    const auto update = updates.subspan(i * np, np);
-    const LocalResult r = train_local(*sim.model, cfg, sim.data.train, sim.partition.of(k), sim.global, update, rng, scratch);
-    if (attacker) tamper_update(c.attack, c.attack_scale, update, rng);
-
-    const ClientProfile p = client_profile(sim.profiles, seed, k);
-    records[i] = {static_cast<double>(k), static_cast<double>(sim.partition.size(k)),
-                  round_seconds(p, static_cast<double>(r.samples_seen), sim.model_bytes()), r.loss,
-                  attacker ? 1.0 : 0.0};
-  }
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    records[i] = train_client(sim, clients[i], sim.global, static_cast<std::uint64_t>(round),
+                              updates.subspan(i * np, np), scratch);
 }
 
 RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records, std::span<float> updates) {

@@ -53,6 +53,16 @@ struct ClientRecord {
 };
 static_assert(sizeof(ClientRecord) == 5 * sizeof(double));
 
+// Trains client `client` from the model `base` and writes its update (local -
+// base, after its attack if it is Byzantine). `stream` tells its trainings apart
+// (the round, or an asynchronous dispatch's number): the batches depend on
+// (seed, client, stream) only.
+ClientRecord train_client(Simulation& sim, std::size_t client, std::span<const float> base, std::uint64_t stream,
+                          std::span<float> update, TrainScratch& scratch);
+
+// Virtual seconds client `client` needs to fetch the model, train `samples` samples and send its update.
+double client_seconds(const Simulation& sim, std::size_t client, double samples);
+
 // Trains `clients` (ascending ids) from the current global model for round
 // `round`, writing one record and one update row (params floats) per client.
 void train_clients(Simulation& sim, std::span<const std::size_t> clients, std::int64_t round,

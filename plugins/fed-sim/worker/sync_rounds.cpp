@@ -1,0 +1,133 @@
+#include "sync_rounds.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include <orrery/runtime.hpp>
+
+#include "fed/sampling.hpp"
+#include "mpi_handles.hpp"
+
+namespace orrery::fed {
+
+namespace {
+
+// The job's figures, reported by rank 0 with step = round.
+struct RoundMetrics {
+  orrery::Metric test_accuracy{"test_accuracy"}, test_loss{"test_loss"}, train_loss{"train_loss"},
+      virtual_time{"virtual_time_s"}, round_virtual{"round_virtual_s"}, bytes_sent{"bytes_sent"},
+      participants{"participants"}, aggregation_ms{"aggregation_ms"}, byzantine_participants{"byzantine_participants"},
+      byzantine_accepted{"byzantine_accepted"};
+};
+
+}  // namespace
+
+RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
+  const Config& c = sim.cfg;
+  const std::size_t np = sim.global.size(), clients = sim.clients(), per_round = c.per_round();
+  if (np > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+      per_round > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw std::invalid_argument("the model or the clients per round are too large for one MPI message");
+  const RankBlocks blocks{clients, ranks};
+  const std::size_t lo = blocks.first(rank), hi = blocks.first(rank + 1);
+  const mpi::ContiguousType model_type(np, mpi::kFloat), record_type(5, mpi::kDouble);
+  const bool root = rank == 0;
+
+  RoundMetrics m;
+  const orrery::Metric rank_clients("rank_clients_trained");
+  TrainScratch scratch;
+  std::vector<ClientRecord> my_records, all_records(root ? per_round : 0);
+  std::vector<float> my_updates, all_updates(root ? per_round * np : 0);
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
+  std::vector<std::uint32_t> participation(root ? clients : 0);
+  double virtual_time = 0, bytes = 0;
+  Evaluation last{};
+  RunSummary summary;
+  const double start = orrery::now();
+
+  for (std::int64_t round = 1; round <= c.rounds; ++round) {
+    // Every rank draws the same sample, so each knows every rank's share without a message.
+    const auto sample = sample_clients(clients, per_round, static_cast<std::uint64_t>(c.seed), round);
+    std::fill(counts.begin(), counts.end(), 0);
+    for (std::size_t id : sample) ++counts[static_cast<std::size_t>(blocks.owner(id))];
+    for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+    const auto first = std::lower_bound(sample.begin(), sample.end(), lo);
+    const auto last_mine = std::lower_bound(first, sample.end(), hi);
+    const std::span<const std::size_t> mine(first, last_mine);
+    my_records.resize(mine.size());
+    my_updates.resize(mine.size() * np);
+
+    {
+      orrery::ScopedSpan timed("compute", "local training", round);
+      train_clients(sim, mine, round, my_records, my_updates, scratch);
+    }
+    rank_clients.log(round, static_cast<double>(mine.size()));
+    {
+      orrery::ScopedSpan timed("comm", "gather updates", round);
+      const int n = static_cast<int>(mine.size());
+      MPI_Gatherv(my_records.data(), n, record_type.get(), all_records.data(), counts.data(), displs.data(),
+                  record_type.get(), 0, mpi::kWorld);
+      MPI_Gatherv(my_updates.data(), n, model_type.get(), all_updates.data(), counts.data(), displs.data(),
+                  model_type.get(), 0, mpi::kWorld);
+    }
+    RoundOutcome outcome;
+    double aggregation_s = 0;
+    if (root) {
+      const double t0 = orrery::now();
+      {
+        orrery::ScopedSpan timed("compute", "aggregation", round);
+        outcome = server_step(sim, all_records, all_updates);
+      }
+      aggregation_s = orrery::now() - t0;
+      for (std::size_t id : sample) ++participation[id];
+    }
+    {
+      orrery::ScopedSpan timed("comm", "broadcast model", round);
+      MPI_Bcast(sim.global.data(), 1, model_type.get(), 0, mpi::kWorld);
+    }
+
+    if (root) {
+      virtual_time += outcome.seconds;
+      bytes += 2.0 * sim.model_bytes() * static_cast<double>(outcome.participants);   // model down, update up
+      const bool eval = round % c.eval_every == 0 || round == c.rounds;
+      if (eval) {
+        orrery::ScopedSpan timed("compute", "evaluation", round);
+        last = evaluate(*sim.model, sim.global, sim.data.test);
+        m.test_accuracy.log(round, last.accuracy);
+        m.test_loss.log(round, last.loss);
+      }
+      m.train_loss.log(round, outcome.train_loss);
+      m.virtual_time.log(round, virtual_time);
+      m.round_virtual.log(round, outcome.seconds);
+      m.bytes_sent.log(round, bytes);
+      m.participants.log(round, static_cast<double>(outcome.participants));
+      m.aggregation_ms.log(round, aggregation_s * 1e3);
+      m.byzantine_participants.log(round, static_cast<double>(outcome.byzantine_participants));
+      if (outcome.byzantine_accepted >= 0)
+        m.byzantine_accepted.log(round, static_cast<double>(outcome.byzantine_accepted));
+      if (eval) {
+        std::printf("round %lld/%lld: test accuracy %.4f, test loss %.4f, train loss %.4f, virtual time %.3f s\n",
+                    static_cast<long long>(round), static_cast<long long>(c.rounds), last.accuracy, last.loss,
+                    outcome.train_loss, virtual_time);
+        std::fflush(stdout);
+      }
+    }
+    summary.client_rounds += sample.size();
+    orrery::progress(static_cast<double>(round), static_cast<double>(c.rounds));
+  }
+  summary.wall_s = orrery::now() - start;
+  summary.accuracy = last.accuracy;
+
+  if (root) {
+    // Per-client participation counts, one point per client (step = client id).
+    const orrery::Metric part("client_participation");
+    for (std::size_t k = 0; k < clients; ++k) part.log(static_cast<std::int64_t>(k), participation[k]);
+  }
+  return summary;
+}
+
+}  // namespace orrery::fed
