@@ -7,12 +7,14 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QScrollBar>
+#include <QTabWidget>
 #include <QTextBlock>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include "logs/error_markers.hpp"
 #include "logs/log_tailer.hpp"
+#include "logs/log_templates_view.hpp"
 #include "logs/search_highlighter.hpp"
 
 namespace orrery::panels {
@@ -71,7 +73,12 @@ LogsPanel::LogsPanel(const runfiles::Project& project, QWidget* parent)
   view_->setFont(QFont(QStringLiteral("monospace")));
   view_->setMaximumBlockCount(store_.cap());
   highlighter_ = new SearchHighlighter(view_->document());
-  column->addWidget(view_, 1);
+  templates_ = new LogTemplatesView(this);
+  auto* tabs = new QTabWidget(this);
+  tabs->setObjectName(QStringLiteral("logTabs"));
+  tabs->addTab(view_, QStringLiteral("Lines"));
+  tabs->addTab(templates_, QStringLiteral("Templates"));
+  column->addWidget(tabs, 1);
   error_status_ = new QLabel(this);
   error_status_->setObjectName(QStringLiteral("errorStatus"));
   column->addWidget(error_status_);
@@ -132,6 +139,7 @@ void LogsPanel::setRun(const QString& runId) {
     rank_->setCurrentIndex(0);
   }
   view_->clear();
+  templates_->reset();
   error_status_->clear();
   update_banner();
   QMetaObject::invokeMethod(tailer_, [tailer = tailer_, generation = generation_, project = project_, runId] {
@@ -143,6 +151,7 @@ void LogsPanel::on_lines(quint64 generation, int rank, const QStringList& lines)
   if (generation != generation_) return;
   const bool new_rank = store_.size(rank) == 0 && store_.dropped(rank) == 0;
   store_.append(rank, lines);
+  templates_->addLines(rank, lines);
   if (new_rank) update_rank_choices();
   if (!refresh_timer_.isActive()) refresh_timer_.start();
 }

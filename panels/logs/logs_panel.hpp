@@ -2,7 +2,8 @@
 // worker thread reads appended bytes; the lines land in a bounded LogStore and
 // reach the view in coalesced batches (every 100 ms at most), so a chatty run
 // never repaints per line. Pause/follow, rank filter, search with highlighting
-// and "jump to first error" work on what the view shows.
+// and "jump to first error" work on what the view shows. A second tab groups the
+// lines of all ranks into templates (log_templates_view.hpp).
 #pragma once
 
 #include <optional>
@@ -25,6 +26,7 @@ class QToolButton;
 namespace orrery::panels {
 
 class LogTailer;
+class LogTemplatesView;
 class SearchHighlighter;
 
 class LogsPanel : public QWidget {
@@ -82,6 +84,7 @@ class LogsPanel : public QWidget {
   QTimer refresh_timer_;
 
   QPlainTextEdit* view_ = nullptr;
+  LogTemplatesView* templates_ = nullptr;   // the "Templates" tab
   SearchHighlighter* highlighter_ = nullptr;
   QToolButton* follow_ = nullptr;
   QComboBox* rank_ = nullptr;
