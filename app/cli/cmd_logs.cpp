@@ -142,7 +142,7 @@ void add_logs_command(CLI::App& app, Globals& /*g*/, int& result) {
   auto args = std::make_shared<TemplatesArgs>();
   cmd->add_option("FILE", args->file, "Log file, or - for standard input")->required();
   cmd->add_flag("--summary", args->summary, "Print the templates with their line counts (template_id,count,template), most lines first");
-  cmd->add_option("--depth", args->drain.depth, "Depth of the parse tree: depth - 2 leading tokens route a line")
+  cmd->add_option("--depth", args->drain.depth, "Depth of the parse tree, as in Drain: depth - 2 leading words route a line (masked values, log levels and a leading program: or component: label do not count)")
       ->check(CLI::Range(3, 16))
       ->capture_default_str();
   cmd->add_option("--similarity", args->drain.similarity, "Share of equal tokens for a line to join a template")

@@ -51,6 +51,7 @@ LogTemplatesView::LogTemplatesView(QWidget* parent) : QWidget(parent) {
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->verticalHeader()->setVisible(false);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(kTemplate, QHeaderView::Stretch);
   table_->setSortingEnabled(true);
   table_->sortByColumn(kLines, Qt::DescendingOrder);

@@ -3,9 +3,12 @@
 // ranks, a template that first appears late); selecting a template shows its lines;
 // and the logs panel feeding the view from the rank logs it follows.
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QImage>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QSet>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -89,6 +92,18 @@ class TestLogTemplatesView : public QObject {
       return cell(view, row_of(view, QStringLiteral("NCCL WARN connection to <*> timed out, retrying")), LogTemplatesView::kRanks);
     };
     QTRY_COMPARE_WITH_TIMEOUT(warn_ranks(), QStringLiteral("1-2"), 5000);
+
+    // What a user sees: the table with the tinted row and the selected template's lines.
+    view.resize(1100, 560);
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const QImage image = view.grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+      for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 8, "the rendered view is blank");
+    const QString dir = qEnvironmentVariable("ORRERY_TEST_ARTIFACTS", QDir::tempPath());
+    QDir().mkpath(dir);
+    QVERIFY(image.save(dir + QStringLiteral("/log_templates_view.png")));
   }
 
   void resetForgetsTheRun() {
