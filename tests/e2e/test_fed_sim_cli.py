@@ -1,7 +1,7 @@
 """fed-sim end to end: FedAvg on IID digits over 2 MPI ranks reaches >= 90 % test accuracy,
 with its metrics, spans and progress in run.h5; runs are bit-identical across reruns with
 the same seed and across 1, 2 and 4 ranks (every series compared value by value with h5py),
-for the synchronous rounds and for FedAsync and FedBuff."""
+for the synchronous rounds and for FedAsync, FedBuff and FedCompass."""
 import h5py
 import numpy as np
 
@@ -67,9 +67,9 @@ def test():
     print("bit-identical over 1, 2 (twice) and 4 ranks:", sorted(ref), "; final accuracy",
           ref["test_accuracy"][1][-1])
     # The asynchronous algorithms too: every rank replays the schedule and applies the same updates.
-    for algorithm in ("fedasync", "fedbuff"):
-        params_async = {"algorithm": algorithm, "clients": 30, "concurrency": 6, "rounds": 30 if algorithm == "fedasync" else 10,
-                        "buffer_size": 3, "speed_dist": "exponential", "seed": 3}
+    for algorithm in ("fedasync", "fedbuff", "fedcompass"):
+        params_async = {"algorithm": algorithm, "clients": 30, "concurrency": 6, "rounds": 10 if algorithm == "fedbuff" else 30,
+                        "buffer_size": 3, "max_local_steps": 5, "speed_dist": "exponential", "seed": 3}
         got = {}
         for ranks in (1, 2, 4):
             rid, _, _ = run_fed(prj, f"{algorithm}-r{ranks}", params_async, ranks=ranks)

@@ -48,7 +48,7 @@ RunSummary run_async_rounds(Simulation& sim, int rank, int ranks) {
       for (const Flight& f : flights) {
         if (blocks.owner(f.client) != rank) continue;
         const auto row = std::span(my_updates).subspan(my_records.size() * np, np);
-        my_records.push_back(train_client(sim, f.client, run.model(f.base), f.seq, row, scratch));
+        my_records.push_back(train_client(sim, f.client, run.model(f.base), f.seq, row, scratch, f.steps));
       }
     }
     rank_clients.log(step, static_cast<double>(my_records.size()));

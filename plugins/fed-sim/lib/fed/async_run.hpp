@@ -1,33 +1,41 @@
-// Asynchronous federated learning in virtual time: FedAsync (Xie et al., 2019)
-// and FedBuff (Nguyen et al., 2022).
+// Asynchronous and semi-asynchronous federated learning in virtual time:
+// FedAsync (Xie et al., 2019), FedBuff (Nguyen et al., 2022) and FedCompass
+// (Li et al., ICLR 2024; its scheduler is compass_scheduler.hpp).
 //
-// `concurrency` clients train at once. Each is dispatched with the model version
-// current at its start and arrives after its virtual duration (fetch, train,
-// send); arrivals are handled in virtual-time order. The update of a client that
-// started from version b and arrives when the server is at version v has
-// staleness v - b, and is weighted by s = (1 + staleness)^-a:
-//   fedasync : every arrival makes a version: w += async_alpha * s * update
-//              (the delta form of FedAsync's mixing w = (1 - alpha_s) w + alpha_s w_client).
-//   fedbuff  : arrivals fill a buffer of buffer_size; a full buffer makes a
-//              version: w += server_lr * mean(s * update).
-// After each arrival a client is drawn uniformly among the idle ones and
-// dispatched with the current version.
+// Clients are dispatched with the model version current at their start and
+// arrive after their virtual duration (fetch, train, send); events are handled
+// in virtual-time order. The update of a client that started from version b and
+// arrives when the server is at version v has staleness v - b and is weighted
+// by s = (1 + staleness)^-a:
+//   fedasync   : `concurrency` clients in flight; every arrival makes a version:
+//                w += async_alpha * s * update (the delta form of FedAsync's mixing
+//                w = (1 - alpha_s) w + alpha_s w_client); then an idle client,
+//                drawn by the seed, is dispatched.
+//   fedbuff    : the same dispatching; arrivals fill a buffer of buffer_size, a
+//                full buffer makes a version: w += server_lr * mean(s * update).
+//   fedcompass : every client is in flight, with a number of local steps the
+//                scheduler chose so that clients arrive in groups; a group's
+//                arrivals make one version: w += server_lr * sum(n_i / n) s_i update_i;
+//                a member arriving after its group's deadline is folded in alone
+//                like FedAsync. Its clients are then re-dispatched.
 //
-// Which client starts when, from which version, and when it arrives depend on
-// the seed and the clients' virtual durations only, never on model values. So
-// the schedule is the same on every rank, and the training can be done in
-// waves: whenever the next arrival has not been trained yet, every dispatched
-// but untrained flight is trained at once (on whichever ranks host the clients;
-// the wave callback does that), then the arrivals are replayed in order.
+// Which client starts when, from which version, with how many steps, and when
+// it arrives depend on the seed and the clients' virtual durations only, never
+// on model values. So the schedule is the same on every rank, and training is
+// done in waves: whenever the next arrival has not been trained yet, every
+// dispatched but untrained flight is trained at once (on whichever ranks host
+// the clients; the wave callback does that), then the events are replayed.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <queue>
 #include <span>
 #include <vector>
 
+#include "fed/compass_scheduler.hpp"
 #include "fed/simulation.hpp"
 
 namespace orrery::fed {
@@ -37,14 +45,15 @@ struct Flight {
   std::uint64_t seq = 0;     // dispatch number: orders ties, seeds the client's batches
   std::size_t client = 0;
   std::int64_t base = 0;     // the model version it trains from
+  std::int64_t steps = 0;    // local steps (fedcompass); 0: cfg.local_epochs epochs
   double start = 0, finish = 0;
 };
 
 // What the server did when a version was made (for metrics).
 struct VersionMade {
   std::int64_t version = 0;
-  double time = 0;               // virtual time of the arrival that completed it
-  std::uint64_t last_seq = 0;    // the flight whose arrival completed it
+  double time = 0;               // virtual time of the event that completed it
+  std::uint64_t last_seq = 0;    // the flight whose arrival completed it (none for a deadline)
   std::size_t updates = 0;       // updates folded in
   double mean_staleness = 0;
   double train_loss = 0;         // mean of the updates' clients' last-epoch losses
@@ -70,27 +79,42 @@ class AsyncRun {
   std::uint64_t waves() const { return waves_; }
 
  private:
-  void dispatch(double now);
+  struct Arrived {
+    std::vector<float> update;
+    double weight = 0;      // staleness weight s
+    double samples = 0;
+    double loss = 0;
+    bool byzantine = false;
+    double staleness = 0;
+  };
+
+  void dispatch(std::size_t client, double now, std::int64_t steps);
+  void dispatch_idle(double now);
   void train_pending(const WaveFn& wave);
+  // Applies w += sum(coefficient_i * weight_i * update_i) and reports the version.
+  void make_version(const std::vector<Arrived>& folded, const std::vector<double>& coefficients, double time,
+                    std::uint64_t last_seq, const VersionFn& on_version);
+  void close_group(std::int64_t g, double now, const VersionFn& on_version);
 
   struct Later {
     bool operator()(const Flight& a, const Flight& b) const {
       return a.finish != b.finish ? a.finish > b.finish : a.seq > b.seq;
     }
   };
+  using Deadline = std::pair<double, std::int64_t>;   // (time, group)
 
   Simulation& sim_;
   std::int64_t version_ = 0;
   std::uint64_t next_seq_ = 0;
-  std::vector<std::size_t> idle_;                               // clients not in flight
+  std::vector<std::size_t> idle_;                                   // fedasync/fedbuff: clients not in flight
   std::priority_queue<Flight, std::vector<Flight>, Later> queue_;   // in flight, by arrival
-  std::vector<Flight> pending_;                                 // dispatched, not trained yet
-  std::map<std::int64_t, std::vector<float>> versions_;         // models pending flights start from
-  struct Trained {
-    ClientRecord record;
-    std::vector<float> update;
-  };
-  std::map<std::uint64_t, Trained> trained_;                    // by seq, until arrival
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;   // fedcompass groups
+  std::vector<Flight> pending_;                                     // dispatched, not trained yet
+  std::map<std::int64_t, std::vector<float>> versions_;             // models pending flights start from
+  std::map<std::uint64_t, Arrived> trained_;                        // by seq, until arrival
+  std::vector<Arrived> buffer_;                                     // fedbuff
+  std::map<std::int64_t, std::vector<Arrived>> group_updates_;      // fedcompass, by group
+  std::optional<CompassScheduler> compass_;
   std::vector<std::uint64_t> staleness_counts_;
   std::uint64_t waves_ = 0;
 };

@@ -51,7 +51,8 @@ Algorithm parse_algorithm(std::string_view s) {
                                  {{"fedavg", Algorithm::fedavg},
                                   {"fedprox", Algorithm::fedprox},
                                   {"fedasync", Algorithm::fedasync},
-                                  {"fedbuff", Algorithm::fedbuff}});
+                                  {"fedbuff", Algorithm::fedbuff},
+                                  {"fedcompass", Algorithm::fedcompass}});
 }
 
 // name -> how to store its text into the config.
@@ -100,6 +101,9 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"async_alpha", num(c.async_alpha)},
       {"buffer_size", num(c.buffer_size)},
       {"server_lr", num(c.server_lr)},
+      {"max_local_steps", num(c.max_local_steps)},
+      {"min_steps_ratio", num(c.min_steps_ratio)},
+      {"latest_time_factor", num(c.latest_time_factor)},
       {"byzantine_fraction", num(c.byzantine_fraction)},
       {"attack", choice(c.attack, parse_attack)},
       {"attack_scale", num(c.attack_scale)},
@@ -176,6 +180,9 @@ void validate(const Config& c) {
     require(c.async_alpha > 0 && c.async_alpha <= 1, "async_alpha", "must be in (0, 1]");
     require(c.buffer_size >= 1, "buffer_size", "must be at least 1");
     require(c.server_lr > 0, "server_lr", "must be greater than 0");
+    require(c.max_local_steps >= 1, "max_local_steps", "must be at least 1");
+    require(c.min_steps_ratio > 0 && c.min_steps_ratio <= 1, "min_steps_ratio", "must be in (0, 1]");
+    require(c.latest_time_factor >= 1, "latest_time_factor", "must be at least 1");
     require(c.aggregator == AggregatorKind::mean, "aggregator",
             "the asynchronous algorithms fold updates in one by one: only 'mean' applies (the robust rules need a round's updates together)");
     require(c.byzantine_fraction == 0 || c.attack != AttackKind::alie, "attack",

@@ -18,7 +18,7 @@
 
 namespace orrery::fed {
 
-enum class Algorithm { fedavg, fedprox, fedasync, fedbuff };
+enum class Algorithm { fedavg, fedprox, fedasync, fedbuff, fedcompass };
 
 struct Config {
   // data
@@ -39,12 +39,15 @@ struct Config {
   double prox_mu = 0.01;
   std::int64_t rounds = 20;   // synchronous rounds; asynchronous: server model versions
   double client_fraction = 1.0;
-  // asynchronous algorithms (fedasync, fedbuff; see async_run.hpp)
+  // asynchronous algorithms (fedasync, fedbuff, fedcompass; see async_run.hpp)
   std::int64_t concurrency = 10;
   double staleness_exponent = 0.5;
   double async_alpha = 0.6;
   std::int64_t buffer_size = 5;
   double server_lr = 1.0;
+  std::int64_t max_local_steps = 20;   // fedcompass: Q_max
+  double min_steps_ratio = 0.2;        // fedcompass: Q_min = max(1, floor(ratio Q_max))
+  double latest_time_factor = 1.5;     // fedcompass: lambda
   // Byzantine clients and the aggregator
   double byzantine_fraction = 0;
   AttackKind attack = AttackKind::sign_flip;
@@ -67,7 +70,9 @@ struct Config {
 
   // dataset digits_shifted: the digits, training images augmented with their 8 one-pixel shifts.
   bool shifted() const { return dataset == "digits_shifted"; }
-  bool asynchronous() const { return algorithm == Algorithm::fedasync || algorithm == Algorithm::fedbuff; }
+  bool asynchronous() const {
+    return algorithm == Algorithm::fedasync || algorithm == Algorithm::fedbuff || algorithm == Algorithm::fedcompass;
+  }
   // Clients sampled per round: round(client_fraction * clients), at least 1.
   std::size_t per_round() const;
   // The f Krum must tolerate among a round's updates: floor(byzantine_fraction * per_round()).

@@ -18,11 +18,12 @@ LocalResult train_local(Model& model, const LocalTraining& cfg, const Dataset& t
   const auto lr = static_cast<float>(cfg.lr), mu = static_cast<float>(cfg.prox_mu);
 
   LocalResult out;
-  for (int e = 0; e < cfg.epochs; ++e) {
+  std::int64_t steps_left = cfg.steps;   // counts down only in steps mode
+  for (int e = 0; cfg.steps > 0 ? steps_left > 0 : e < cfg.epochs; ++e) {
     rng.shuffle(std::span(s.order));
     double epoch_loss = 0;
     std::size_t batches = 0;
-    for (std::size_t at = 0; at < s.order.size(); at += batch) {
+    for (std::size_t at = 0; at < s.order.size() && (cfg.steps == 0 || steps_left > 0); at += batch, --steps_left) {
       const std::size_t b = std::min(batch, s.order.size() - at);
       for (std::size_t i = 0; i < b; ++i) {
         const std::uint32_t r = s.order[at + i];

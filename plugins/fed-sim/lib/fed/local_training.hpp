@@ -14,6 +14,7 @@ namespace orrery::fed {
 
 struct LocalTraining {
   int epochs = 1;
+  std::int64_t steps = 0;    // > 0: exactly this many minibatch steps instead of `epochs` (FedCompass assigns them)
   std::size_t batch_size = 16;
   double lr = 0.1;
   double prox_mu = 0;      // FedProx: adds mu/2 ||w - w_global||^2 to the local loss (0: plain FedAvg)
@@ -21,7 +22,7 @@ struct LocalTraining {
 };
 
 struct LocalResult {
-  double loss = 0;   // mean minibatch loss over the last epoch
+  double loss = 0;   // mean minibatch loss over the last (possibly partial) epoch
   std::size_t samples_seen = 0;
 };
 

@@ -47,10 +47,11 @@ std::unique_ptr<Simulation> prepare(const Config& cfg, const Dataset& all) {
 }
 
 ClientRecord train_client(Simulation& sim, std::size_t client, std::span<const float> base, std::uint64_t stream,
-                          std::span<float> update, TrainScratch& scratch) {
+                          std::span<float> update, TrainScratch& scratch, std::int64_t steps) {
   const Config& c = sim.cfg;
   LocalTraining cfg;
   cfg.epochs = static_cast<int>(c.local_epochs);
+  cfg.steps = steps;
   cfg.batch_size = static_cast<std::size_t>(c.batch_size);
   cfg.lr = c.lr;
   cfg.prox_mu = c.algorithm == Algorithm::fedprox ? c.prox_mu : 0.0;

@@ -57,8 +57,9 @@ static_assert(sizeof(ClientRecord) == 5 * sizeof(double));
 // base, after its attack if it is Byzantine). `stream` tells its trainings apart
 // (the round, or an asynchronous dispatch's number): the batches depend on
 // (seed, client, stream) only.
+// steps > 0: that many minibatch steps instead of cfg.local_epochs epochs.
 ClientRecord train_client(Simulation& sim, std::size_t client, std::span<const float> base, std::uint64_t stream,
-                          std::span<float> update, TrainScratch& scratch);
+                          std::span<float> update, TrainScratch& scratch, std::int64_t steps = 0);
 
 // Virtual seconds client `client` needs to fetch the model, train `samples` samples and send its update.
 double client_seconds(const Simulation& sim, std::size_t client, double samples);
