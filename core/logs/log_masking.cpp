@@ -61,6 +61,16 @@ bool is_numeric(std::string_view s) {
   return true;
 }
 
+// Versions: 1.2.3-4+deb12u1, 2.36-9~bpo11, v4.1.4, 12.2.0rc1 (a digit first, or v and a
+// digit; a dot; then digits, letters and . + ~ _ -).
+bool is_version(std::string_view s) {
+  if (s.size() > 1 && (s[0] == 'v' || s[0] == 'V')) s.remove_prefix(1);
+  if (s.empty() || !is_digit(s[0]) || s.find('.') == std::string_view::npos) return false;
+  for (char c : s)
+    if (!(is_alnum(c) || c == '.' || c == '+' || c == '~' || c == '_' || c == '-')) return false;
+  return true;
+}
+
 // 0x7f3a, UUIDs (550e8400-e29b-41d4-a716-446655440000), MAC and IPv6 addresses, commit
 // hashes and other long hex ids. A digit is required, so words made of the letters a-f
 // ("added", "facade") are not ids.
@@ -93,7 +103,9 @@ bool is_path(std::string_view s) {
   return s.size() >= 3 && is_alpha(s[0]) && s[1] == ':' && s[2] == '\\';
 }
 
-bool is_whole_value(std::string_view s) { return !s.empty() && (is_numeric(s) || is_hex_id(s) || is_path(s)); }
+bool is_whole_value(std::string_view s) {
+  return !s.empty() && (is_numeric(s) || is_version(s) || is_hex_id(s) || is_path(s));
+}
 
 // ---------------------------------------------------------------------------------------
 // Masking a core

@@ -1,5 +1,5 @@
 // Variable masking, the step before template mining: the parts of a log line that are
-// obviously values (numbers, times, dates, hex ids, UUIDs, IP addresses, paths, URLs,
+// obviously values (numbers, times, dates, versions, hex ids, UUIDs, IP addresses, paths, URLs,
 // the digits inside identifiers such as blk_-1608 or sshd[24200], values of key=value)
 // become "<*>", so the parser spends its similarity budget on the words that tell two
 // messages apart, not on the numbers that tell two occurrences apart.

@@ -87,6 +87,10 @@ TEST(LogMasking, ValuesBecomeWildcards) {
       {"rank0", "rank<*>"},
       {"gpu3:", "gpu<*>:"},
       {"H100", "H<*>"},
+      {"1.2.3-4+deb12u1", "<*>"},
+      {"2.36-9~bpo11", "<*>"},
+      {"v4.1.4)", "<*>)"},
+      {"12.2.0rc1", "<*>"},
   };
   for (const auto& [token, expected] : cases) EXPECT_EQ(mask_token(token), expected) << "token " << token;
 }
