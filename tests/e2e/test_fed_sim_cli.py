@@ -1,7 +1,7 @@
 """fed-sim end to end: FedAvg on IID digits over 2 MPI ranks reaches >= 90 % test accuracy,
 with its metrics, spans and progress in run.h5; runs are bit-identical across reruns with
 the same seed and across 1, 2 and 4 ranks (every series compared value by value with h5py),
-for the synchronous rounds and for FedAsync, FedBuff and FedCompass."""
+for the synchronous rounds (gathered or tree-aggregated) and for FedAsync, FedBuff and FedCompass."""
 import h5py
 import numpy as np
 
@@ -74,7 +74,7 @@ def test():
         for ranks in (1, 2, 4):
             rid, _, _ = run_fed(prj, f"{algorithm}-r{ranks}", params_async, ranks=ranks)
             got[ranks] = job_series(prj, rid)
-        assert "staleness_count" in got[1] and "staleness" in got[1], sorted(got[1])
+        assert {"staleness_count", "staleness", "client_participation"} <= set(got[1]), sorted(got[1])
         for ranks in (2, 4):
             assert set(got[ranks]) == set(got[1]), (algorithm, ranks)
             for name in got[1]:
@@ -82,6 +82,18 @@ def test():
         stale = got[1]["staleness_count"]
         print(f"{algorithm}: bit-identical over 1, 2, 4 ranks; final accuracy {got[1]['test_accuracy'][1][-1]:.4f}, "
               f"staleness histogram {dict(zip(stale[0].tolist(), stale[1].astype(int).tolist()))}")
+
+    # Hierarchical aggregation (exact per-rank sums, MPI_Reduce): bit-identical too, and it learns.
+    tree = {"clients": 40, "rounds": 20, "client_fraction": 0.5, "aggregation_tree": True, "seed": 5}
+    got = {}
+    for ranks in (1, 2, 4):
+        rid, _, _ = run_fed(prj, f"tree-r{ranks}", tree, ranks=ranks)
+        got[ranks] = job_series(prj, rid)
+    for ranks in (2, 4):
+        for name in got[1]:
+            assert np.array_equal(got[1][name][1], got[ranks][name][1]), ("tree", ranks, name)
+    assert got[1]["test_accuracy"][1][-1] >= 0.9, got[1]["test_accuracy"][1]
+    print(f"aggregation tree: bit-identical over 1, 2, 4 ranks; final accuracy {got[1]['test_accuracy'][1][-1]:.4f}")
 
     # ... and the seed matters.
     rid, _, _ = run_fed(prj, "det-seed8", {**params, "seed": 8}, ranks=2)

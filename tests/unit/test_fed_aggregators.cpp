@@ -1,5 +1,5 @@
 // fed-sim's aggregation rules and attacks: each rule's defining property on
-// small hand-made update sets.
+// small hand-made update sets; the exact sums of the tree aggregation.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 
 #include "fed/aggregate.hpp"
 #include "fed/attack.hpp"
+#include "fed/exact_sum.hpp"
 #include "test_support.hpp"
 
 using namespace orrery::fed;
@@ -122,4 +123,36 @@ TEST(FedAttacks, AlieShiftsByZStandardDeviations) {
   const std::vector<std::size_t> attackers{1, 3};
   alie_collude(u, 1, attackers, 0.5);
   EXPECT_EQ(u, (std::vector<float>{9, 0.5f, 9, 0.5f}));
+}
+
+TEST(FedExactSum, AnyGroupingGivesTheSameBits) {
+  // 50 updates with awkward weights, summed one by one and in three uneven groups.
+  const std::size_t n = 50, d = 64;
+  const auto u = updates(n, d, 0, 0.3f, 0.0f, 9);
+  std::vector<double> w(n);
+  Rng rng(4);
+  for (auto& x : w) x = rng.uniform(0.001, 0.05);
+  std::vector<std::int64_t> one(d, 0), parts[3] = {std::vector<std::int64_t>(d, 0), std::vector<std::int64_t>(d, 0),
+                                                   std::vector<std::int64_t>(d, 0)};
+  for (std::size_t k = 0; k < n; ++k) add_fixed(one, std::span(u).subspan(k * d, d), w[k]);
+  for (std::size_t k = 0; k < n; ++k) add_fixed(parts[k < 7 ? 0 : k < 31 ? 1 : 2], std::span(u).subspan(k * d, d), w[k]);
+  std::vector<std::int64_t> tree(d, 0);
+  for (std::size_t i = 0; i < d; ++i) tree[i] = parts[2][i] + (parts[0][i] + parts[1][i]);
+  EXPECT_EQ(one, tree);
+  // ... and it is the weighted sum to within the rounding of each term (2^-25 each).
+  std::vector<float> p(d, 0.0f);
+  apply_fixed(one, p);
+  for (std::size_t i = 0; i < d; ++i) {
+    double exact = 0;
+    for (std::size_t k = 0; k < n; ++k) exact += w[k] * u[k * d + i];
+    EXPECT_NEAR(p[i], exact, 1e-6);
+  }
+}
+
+TEST(FedExactSum, RefusesTermsItCannotHold) {
+  std::vector<std::int64_t> acc(1, 0);
+  const std::vector<float> big{20000.0f}, nan{std::nanf("")};
+  EXPECT_THROW(add_fixed(acc, big, 1.0), std::overflow_error);
+  EXPECT_NO_THROW(add_fixed(acc, big, 0.5));
+  EXPECT_THROW(add_fixed(acc, nan, 1.0), std::overflow_error);
 }

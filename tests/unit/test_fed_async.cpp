@@ -108,9 +108,12 @@ TEST(FedAsync, FedBuffMakesAVersionPerFullBuffer) {
     EXPECT_EQ(v.version, ++versions);
   });
   EXPECT_EQ(versions, 8);
-  std::uint64_t arrivals = 0;
+  std::uint64_t arrivals = 0, participations = 0;
   for (auto k : run.staleness_counts()) arrivals += k;
   EXPECT_EQ(arrivals, 24u);
+  for (auto k : run.participation()) participations += k;
+  EXPECT_EQ(participations, 24u);
+  EXPECT_EQ(run.participation().size(), 20u);
 }
 
 TEST(FedAsync, OneClientInFlightIsNeverStale) {
@@ -139,6 +142,8 @@ TEST(FedAsync, ConfigRefusesWhatAsyncCannotDo) {
   Config c = async_config(Algorithm::fedasync, 5);
   c.concurrency = 21;
   EXPECT_THROW(validate(c), std::invalid_argument);
+  c.algorithm = Algorithm::fedcompass;   // every client in flight: concurrency unused
+  EXPECT_NO_THROW(validate(c));
   c = async_config(Algorithm::fedbuff, 5);
   c.aggregator = AggregatorKind::median;
   try {

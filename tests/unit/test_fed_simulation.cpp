@@ -209,6 +209,9 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--speed_dist=trace"}, "--trace_file: is required"},
       {{"--dataset=mnist"}, "unknown data set 'mnist'"},
       {{"--client_fraction=0"}, "--client_fraction: must be in (0, 1]"},
+      {{"--aggregation_tree=yes"}, "--aggregation_tree: expects true or false"},
+      {{"--aggregation_tree=true", "--aggregator=median"}, "--aggregation_tree: sums the ranks' updates in a tree"},
+      {{"--aggregation_tree=true", "--algorithm=fedbuff"}, "--aggregation_tree: sums the ranks' updates in a tree"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.message);

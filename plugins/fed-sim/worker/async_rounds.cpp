@@ -106,6 +106,10 @@ RunSummary run_async_rounds(Simulation& sim, int rank, int ranks) {
     const auto& counts_by_staleness = run.staleness_counts();
     for (std::size_t s = 0; s < counts_by_staleness.size(); ++s)
       histogram.log(static_cast<std::int64_t>(s), static_cast<double>(counts_by_staleness[s]));
+    // Per-client participation counts, one point per client (step = client id).
+    const orrery::Metric part("client_participation");
+    const auto& arrivals = run.participation();
+    for (std::size_t k = 0; k < arrivals.size(); ++k) part.log(static_cast<std::int64_t>(k), arrivals[k]);
   }
   return summary;
 }

@@ -14,6 +14,8 @@ namespace orrery::fed::mpi {
 #pragma GCC diagnostic ignored "-Wold-style-cast"
 inline const MPI_Datatype kFloat = MPI_FLOAT;
 inline const MPI_Datatype kDouble = MPI_DOUBLE;
+inline const MPI_Datatype kInt64 = MPI_INT64_T;
+inline const MPI_Op kSum = MPI_SUM;
 inline const MPI_Comm kWorld = MPI_COMM_WORLD;
 #pragma GCC diagnostic pop
 

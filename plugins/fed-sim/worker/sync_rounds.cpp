@@ -9,6 +9,7 @@
 
 #include <orrery/runtime.hpp>
 
+#include "fed/exact_sum.hpp"
 #include "fed/sampling.hpp"
 #include "mpi_handles.hpp"
 
@@ -41,7 +42,8 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
   const orrery::Metric rank_clients("rank_clients_trained");
   TrainScratch scratch;
   std::vector<ClientRecord> my_records, all_records(root ? per_round : 0);
-  std::vector<float> my_updates, all_updates(root ? per_round * np : 0);
+  std::vector<float> my_updates, all_updates(root && !c.aggregation_tree ? per_round * np : 0);
+  std::vector<std::int64_t> my_sum(c.aggregation_tree ? np : 0), total_sum(c.aggregation_tree && root ? np : 0);
   std::vector<int> counts(static_cast<std::size_t>(ranks)), displs(static_cast<std::size_t>(ranks));
   std::vector<std::uint32_t> participation(root ? clients : 0);
   double virtual_time = 0, bytes = 0;
@@ -66,25 +68,49 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
       train_clients(sim, mine, round, my_records, my_updates, scratch);
     }
     rank_clients.log(round, static_cast<double>(mine.size()));
-    {
-      orrery::ScopedSpan timed("comm", "gather updates", round);
-      const int n = static_cast<int>(mine.size());
-      MPI_Gatherv(my_records.data(), n, record_type.get(), all_records.data(), counts.data(), displs.data(),
-                  record_type.get(), 0, mpi::kWorld);
-      MPI_Gatherv(my_updates.data(), n, model_type.get(), all_updates.data(), counts.data(), displs.data(),
-                  model_type.get(), 0, mpi::kWorld);
-    }
+    // Aggregation time: from the end of local training to the new model on rank 0, the
+    // exchange of the updates included (what the tree saves is mostly there).
+    const double t0 = orrery::now();
+    const int n = static_cast<int>(mine.size());
     RoundOutcome outcome;
-    double aggregation_s = 0;
-    if (root) {
-      const double t0 = orrery::now();
+    if (!c.aggregation_tree) {
       {
+        orrery::ScopedSpan timed("comm", "gather updates", round);
+        MPI_Gatherv(my_records.data(), n, record_type.get(), all_records.data(), counts.data(), displs.data(),
+                    record_type.get(), 0, mpi::kWorld);
+        MPI_Gatherv(my_updates.data(), n, model_type.get(), all_updates.data(), counts.data(), displs.data(),
+                    model_type.get(), 0, mpi::kWorld);
+      }
+      if (root) {
         orrery::ScopedSpan timed("compute", "aggregation", round);
         outcome = server_step(sim, all_records, all_updates);
       }
-      aggregation_s = orrery::now() - t0;
-      for (std::size_t id : sample) ++participation[id];
+    } else {
+      {
+        // This rank's share of the weighted mean, summed exactly so that any tree gives the same bits.
+        orrery::ScopedSpan timed("compute", "partial aggregation", round);
+        const auto weights = mean_weights(sim, sample);
+        const auto offset = static_cast<std::size_t>(first - sample.begin());
+        std::fill(my_sum.begin(), my_sum.end(), 0);
+        for (std::size_t i = 0; i < mine.size(); ++i)
+          add_fixed(my_sum, std::span<const float>(my_updates).subspan(i * np, np), weights[offset + i]);
+      }
+      {
+        orrery::ScopedSpan timed("comm", "reduce updates", round);
+        MPI_Gatherv(my_records.data(), n, record_type.get(), all_records.data(), counts.data(), displs.data(),
+                    record_type.get(), 0, mpi::kWorld);
+        MPI_Reduce(my_sum.data(), total_sum.data(), static_cast<int>(np), mpi::kInt64, mpi::kSum, 0, mpi::kWorld);
+      }
+      if (root) {
+        orrery::ScopedSpan timed("compute", "aggregation", round);
+        outcome = summarize(all_records);
+        outcome.byzantine_accepted = static_cast<std::int64_t>(outcome.byzantine_participants);   // the mean takes all
+        apply_fixed(total_sum, sim.global);
+      }
     }
+    const double aggregation_s = orrery::now() - t0;
+    if (root)
+      for (std::size_t id : sample) ++participation[id];
     {
       orrery::ScopedSpan timed("comm", "broadcast model", round);
       MPI_Bcast(sim.global.data(), 1, model_type.get(), 0, mpi::kWorld);

@@ -2,6 +2,9 @@
 // over MPI ranks: each rank trains the sampled clients it hosts, their records
 // and updates travel to rank 0 in one MPI_Gatherv each (in client order), rank
 // 0 aggregates and evaluates, and MPI_Bcast sends the new global model back.
+// With aggregation_tree (mean only), each rank sums its clients' weighted
+// updates exactly and MPI_Reduce adds the sums in a tree; rank 0 receives one
+// model-sized sum instead of every update.
 #pragma once
 
 #include "fed/simulation.hpp"

@@ -7,7 +7,7 @@
 
 namespace orrery::fed {
 
-AsyncRun::AsyncRun(Simulation& sim) : sim_(sim) {
+AsyncRun::AsyncRun(Simulation& sim) : sim_(sim), participation_(sim.clients(), 0) {
   if (sim.cfg.algorithm == Algorithm::fedcompass) {
     CompassParams p;
     p.q_max = sim.cfg.max_local_steps;
@@ -131,6 +131,7 @@ void AsyncRun::run(const WaveFn& wave, const VersionFn& on_version) {
     const auto staleness = static_cast<std::size_t>(version_ - f.base);
     if (staleness_counts_.size() <= staleness) staleness_counts_.resize(staleness + 1, 0);
     ++staleness_counts_[staleness];
+    ++participation_[f.client];
     a.staleness = static_cast<double>(staleness);
     a.weight = std::pow(1.0 + a.staleness, -c.staleness_exponent);
 

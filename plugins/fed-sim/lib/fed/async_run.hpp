@@ -76,6 +76,8 @@ class AsyncRun {
   std::span<const float> model(std::int64_t version) const { return versions_.at(version); }
   // How many updates arrived with each staleness (index = staleness).
   const std::vector<std::uint64_t>& staleness_counts() const { return staleness_counts_; }
+  // How many of each client's updates arrived (index = client).
+  const std::vector<std::uint32_t>& participation() const { return participation_; }
   std::uint64_t waves() const { return waves_; }
 
  private:
@@ -116,6 +118,7 @@ class AsyncRun {
   std::map<std::int64_t, std::vector<Arrived>> group_updates_;      // fedcompass, by group
   std::optional<CompassScheduler> compass_;
   std::vector<std::uint64_t> staleness_counts_;
+  std::vector<std::uint32_t> participation_;
   std::uint64_t waves_ = 0;
 };
 

@@ -62,6 +62,12 @@ template <class T>
 Setter num(T& field) {
   return [&field](std::string_view n, std::string_view t) { field = number<T>(n, t); };
 }
+Setter flag(bool& field) {
+  return [&field](std::string_view n, std::string_view t) {
+    if (t != "true" && t != "false") throw bad(n, "expects true or false, got '" + std::string(t) + "'");
+    field = t == "true";
+  };
+}
 Setter text(std::string& field) {
   return [&field](std::string_view, std::string_view t) { field = std::string(t); };
 }
@@ -110,6 +116,7 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"aggregator", choice(c.aggregator, parse_aggregator)},
       {"trim_fraction", num(c.trim_fraction)},
       {"krum_select", num(c.krum_select)},
+      {"aggregation_tree", flag(c.aggregation_tree)},
       {"speed_dist", choice(c.speed_dist, parse_dist)},
       {"speed_mean", num(c.speed_mean)},
       {"speed_spread", num(c.speed_spread)},
@@ -173,8 +180,15 @@ void validate(const Config& c) {
   const bool traced = c.speed_dist == DistKind::trace || c.link_dist == DistKind::trace;
   require(!traced || !c.trace_file.empty(), "trace_file", "is required when speed_dist or link_dist is 'trace'");
 
+  if (c.aggregation_tree) {
+    require(!c.asynchronous() && c.aggregator == AggregatorKind::mean, "aggregation_tree",
+            "sums the ranks' updates in a tree: it needs a synchronous algorithm and the mean aggregator");
+    require(c.byzantine_fraction == 0 || c.attack != AttackKind::alie, "aggregation_tree",
+            "alie needs a round's attackers together at one place: use aggregation_tree=false");
+  }
   if (c.asynchronous()) {
-    require(c.concurrency >= 1 && c.concurrency <= c.clients, "concurrency",
+    // FedCompass keeps every client in flight; concurrency is FedAsync's and FedBuff's.
+    require(c.algorithm == Algorithm::fedcompass || (c.concurrency >= 1 && c.concurrency <= c.clients), "concurrency",
             "must be between 1 and clients (" + std::to_string(c.clients) + ")");
     require(c.staleness_exponent >= 0, "staleness_exponent", "must be at least 0");
     require(c.async_alpha > 0 && c.async_alpha <= 1, "async_alpha", "must be in (0, 1]");

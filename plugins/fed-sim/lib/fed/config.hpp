@@ -55,6 +55,10 @@ struct Config {
   AggregatorKind aggregator = AggregatorKind::mean;
   double trim_fraction = 0.2;
   std::int64_t krum_select = 1;
+  // Synchronous mean only: each rank sums its clients' weighted updates exactly
+  // (exact_sum.hpp) and MPI_Reduce adds the ranks' sums in a tree, instead of
+  // rank 0 receiving and averaging every update (LIFL-style hierarchical aggregation).
+  bool aggregation_tree = false;
   // virtual time
   DistKind speed_dist = DistKind::uniform;
   double speed_mean = 100;

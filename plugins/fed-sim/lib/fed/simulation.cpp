@@ -78,24 +78,39 @@ void train_clients(Simulation& sim, std::span<const std::size_t> clients, std::i
                               updates.subspan(i * np, np), scratch);
 }
 
-RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records, std::span<float> updates) {
-  const Config& c = sim.cfg;
-  const std::size_t np = sim.global.size(), n = records.size();
+RoundOutcome summarize(std::span<const ClientRecord> records) {
   RoundOutcome out;
-  out.participants = n;
-  std::vector<double> weights(n);
-  std::vector<std::size_t> attackers;
+  out.participants = records.size();
   double loss = 0, samples = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const ClientRecord& r = records[i];
-    weights[i] = r.samples;
+  for (const ClientRecord& r : records) {
     out.seconds = std::max(out.seconds, r.seconds);
     loss += r.loss * r.samples;
     samples += r.samples;
-    if (r.byzantine != 0) attackers.push_back(i);
+    if (r.byzantine != 0) ++out.byzantine_participants;
   }
   out.train_loss = loss / samples;
-  out.byzantine_participants = attackers.size();
+  return out;
+}
+
+std::vector<double> mean_weights(const Simulation& sim, std::span<const std::size_t> sample) {
+  double total = 0;
+  for (std::size_t k : sample) total += static_cast<double>(sim.partition.size(k));
+  std::vector<double> w;
+  w.reserve(sample.size());
+  for (std::size_t k : sample) w.push_back(static_cast<double>(sim.partition.size(k)) / total);
+  return w;
+}
+
+RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records, std::span<float> updates) {
+  const Config& c = sim.cfg;
+  const std::size_t np = sim.global.size(), n = records.size();
+  RoundOutcome out = summarize(records);
+  std::vector<double> weights(n);
+  std::vector<std::size_t> attackers;
+  for (std::size_t i = 0; i < n; ++i) {
+    weights[i] = records[i].samples;
+    if (records[i].byzantine != 0) attackers.push_back(i);
+  }
 
   // ALIE: the attackers pool their honest updates where they meet, here.
   if (c.attack == AttackKind::alie && !attackers.empty())

@@ -81,4 +81,12 @@ struct RoundOutcome {
 // into the global model. updates may be rewritten (ALIE's collusion).
 RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records, std::span<float> updates);
 
+// The round's figures from its records alone (time, loss, attackers); byzantine_accepted
+// is left for the aggregation to fill in.
+RoundOutcome summarize(std::span<const ClientRecord> records);
+
+// The mean's weight of each sampled client: its samples over the round's samples. Every
+// rank computes the same weights from the partition, without a message.
+std::vector<double> mean_weights(const Simulation& sim, std::span<const std::size_t> sample);
+
 }  // namespace orrery::fed
