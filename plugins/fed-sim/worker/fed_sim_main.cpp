@@ -27,8 +27,9 @@ std::string describe(const orrery::fed::Simulation& sim, int ranks) {
   const auto& c = sim.cfg;
   return c.dataset + ": " + std::to_string(sim.data.train.rows()) + " training and " +
          std::to_string(sim.data.test.rows()) + " test samples, " + std::to_string(sim.clients()) + " clients on " +
-         std::to_string(ranks) + " ranks, " + (c.asynchronous() ? std::to_string(c.concurrency) + " training at once"
-                                           : std::to_string(c.per_round()) + " per round") +
+         std::to_string(ranks) + " ranks, " + (c.algorithm == orrery::fed::Algorithm::fedcompass ? std::string("all in flight")
+          : c.asynchronous()                                   ? std::to_string(c.concurrency) + " training at once"
+                                                               : std::to_string(c.per_round()) + " per round") +
          ", model of " +
          std::to_string(sim.global.size()) + " parameters";
 }
