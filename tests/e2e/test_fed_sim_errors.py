@@ -1,6 +1,7 @@
 """fed-sim end to end, bad inputs: values outside the manifest's ranges are refused before
 anything starts (exit 2, the parameter's JSON path); combinations only the worker can judge
-(Krum with f >= 1/2, alpha <= 0, more clients than training samples, missing data) fail the
+(Krum with f >= 1/2, alpha <= 0, more clients than training samples, missing data, a
+disconnected topology) fail the
 run with the worker's reason in the failure record and the CLI's output."""
 import json
 
@@ -21,6 +22,8 @@ def test():
         ({"clients": 5000}, "clients (5000) is more than the training samples (1438)"),
         ({"data_dir": str(prj.root / "nowhere")}, "digits.csv.gz not found"),
         ({"speed_dist": "trace"}, "--trace_file: is required"),
+        ({"algorithm": "dpsgd", "topology": "erdos_renyi", "edge_prob": 0.01, "clients": 40},
+         "topology of 40 nodes is not connected"),
     ]
     # A failing run takes ~13 s here (mpirun's teardown after a non-zero exit), so the
     # cases run side by side.

@@ -19,15 +19,28 @@
 #include "fed/simulation.hpp"
 #include "mpi_handles.hpp"
 #include "async_rounds.hpp"
+#include "gossip_rounds.hpp"
 #include "sync_rounds.hpp"
 
 namespace {
+
+std::string topology_name(const orrery::fed::Config& c) {
+  switch (c.topology) {
+    case orrery::fed::TopologyKind::ring: return "ring";
+    case orrery::fed::TopologyKind::torus: return "torus";
+    case orrery::fed::TopologyKind::random_regular: return "random regular";
+    case orrery::fed::TopologyKind::erdos_renyi: return "Erdos-Renyi";
+    case orrery::fed::TopologyKind::small_world: return "small-world";
+  }
+  return "?";
+}
 
 std::string describe(const orrery::fed::Simulation& sim, int ranks) {
   const auto& c = sim.cfg;
   return c.dataset + ": " + std::to_string(sim.data.train.rows()) + " training and " +
          std::to_string(sim.data.test.rows()) + " test samples, " + std::to_string(sim.clients()) + " clients on " +
-         std::to_string(ranks) + " ranks, " + (c.algorithm == orrery::fed::Algorithm::fedcompass ? std::string("all in flight")
+         std::to_string(ranks) + " ranks, " + (c.algorithm == orrery::fed::Algorithm::dpsgd        ? "gossiping on a " + topology_name(c) + " topology"
+          : c.algorithm == orrery::fed::Algorithm::fedcompass ? std::string("all in flight")
           : c.asynchronous()                                   ? std::to_string(c.concurrency) + " training at once"
                                                                : std::to_string(c.per_round()) + " per round") +
          ", model of " +
@@ -68,8 +81,10 @@ int main(int argc, char** argv) {
       orrery::event("info", what);
     }
     try {
-      const auto s = sim->cfg.asynchronous() ? orrery::fed::run_async_rounds(*sim, rank, ranks)
-                                             : orrery::fed::run_sync_rounds(*sim, rank, ranks);
+      const auto& c = sim->cfg;
+      const auto s = c.algorithm == orrery::fed::Algorithm::dpsgd ? orrery::fed::run_gossip_rounds(*sim, rank, ranks)
+                     : c.asynchronous()                            ? orrery::fed::run_async_rounds(*sim, rank, ranks)
+                                                                   : orrery::fed::run_sync_rounds(*sim, rank, ranks);
       if (rank == 0) {
         // The throughput line is what bench/fed_sim reads.
         std::printf("orrery-fed-sim: final test accuracy %.4f; %llu client-rounds in %.3f s (%.1f client-rounds/s)\n",

@@ -52,7 +52,8 @@ Algorithm parse_algorithm(std::string_view s) {
                                   {"fedprox", Algorithm::fedprox},
                                   {"fedasync", Algorithm::fedasync},
                                   {"fedbuff", Algorithm::fedbuff},
-                                  {"fedcompass", Algorithm::fedcompass}});
+                                  {"fedcompass", Algorithm::fedcompass},
+                                  {"dpsgd", Algorithm::dpsgd}});
 }
 
 // name -> how to store its text into the config.
@@ -117,6 +118,11 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"trim_fraction", num(c.trim_fraction)},
       {"krum_select", num(c.krum_select)},
       {"aggregation_tree", flag(c.aggregation_tree)},
+      {"topology", choice(c.topology, parse_topology)},
+      {"degree", num(c.degree)},
+      {"edge_prob", num(c.edge_prob)},
+      {"rewire_prob", num(c.rewire_prob)},
+      {"variance_correction", flag(c.variance_correction)},
       {"speed_dist", choice(c.speed_dist, parse_dist)},
       {"speed_mean", num(c.speed_mean)},
       {"speed_spread", num(c.speed_spread)},
@@ -180,6 +186,14 @@ void validate(const Config& c) {
   const bool traced = c.speed_dist == DistKind::trace || c.link_dist == DistKind::trace;
   require(!traced || !c.trace_file.empty(), "trace_file", "is required when speed_dist or link_dist is 'trace'");
 
+  if (c.algorithm == Algorithm::dpsgd) {
+    require(c.aggregator == AggregatorKind::mean && c.byzantine_fraction == 0 && c.client_fraction == 1, "algorithm",
+            "dpsgd has no server: every node trains and gossips each round (client_fraction 1, aggregator mean, "
+            "no Byzantine clients)");
+    require(c.edge_prob >= 0 && c.edge_prob <= 1, "edge_prob", "must be in [0, 1]");
+    require(c.rewire_prob >= 0 && c.rewire_prob <= 1, "rewire_prob", "must be in [0, 1]");
+    require(c.degree >= 1, "degree", "must be at least 1");
+  }
   if (c.aggregation_tree) {
     require(!c.asynchronous() && c.aggregator == AggregatorKind::mean, "aggregation_tree",
             "sums the ranks' updates in a tree: it needs a synchronous algorithm and the mean aggregator");

@@ -15,10 +15,11 @@
 #include "fed/dataset.hpp"
 #include "fed/model.hpp"
 #include "fed/partition.hpp"
+#include "fed/topology.hpp"
 
 namespace orrery::fed {
 
-enum class Algorithm { fedavg, fedprox, fedasync, fedbuff, fedcompass };
+enum class Algorithm { fedavg, fedprox, fedasync, fedbuff, fedcompass, dpsgd };
 
 struct Config {
   // data
@@ -59,6 +60,12 @@ struct Config {
   // (exact_sum.hpp) and MPI_Reduce adds the ranks' sums in a tree, instead of
   // rank 0 receiving and averaging every update (LIFL-style hierarchical aggregation).
   bool aggregation_tree = false;
+  // decentralized (dpsgd; see gossip.hpp, topology.hpp)
+  TopologyKind topology = TopologyKind::ring;
+  std::int64_t degree = 4;
+  double edge_prob = 0.2;
+  double rewire_prob = 0.1;
+  bool variance_correction = false;
   // virtual time
   DistKind speed_dist = DistKind::uniform;
   double speed_mean = 100;

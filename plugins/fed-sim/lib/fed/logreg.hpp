@@ -17,6 +17,7 @@ class LogReg final : public Model {
   double loss_and_grad(std::span<const float> params, std::span<const float> x, std::span<const int> y,
                        std::span<float> grad) override;
   void logits(std::span<const float> params, std::span<const float> row, std::span<float> out) override;
+  std::vector<std::pair<std::size_t, std::size_t>> weight_blocks() const override { return {{0, c_ * f_}}; }
 
  private:
   std::size_t f_, c_;

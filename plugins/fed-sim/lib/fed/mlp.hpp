@@ -18,6 +18,9 @@ class Mlp final : public Model {
   double loss_and_grad(std::span<const float> params, std::span<const float> x, std::span<const int> y,
                        std::span<float> grad) override;
   void logits(std::span<const float> params, std::span<const float> row, std::span<float> out) override;
+  std::vector<std::pair<std::size_t, std::size_t>> weight_blocks() const override {
+    return {{0, h_ * f_}, {h_ * f_ + h_, c_ * h_}};
+  }
 
  private:
   // Views of the four blocks of a parameter (or gradient) vector.

@@ -10,6 +10,8 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "fed/rng.hpp"
 
@@ -28,6 +30,9 @@ class Model {
                                std::span<float> grad) = 0;
   // Writes the class scores (logits) of one row into logits (classes).
   virtual void logits(std::span<const float> params, std::span<const float> row, std::span<float> logits) = 0;
+  // The (offset, size) of each weight matrix in the parameter vector (biases left out):
+  // the tensors whose variance decentralized averaging shrinks.
+  virtual std::vector<std::pair<std::size_t, std::size_t>> weight_blocks() const = 0;
 };
 
 enum class ModelKind { logreg, mlp };

@@ -28,6 +28,7 @@ enum class Stream : std::uint64_t {
   train = 5,       // a client's local training and its attack noise (ids: client, round)
   profile = 6,     // a client's compute speed and link (id: client)
   byzantine = 7,   // which clients are Byzantine
+  topology = 8,    // random decentralized topologies
 };
 
 // SplitMix64's finaliser: a bijection that spreads every input bit over the output.

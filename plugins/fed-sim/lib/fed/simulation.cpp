@@ -38,6 +38,9 @@ std::unique_ptr<Simulation> prepare(const Config& cfg, const Dataset& all) {
   Rng init(seed, Stream::init);
   sim->model->init(sim->global, init);
 
+  if (cfg.algorithm == Algorithm::dpsgd)
+    sim->topology = make_topology(cfg.topology, sim->clients(), static_cast<std::size_t>(cfg.degree), cfg.edge_prob,
+                                  cfg.rewire_prob, seed);
   if (cfg.speed_dist == DistKind::trace || cfg.link_dist == DistKind::trace) sim->trace = load_trace(cfg.trace_file);
   sim->profiles.speed = dist(cfg.speed_dist, cfg.speed_mean, cfg.speed_spread);
   sim->profiles.bandwidth = dist(cfg.link_dist, cfg.bandwidth_mean, cfg.link_spread);

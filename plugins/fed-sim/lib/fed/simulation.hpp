@@ -27,6 +27,7 @@ struct Simulation {
   std::vector<bool> byzantine;   // per client
   std::unique_ptr<Model> model;
   std::vector<float> global;     // the global model's parameters
+  Topology topology;             // dpsgd only
   Trace trace;                   // rows only when a distribution is a trace
   ProfileConfig profiles;        // points into trace
 
