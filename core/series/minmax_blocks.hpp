@@ -1,8 +1,10 @@
-// A summary of a value column in fixed blocks of 64 points (first and last finite
-// point, lowest and highest), so the decimator reads 1/64 of a long column when a
-// pixel column spans many blocks: the interior blocks from the summary, only the
-// partial blocks at the column's edges point by point. Extended as points arrive;
-// about half a byte per point.
+// A summary of a value column at two grains, so the decimator reads a small part of a
+// long column when a pixel column spans many points: blocks of 64 points (first and last
+// finite point, lowest and highest with their values) for the interior of a pixel
+// column, and sub-blocks of 8 points (lowest and highest value) for its edges, where
+// a pixel column starts or ends inside a block. Only the points of the sub-blocks cut
+// by the column's two ends, and of the one sub-block that holds an extreme, are read
+// one by one. Extended as points arrive; about 2.5 bytes per point.
 #pragma once
 
 #include <cstddef>
@@ -23,9 +25,14 @@ struct SliceExtremes {
 // Point by point: the reference the summary must agree with (ties: the earliest index).
 SliceExtremes scan_extremes(std::span<const double> y, std::size_t begin, std::size_t end);
 
+namespace detail {
+struct FoundExtremes;  // SliceExtremes with their values (minmax_blocks.cpp)
+}
+
 class MinMaxBlocks {
  public:
   static constexpr std::size_t kBlock = 64;
+  static constexpr std::size_t kSub = 8;
 
   // Brings the summary up to y: summarises the full blocks not yet summarised. A y
   // shorter than what was summarised (a replaced series) starts over.
@@ -41,8 +48,19 @@ class MinMaxBlocks {
     std::uint32_t first, last, lowest, highest;  // offsets in the block; kEmpty: no finite point
     double low, high;
   };
+  // Values only (an empty sub-block: low = +inf, high = -inf); the index of an extreme is
+  // found by reading the 8 points of the one sub-block that wins.
+  struct Sub {
+    double low, high;
+  };
   static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+
+  // The extremes of [begin, end), which lies inside the summarised blocks: its whole
+  // sub-blocks from their summaries, the points at its two ends one by one.
+  detail::FoundExtremes edge_extremes(std::span<const double> y, std::size_t begin, std::size_t end) const;
+
   std::vector<Block> blocks_;
+  std::vector<Sub> subs_;  // kBlock / kSub per block
 };
 
 }  // namespace orrery::series
