@@ -282,6 +282,33 @@ TEST(SeriesDecimate, BlockSummaryGivesTheSameAnswer) {
       EXPECT_EQ(plain_s.y, fast_s.y);
     }
   }
+  // Ties and gaps: few distinct values (the earliest of equal extremes must win, also when
+  // it sits inside a sub-block or block summary), and runs of NaN that empty whole
+  // sub-blocks and blocks.
+  {
+    std::mt19937_64 rng(99);
+    std::vector<double> y(20000);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      y[i] = static_cast<double>(rng() % 5);
+      if (i % 1000 < 150 || rng() % 50 == 0) y[i] = std::numeric_limits<double>::quiet_NaN();
+      if (rng() % 400 == 0) y[i] = -0.0;  // equal to 0.0: ties across signs of zero
+    }
+    orrery::series::MinMaxBlocks tied;
+    for (std::size_t n = 0; n < y.size();) {
+      n = std::min(y.size(), n + 1 + rng() % 700);
+      tied.update(std::span<const double>(y).subspan(0, n));
+    }
+    for (int i = 0; i < 3000; ++i) {
+      std::size_t a = rng() % (y.size() + 1), b = rng() % (y.size() + 1);
+      if (a > b) std::swap(a, b);
+      const auto want = orrery::series::scan_extremes(y, a, b);
+      const auto got = tied.extremes(y, a, b);
+      ASSERT_EQ(got.first, want.first) << a << ".." << b;
+      ASSERT_EQ(got.last, want.last) << a << ".." << b;
+      ASSERT_EQ(got.lowest, want.lowest) << a << ".." << b;
+      ASSERT_EQ(got.highest, want.highest) << a << ".." << b;
+    }
+  }
   // A replaced (shorter) series starts over.
   orrery::series::MinMaxBlocks blocks;
   std::vector<double> y(1000, 1.0);
