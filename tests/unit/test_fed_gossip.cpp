@@ -3,11 +3,13 @@
 // variance of averaged, uncorrelated models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 
 #include "fed/gossip.hpp"
+#include "fed/outages.hpp"
 #include "fed/simulation.hpp"
 #include "fed/topology.hpp"
 #include "test_support.hpp"
@@ -32,8 +34,9 @@ std::vector<double> run_gossip(Simulation& sim, Gossip& g, std::int64_t rounds) 
   };
   std::vector<double> out{mean_var()};
   for (std::int64_t r = 1; r <= rounds; ++r) {
-    g.train(all, r, trained, records, scratch);
-    g.mix(trained);
+    const Outages o = outages_at(sim.cfg.outages(), sim.topology, static_cast<std::uint64_t>(sim.cfg.seed), r);
+    g.train(all, r, trained, records, scratch, o.node_down);
+    g.mix(trained, o.active);
     out.push_back(mean_var());
   }
   return out;
@@ -140,4 +143,86 @@ TEST(FedGossip, DpsgdLearnsAndReachesConsensus) {
   EXPECT_LT(g.consensus_distance(), 0.02 * norm);
   EXPECT_GT(evaluate(*sim->model, avg, sim->data.test).accuracy, 0.85);
   for (std::size_t k = 0; k < g.nodes(); ++k) EXPECT_GT(evaluate(*sim->model, g.model(k), sim->data.test).accuracy, 0.85);
+}
+
+TEST(FedOutages, DisasterCutsTheRegionOffForItsRounds) {
+  const Topology ring = make_topology(TopologyKind::ring, 10, 0, 0, 0, 1);
+  OutageConfig c;
+  c.disaster_fraction = 0.3;   // nodes 0, 1, 2
+  c.disaster_start = 5;
+  c.disaster_rounds = 3;
+  const Outages before = outages_at(c, ring, 1, 4), during = outages_at(c, ring, 1, 6), after = outages_at(c, ring, 1, 8);
+  EXPECT_EQ(before.links_down, 0u);
+  EXPECT_EQ(during.links_down, 2u);   // 2-3 and 0-9
+  EXPECT_EQ(during.active.neighbours[0], (std::vector<std::size_t>{1}));
+  EXPECT_EQ(during.active.neighbours[3], (std::vector<std::size_t>{4}));
+  EXPECT_EQ(after.active.neighbours, ring.neighbours);
+}
+
+TEST(FedOutages, CrashesLastTheirRoundsAndLinksFailAtTheirRate) {
+  const Topology t = make_topology(TopologyKind::random_regular, 200, 4, 0, 0, 2);
+  OutageConfig c;
+  c.link_failure_prob = 0.25;
+  double down = 0;
+  for (std::int64_t r = 1; r <= 20; ++r) down += static_cast<double>(outages_at(c, t, 3, r).links_down);
+  EXPECT_NEAR(down / 20 / 400, 0.25, 0.03);   // 400 links
+  c = {};
+  c.crash_prob = 0.1;
+  c.crash_rounds = 3;
+  std::vector<Outages> by_round(13);
+  for (std::int64_t r = 1; r <= 12; ++r) by_round[static_cast<std::size_t>(r)] = outages_at(c, t, 3, r);
+  double down_share = 0;
+  for (std::size_t r = 3; r <= 10; ++r) {
+    const auto& now = by_round[r].node_down;
+    down_share += static_cast<double>(std::count(now.begin(), now.end(), true)) / 200.0 / 8.0;
+    for (std::size_t k = 0; k < 200; ++k) {
+      if (now[k]) {
+        EXPECT_TRUE(by_round[r].active.neighbours[k].empty());
+      }
+      // A crash that begins now lasts crash_rounds rounds.
+      if (now[k] && !by_round[r - 1].node_down[k]) {
+        EXPECT_TRUE(by_round[r + 1].node_down[k] && by_round[r + 2].node_down[k]);
+      }
+    }
+  }
+  EXPECT_NEAR(down_share, 1 - std::pow(0.9, 3), 0.05);   // down if it crashed in one of the last 3 rounds
+}
+
+// A disaster cuts 30 % of the nodes of a label-skewed torus off for 10 rounds: the region's
+// nodes drift towards their own classes (their accuracy on the whole test set dips), and
+// gossip pulls them back once the region reconnects. Nothing crashes.
+TEST(FedOutages, DisasterAccuracyDipsAndRecovers) {
+  Config c;
+  c.algorithm = Algorithm::dpsgd;
+  c.clients = 20;
+  c.topology = TopologyKind::torus;   // 4 x 5: the region is the first row and one more node
+  c.partition = PartitionKind::dirichlet;
+  c.dirichlet_alpha = 0.1;
+  c.disaster_fraction = 0.3;
+  c.disaster_start = 16;
+  c.disaster_rounds = 10;
+  c.rounds = 40;
+  auto sim = prepare(c);
+  Gossip g(*sim);
+  const std::size_t n = g.nodes(), np = g.params();
+  std::vector<std::size_t> all(n);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  std::vector<float> trained(n * np);
+  std::vector<ClientRecord> records(n);
+  TrainScratch scratch;
+  std::vector<double> region;   // mean accuracy of nodes 0..5 after each round
+  for (std::int64_t r = 1; r <= c.rounds; ++r) {
+    const Outages o = outages_at(c.outages(), sim->topology, 1, r);
+    g.train(all, r, trained, records, scratch, o.node_down);
+    g.mix(trained, o.active);
+    double acc = 0;
+    for (std::size_t k = 0; k < 6; ++k) acc += evaluate(*sim->model, g.model(k), sim->data.test).accuracy;
+    region.push_back(acc / 6);
+  }
+  const double before = region[14], worst = *std::min_element(region.begin() + 15, region.begin() + 25),
+               after = region.back();
+  std::printf("region accuracy: before the cut %.4f, worst during it %.4f, 15 rounds after %.4f\n", before, worst, after);
+  EXPECT_LT(worst, before - 0.03);
+  EXPECT_GT(after, worst + 0.05);
+  EXPECT_GT(after, before - 0.03);
 }

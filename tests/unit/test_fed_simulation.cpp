@@ -210,6 +210,8 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--dataset=mnist"}, "unknown data set 'mnist'"},
       {{"--client_fraction=0"}, "--client_fraction: must be in (0, 1]"},
       {{"--aggregation_tree=yes"}, "--aggregation_tree: expects true or false"},
+      {{"--crash_prob=0.1"}, "node crashes, link failures and disasters apply to decentralized runs"},
+      {{"--algorithm=dpsgd", "--aggregator=krum"}, "dpsgd has no server"},
       {{"--aggregation_tree=true", "--aggregator=median"}, "--aggregation_tree: sums the ranks' updates in a tree"},
       {{"--aggregation_tree=true", "--algorithm=fedbuff"}, "--aggregation_tree: sums the ranks' updates in a tree"},
   };

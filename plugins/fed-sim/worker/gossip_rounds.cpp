@@ -1,6 +1,7 @@
 #include "gossip_rounds.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
@@ -10,6 +11,7 @@
 #include <orrery/runtime.hpp>
 
 #include "fed/gossip.hpp"
+#include "fed/outages.hpp"
 #include "fed/sampling.hpp"
 #include "mpi_handles.hpp"
 
@@ -28,7 +30,8 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
   const orrery::Metric test_accuracy("test_accuracy"), test_loss("test_loss"), node_accuracy("node_accuracy"),
       activation_var("activation_var"), consensus("consensus_distance"), train_loss("train_loss"),
       virtual_time("virtual_time_s"), round_virtual("round_virtual_s"), bytes_sent("bytes_sent"),
-      rank_clients("rank_clients_trained");
+      rank_clients("rank_clients_trained"), nodes_down("nodes_down"), links_down("links_down"),
+      region_accuracy("region_accuracy");
   Gossip gossip(sim);
   TrainScratch scratch;
   std::vector<std::size_t> mine(hi - lo);
@@ -40,22 +43,27 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
     counts[static_cast<std::size_t>(r)] = static_cast<int>(blocks.first(r + 1) - blocks.first(r));
     displs[static_cast<std::size_t>(r)] = static_cast<int>(blocks.first(r));
   }
-  // Each node sends its model to each neighbour every round.
-  double edges_bytes = 0;
-  for (const auto& l : sim.topology.neighbours) edges_bytes += static_cast<double>(l.size()) * sim.model_bytes();
+
   // Node accuracy and activation variance over at most 100 evenly spread nodes (evaluating
   // 10,000 models every round would dwarf the training).
   std::vector<std::size_t> probes;
   for (std::size_t i = 0; i < std::min<std::size_t>(n, 100); ++i) probes.push_back(i * n / std::min<std::size_t>(n, 100));
 
+  // The disaster's region (nodes [0, fraction x n)), at most 100 of its nodes evaluated.
+  std::vector<std::size_t> region;
+  const auto region_size = static_cast<std::size_t>(std::floor(c.disaster_fraction * static_cast<double>(n)));
+  for (std::size_t i = 0; i < std::min<std::size_t>(region_size, 100); ++i)
+    region.push_back(i * region_size / std::min<std::size_t>(region_size, 100));
   RunSummary summary;
   double vt = 0, bytes = 0;
   Evaluation last{};
   const double start = orrery::now();
   for (std::int64_t round = 1; round <= c.rounds; ++round) {
+    // Every rank draws the same outages for the round.
+    const Outages out = outages_at(c.outages(), sim.topology, static_cast<std::uint64_t>(c.seed), round);
     {
       orrery::ScopedSpan timed("compute", "local training", round);
-      gossip.train(mine, round, my_trained, my_records, scratch);
+      gossip.train(mine, round, my_trained, my_records, scratch, out.node_down);
     }
     rank_clients.log(round, static_cast<double>(mine.size()));
     {
@@ -67,17 +75,20 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
     }
     {
       orrery::ScopedSpan timed("compute", "gossip averaging", round);
-      gossip.mix(all_trained);
+      gossip.mix(all_trained, out.active);
     }
     summary.client_rounds += n;
     if (root) {
       const RoundOutcome o = summarize(all_records);
       vt += o.seconds;
-      bytes += edges_bytes;
+      // Each node sends its model over each of its links that is up.
+      for (const auto& l : out.active.neighbours) bytes += static_cast<double>(l.size()) * sim.model_bytes();
       train_loss.log(round, o.train_loss);
       virtual_time.log(round, vt);
       round_virtual.log(round, o.seconds);
       bytes_sent.log(round, bytes);
+      nodes_down.log(round, static_cast<double>(std::count(out.node_down.begin(), out.node_down.end(), true)));
+      links_down.log(round, static_cast<double>(out.links_down));
       if (round % c.eval_every == 0 || round == c.rounds) {
         orrery::ScopedSpan timed("compute", "evaluation", round);
         last = evaluate(*sim.model, gossip.average(), sim.data.test);
@@ -92,6 +103,11 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
         node_accuracy.log(round, acc / m);
         activation_var.log(round, var / m);
         consensus.log(round, gossip.consensus_distance());
+        if (!region.empty()) {
+          double racc = 0;
+          for (std::size_t k : region) racc += evaluate(*sim.model, gossip.model(k), sim.data.test).accuracy;
+          region_accuracy.log(round, racc / static_cast<double>(region.size()));
+        }
         std::printf("round %lld/%lld: averaged model accuracy %.4f, mean node accuracy %.4f, activation variance %.4f\n",
                     static_cast<long long>(round), static_cast<long long>(c.rounds), last.accuracy, acc / m, var / m);
         std::fflush(stdout);

@@ -25,28 +25,34 @@ Gossip::Gossip(Simulation& sim) : sim_(sim), blocks_(sim.model->weight_blocks())
     Rng init(static_cast<std::uint64_t>(sim.cfg.seed), Stream::init, k + 1);   // independent per node
     sim.model->init(std::span(models_).subspan(k * np, np), init);
   }
-  for (std::size_t k = 0; k < n; ++k) weights_.push_back(sim.topology.weights(k));
 }
 
 void Gossip::train(std::span<const std::size_t> nodes_to_train, std::int64_t round, std::span<float> trained,
-                   std::span<ClientRecord> records, TrainScratch& scratch) {
+                   std::span<ClientRecord> records, TrainScratch& scratch, const std::vector<bool>& down) {
   const std::size_t np = params();
   std::vector<float> update(np);
   for (std::size_t i = 0; i < nodes_to_train.size(); ++i) {
     const std::size_t k = nodes_to_train[i];
-    records[i] = train_client(sim_, k, model(k), static_cast<std::uint64_t>(round), update, scratch);
     const auto own = model(k);
     auto out = trained.subspan(i * np, np);
+    if (!down.empty() && down[k]) {
+      // A crashed node does nothing; its record weighs nothing in the round's figures.
+      std::copy(own.begin(), own.end(), out.begin());
+      records[i] = {static_cast<double>(k), 0, 0, 0, 0};
+      continue;
+    }
+    records[i] = train_client(sim_, k, own, static_cast<std::uint64_t>(round), update, scratch);
     for (std::size_t j = 0; j < np; ++j) out[j] = own[j] + update[j];
   }
 }
 
-void Gossip::mix(std::span<const float> trained) {
+void Gossip::mix(std::span<const float> trained, const Topology& graph) {
   const std::size_t np = params();
   std::vector<double> acc(np);
   for (std::size_t k = 0; k < nodes(); ++k) {
     std::fill(acc.begin(), acc.end(), 0.0);
-    for (const auto& [j, w] : weights_[k]) {
+    const auto weights = graph.weights(k);
+    for (const auto& [j, w] : weights) {
       const float* x = trained.data() + j * np;
       for (std::size_t p = 0; p < np; ++p) acc[p] += w * x[p];
     }
@@ -55,7 +61,7 @@ void Gossip::mix(std::span<const float> trained) {
     if (!sim_.cfg.variance_correction) continue;
     for (const auto& [offset, size] : blocks_) {
       double target = 0;
-      for (const auto& [j, w] : weights_[k]) target += w * moments(trained.subspan(j * np + offset, size)).second;
+      for (const auto& [j, w] : weights) target += w * moments(trained.subspan(j * np + offset, size)).second;
       const std::span<float> block(out + offset, size);
       const auto [mean, var] = moments(block);
       if (var <= 0) continue;

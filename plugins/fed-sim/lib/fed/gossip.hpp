@@ -35,11 +35,13 @@ class Gossip {
   std::span<const float> model(std::size_t node) const { return std::span(models_).subspan(node * params(), params()); }
 
   // Trains `nodes` (ascending) for `round` from their own models; writes one trained
-  // model (params floats) per node into `trained`, and its record.
+  // model (params floats) per node into `trained`, and its record. A node that is
+  // down (down[node], may be empty: none) does not train: its "trained" model is its own.
   void train(std::span<const std::size_t> nodes, std::int64_t round, std::span<float> trained,
-             std::span<ClientRecord> records, TrainScratch& scratch);
-  // Replaces every model by the gossip average of the trained ones (nodes, params).
-  void mix(std::span<const float> trained);
+             std::span<ClientRecord> records, TrainScratch& scratch, const std::vector<bool>& down = {});
+  // Replaces every model by the gossip average of the trained ones (nodes, params) over
+  // the links of `graph` (the topology, or the links up this round).
+  void mix(std::span<const float> trained, const Topology& graph);
 
   // The mean of all node models (what the network would agree on).
   std::vector<float> average() const;
@@ -49,7 +51,6 @@ class Gossip {
  private:
   Simulation& sim_;
   std::vector<float> models_;
-  std::vector<std::vector<std::pair<std::size_t, double>>> weights_;   // per node
   std::vector<std::pair<std::size_t, std::size_t>> blocks_;
 };
 

@@ -29,6 +29,7 @@ enum class Stream : std::uint64_t {
   profile = 6,     // a client's compute speed and link (id: client)
   byzantine = 7,   // which clients are Byzantine
   topology = 8,    // random decentralized topologies
+  failure = 9,     // node crashes and link failures (ids: node or link, round)
 };
 
 // SplitMix64's finaliser: a bijection that spreads every input bit over the output.
