@@ -18,28 +18,31 @@ using namespace orrery::fed;
 
 namespace {
 
-// Runs `rounds` gossip rounds of sim with every node trained here; returns the
-// mean over nodes of their activation variance before the first round and after each.
-std::vector<double> run_gossip(Simulation& sim, Gossip& g, std::int64_t rounds) {
+// Runs `rounds` gossip rounds of sim (with its outages) with every node trained here;
+// returns measure() taken before the first round and after each.
+template <class Measure>
+std::vector<double> run_gossip(Simulation& sim, Gossip& g, std::int64_t rounds, Measure measure) {
   const std::size_t n = g.nodes(), np = g.params();
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), std::size_t{0});
   std::vector<float> trained(n * np);
   std::vector<ClientRecord> records(n);
   TrainScratch scratch;
-  auto mean_var = [&] {
-    double v = 0;
-    for (std::size_t k = 0; k < n; ++k) v += activation_variance(*sim.model, g.model(k), sim.data.test, 200);
-    return v / static_cast<double>(n);
-  };
-  std::vector<double> out{mean_var()};
+  std::vector<double> out{measure()};
   for (std::int64_t r = 1; r <= rounds; ++r) {
     const Outages o = outages_at(sim.cfg.outages(), sim.topology, static_cast<std::uint64_t>(sim.cfg.seed), r);
     g.train(all, r, trained, records, scratch, o.node_down);
     g.mix(trained, o.active);
-    out.push_back(mean_var());
+    out.push_back(measure());
   }
   return out;
+}
+
+// The mean over nodes of their activation variance.
+double mean_activation_variance(Simulation& sim, const Gossip& g) {
+  double v = 0;
+  for (std::size_t k = 0; k < g.nodes(); ++k) v += activation_variance(*sim.model, g.model(k), sim.data.test, 200);
+  return v / static_cast<double>(g.nodes());
 }
 
 }  // namespace
@@ -115,7 +118,7 @@ TEST(FedGossip, VarianceShrinksWithoutCorrectionAndStaysWithIt) {
     c.variance_correction = corrected;
     auto sim = prepare(c);
     Gossip g(*sim);
-    const auto v = run_gossip(*sim, g, 10);
+    const auto v = run_gossip(*sim, g, 10, [&] { return mean_activation_variance(*sim, g); });
     const double ratio = v.back() / v.front();
     std::printf("variance_correction=%d: activation variance %.4f -> %.4f (x%.3f)\n", corrected, v.front(), v.back(),
                 ratio);
@@ -134,7 +137,7 @@ TEST(FedGossip, DpsgdLearnsAndReachesConsensus) {
   c.topology = TopologyKind::torus;
   auto sim = prepare(c);
   Gossip g(*sim);
-  run_gossip(*sim, g, 15);
+  run_gossip(*sim, g, 15, [] { return 0.0; });
   // The nodes agree: their spread around the average is a small fraction of its size.
   const auto avg = g.average();
   double norm = 0;
@@ -204,22 +207,13 @@ TEST(FedOutages, DisasterAccuracyDipsAndRecovers) {
   c.rounds = 40;
   auto sim = prepare(c);
   Gossip g(*sim);
-  const std::size_t n = g.nodes(), np = g.params();
-  std::vector<std::size_t> all(n);
-  std::iota(all.begin(), all.end(), std::size_t{0});
-  std::vector<float> trained(n * np);
-  std::vector<ClientRecord> records(n);
-  TrainScratch scratch;
-  std::vector<double> region;   // mean accuracy of nodes 0..5 after each round
-  for (std::int64_t r = 1; r <= c.rounds; ++r) {
-    const Outages o = outages_at(c.outages(), sim->topology, 1, r);
-    g.train(all, r, trained, records, scratch, o.node_down);
-    g.mix(trained, o.active);
+  // Mean accuracy of the region's nodes 0..5; region[r] is after round r.
+  const auto region = run_gossip(*sim, g, c.rounds, [&] {
     double acc = 0;
     for (std::size_t k = 0; k < 6; ++k) acc += evaluate(*sim->model, g.model(k), sim->data.test).accuracy;
-    region.push_back(acc / 6);
-  }
-  const double before = region[14], worst = *std::min_element(region.begin() + 15, region.begin() + 25),
+    return acc / 6;
+  });
+  const double before = region[15], worst = *std::min_element(region.begin() + 16, region.begin() + 26),
                after = region.back();
   std::printf("region accuracy: before the cut %.4f, worst during it %.4f, 15 rounds after %.4f\n", before, worst, after);
   EXPECT_LT(worst, before - 0.03);
