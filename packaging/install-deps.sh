@@ -17,7 +17,7 @@ PACKAGES=(
   dpkg-dev file
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy python3-mpi4py python3-zmq python3-msgpack
-  procps psmisc tmux xvfb xauth
+  procps psmisc tmux xvfb xauth poppler-utils
   # data sets of the fed-sim job kind (sklearn's digits, breast_cancer and wine CSV files)
   python3-sklearn
 )

@@ -101,13 +101,7 @@ void add_export_command(CLI::App& app, Globals& g, int& result) {
       request.options.log_y = *log_y;
       request.options.per_rank = *per_rank;
       request.options.smoothing = *smoothing;
-      // Qt renders the chart; with no display it must be told to draw offscreen first.
-      panels::use_offscreen_platform_without_display();
-      static int qt_argc = 1;
-      static char name[] = "orrery";
-      static char* qt_argv[] = {name, nullptr};
-      std::unique_ptr<QApplication> qt;
-      if (!QCoreApplication::instance()) qt = std::make_unique<QApplication>(qt_argc, qt_argv);
+      auto qt = panels::start_application_for_drawing();
       panels::export_run_plot(request);
       for (const auto& file : request.files) std::cout << "wrote " << file.toStdString() << "\n";
     }

@@ -24,36 +24,41 @@ bool fail(QString* error, const QString& message) {
   return false;
 }
 
-void render(QChartView& view, QPainter& painter, const QRectF& target) {
+}  // namespace
+
+void render_chart(QChartView& view, QPainter& painter, const QRectF& target) {
   painter.setRenderHint(QPainter::Antialiasing);
   view.render(&painter, target, view.viewport()->rect());
 }
 
-}  // namespace
+bool write_svg(QChartView& view, QIODevice& device) {
+  const QSize size = view.viewport()->size();
+  QSvgGenerator svg;
+  svg.setOutputDevice(&device);
+  svg.setSize(size);
+  svg.setViewBox(QRect(QPoint(0, 0), size));
+  svg.setTitle(view.chart()->title());
+  QPainter painter;
+  if (!painter.begin(&svg)) return false;
+  render_chart(view, painter, QRectF(QPointF(0, 0), QSizeF(size)));
+  return painter.end();
+}
 
 bool export_png(QChartView& view, const QString& path, QString* error) {
   QImage image(view.viewport()->size(), QImage::Format_ARGB32);
   image.fill(Qt::white);
   {
     QPainter painter(&image);
-    render(view, painter, QRectF(image.rect()));
+    render_chart(view, painter, QRectF(image.rect()));
   }
   if (!image.save(path, "PNG")) return fail(error, QObject::tr("cannot write %1").arg(path));
   return true;
 }
 
 bool export_svg(QChartView& view, const QString& path, QString* error) {
-  const QSize size = view.viewport()->size();
-  QSvgGenerator svg;
-  svg.setFileName(path);
-  svg.setSize(size);
-  svg.setViewBox(QRect(QPoint(0, 0), size));
-  svg.setTitle(view.chart()->title());
-  QPainter painter;
-  if (!painter.begin(&svg)) return fail(error, QObject::tr("cannot write %1").arg(path));
-  render(view, painter, QRectF(QPointF(0, 0), QSizeF(size)));
-  painter.end();
-  if (QFileInfo(path).size() <= 0) return fail(error, QObject::tr("cannot write %1").arg(path));
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) return fail(error, QObject::tr("cannot write %1: %2").arg(path, file.errorString()));
+  if (!write_svg(view, file) || !file.commit()) return fail(error, QObject::tr("cannot write %1: %2").arg(path, file.errorString()));
   return true;
 }
 
@@ -68,7 +73,7 @@ bool export_pdf(QChartView& view, const QString& path, QString* error) {
   pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
   QPainter painter;
   if (!painter.begin(&pdf)) return fail(error, QObject::tr("cannot write %1").arg(path));
-  render(view, painter, QRectF(0, 0, pdf.width(), pdf.height()));
+  render_chart(view, painter, QRectF(0, 0, pdf.width(), pdf.height()));
   painter.end();
   if (QFileInfo(path).size() <= 0) return fail(error, QObject::tr("cannot write %1").arg(path));
   return true;

@@ -5,7 +5,7 @@
 #include "common/display.hpp"
 #include "series/load_run_h5.hpp"
 
-#include <QCoreApplication>
+#include <QApplication>
 
 #include <cstdlib>
 #include <stdexcept>
@@ -14,6 +14,30 @@ namespace orrery::panels {
 
 void use_offscreen_platform_without_display() {
   if (!display_available()) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+}
+
+std::unique_ptr<QApplication> start_application_for_drawing() {
+  if (QCoreApplication::instance()) return nullptr;
+  use_offscreen_platform_without_display();
+  // QApplication keeps a reference to argc: it must outlive the application.
+  static int qt_argc = 1;
+  static char name[] = "orrery";
+  static char* qt_argv[] = {name, nullptr};
+  return std::make_unique<QApplication>(qt_argc, qt_argv);
+}
+
+std::unique_ptr<MetricChart> offscreen_chart(std::shared_ptr<series::SeriesStore> store, const QString& metric,
+                                             const std::vector<ChartRun>& runs, const ChartOptions& options, QSize size) {
+  auto chart = std::make_unique<MetricChart>(std::move(store), metric);
+  chart->setAttribute(Qt::WA_DontShowOnScreen);  // laid out and painted, never on a screen
+  chart->resize(size);
+  chart->show();
+  chart->setOptions(options);
+  chart->setRuns(runs);
+  chart->updateNow();
+  // Axes, labels and legend are laid out from posted layout requests: let them run.
+  for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
+  return chart;
 }
 
 void export_run_plot(const PlotExport& request) {
@@ -36,18 +60,11 @@ void export_run_plot(const PlotExport& request) {
                              (available.empty() ? std::string(" (it has no metrics)") : " (it has: " + available + ")"));
   }
 
-  MetricChart chart(store, request.metric);
-  chart.setAttribute(Qt::WA_DontShowOnScreen);  // laid out and painted, never on a screen
-  chart.resize(request.size);
-  chart.show();
-  chart.setOptions(request.options);
-  chart.setRuns({{request.run_id, request.label.isEmpty() ? QString::fromStdString(request.run_id) : request.label}});
-  chart.updateNow();
-  // Axes, labels and legend are laid out from posted layout requests: let them run.
-  for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
+  const QString label = request.label.isEmpty() ? QString::fromStdString(request.run_id) : request.label;
+  auto chart = offscreen_chart(store, request.metric, {{request.run_id, label}}, request.options, request.size);
   for (const QString& file : request.files) {
     QString error;
-    if (!export_chart(chart, file, &error)) throw std::runtime_error(error.toStdString());
+    if (!export_chart(*chart, file, &error)) throw std::runtime_error(error.toStdString());
   }
 }
 

@@ -10,9 +10,15 @@
 #include <QStringList>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
+
+class QApplication;
 
 namespace orrery::panels {
+
+class MetricChart;
 
 struct PlotExport {
   std::string run_id;
@@ -31,5 +37,14 @@ void export_run_plot(const PlotExport& request);
 // For a command-line tool about to create its QApplication: render offscreen when
 // there is no display (neither DISPLAY nor WAYLAND_DISPLAY), unless QT_QPA_PLATFORM is set.
 void use_offscreen_platform_without_display();
+
+// For a command-line tool: the QApplication that drawing charts needs (offscreen when there
+// is no display); null when the process already has one.
+std::unique_ptr<QApplication> start_application_for_drawing();
+
+// A chart of metric over runs (their series already in store), laid out and drawn at size
+// but never shown on a screen: what the exports and reports render from.
+std::unique_ptr<MetricChart> offscreen_chart(std::shared_ptr<series::SeriesStore> store, const QString& metric,
+                                             const std::vector<ChartRun>& runs, const ChartOptions& options, QSize size);
 
 }  // namespace orrery::panels
