@@ -3,6 +3,7 @@
 #include "workbench/plugin_registry.hpp"
 
 #include "charts/charts_panel.hpp"
+#include "charts/report_exporter.hpp"
 #include "common/job_kind_plugin.hpp"
 #include "common/run_data_service.hpp"
 #include "launch/launch_panel.hpp"
@@ -84,6 +85,12 @@ MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPa
     launchDock_->raise();
   });
 
+  reports_ = new panels::ReportExporter(project_, this);
+  connect(runs_, &panels::RunsPanel::reportRequested, this, &MainWindow::exportReport);
+  connect(reports_, &panels::ReportExporter::finished, this, [this](bool ok, const QString& message) {
+    statusBar()->showMessage(ok ? message : tr("Report failed: %1").arg(message));
+  });
+
   buildMenus();
   statusBar()->showMessage(tr("Project %1").arg(QString::fromStdString(project_.root.string())));
 
@@ -121,6 +128,21 @@ void MainWindow::buildMenus() {
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About Orrery"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::exportReport(const QStringList& runIds) {
+  if (reports_->busy()) {
+    statusBar()->showMessage(tr("A report is still being written"), 5000);
+    return;
+  }
+  const QString file = QFileDialog::getSaveFileName(this, tr("Export report"), QStringLiteral("report.html"),
+                                                    tr("HTML (*.html);;PDF (*.pdf)"));
+  if (file.isEmpty()) return;
+  panels::ReportRequest request;
+  for (const QString& id : runIds) request.runs.push_back(id.toStdString());
+  (file.endsWith(QStringLiteral(".pdf"), Qt::CaseInsensitive) ? request.pdf_file : request.html_file) = file;
+  reports_->start(request);
+  statusBar()->showMessage(tr("Writing the report of %n run(s)...", nullptr, static_cast<int>(runIds.size())));
 }
 
 void MainWindow::showRuns(const QStringList& runIds, const QStringList& runLabels) {

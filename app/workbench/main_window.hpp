@@ -24,6 +24,7 @@ class ChartsPanel;
 class KindPanel;
 class LaunchPanel;
 class LogsPanel;
+class ReportExporter;
 class RunDataService;
 class RunsPanel;
 }  // namespace orrery::panels
@@ -51,6 +52,9 @@ class MainWindow : public QMainWindow {
   // Shows these runs everywhere: charts overlay them, the data service loads and follows
   // them, the logs follow the first, kind panels show those of their kind.
   void showRuns(const QStringList& runIds, const QStringList& runLabels = {});
+  // Asks where to write a report of these runs (.html or .pdf) and writes it off the UI
+  // thread; the status bar says when it is done or why it failed.
+  void exportReport(const QStringList& runIds);
 
  signals:
   // The kind panels have been given the current selection (after its kinds were read off the UI thread).
@@ -74,6 +78,7 @@ class MainWindow : public QMainWindow {
   panels::RunsPanel* runs_ = nullptr;
   panels::LaunchPanel* launch_ = nullptr;
   panels::LogsPanel* logs_ = nullptr;
+  panels::ReportExporter* reports_ = nullptr;
   QDockWidget* launchDock_ = nullptr;
   QMenu* viewMenu_ = nullptr;
   QMap<QString, panels::KindPanel*> kindPanels_;    // kind → its plugin's panel, created on first use

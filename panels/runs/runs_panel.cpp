@@ -217,6 +217,8 @@ QMenu* RunsPanel::createContextMenu(const QStringList& runIds, QWidget* parent) 
       ->setEnabled(one);
   menu->addAction(tr("Edit tags and notes..."), this, [this, runIds] { editAnnotations(runIds.front()); })
       ->setEnabled(one);
+  menu->addAction(tr("Export report..."), this, [this, runIds] { emit reportRequested(runIds); })
+      ->setEnabled(!runIds.isEmpty());
   menu->addSeparator();
   menu->addAction(tr("Open folder"), this, [this, runIds] { openRunFolder(runIds.front()); })->setEnabled(one);
   menu->addAction(tr("Copy run id"), this, [this, runIds] { copyRunIds(runIds); });

@@ -64,6 +64,8 @@ class RunsPanel : public QWidget {
   // The selected runs (an experiment row stands for its runs), with their legend labels.
   void selectionChanged(QStringList runIds, QStringList runLabels);
   void duplicateRequested(QString runId);
+  // "Export report…" on these runs: the main window asks for a file and writes it.
+  void reportRequested(QStringList runIds);
   void runsDeleted(QStringList runIds);       // moved to <project>/trash
   void actionFailed(QString message);         // also shown in the panel's message line
   void scanned();                             // a refresh has reached the model

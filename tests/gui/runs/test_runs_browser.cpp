@@ -146,6 +146,14 @@ void RunsBrowserTest::selectionAndCopy() {
   QCOMPARE(QApplication::clipboard()->text(), QString::fromStdString(ok_));
   QCOMPARE(duplicate.count(), 1);
   QCOMPARE(duplicate.first().at(0).toString(), QString::fromStdString(ok_));
+
+  // "Export report..." hands the runs it was opened on to the main window.
+  std::unique_ptr<QMenu> both_menu(panel_->createContextMenu(both, panel_.get()));
+  QSignalSpy report(panel_.get(), &RunsPanel::reportRequested);
+  for (auto* action : both_menu->actions())
+    if (action->text() == "Export report...") action->trigger();
+  QCOMPARE(report.count(), 1);
+  QCOMPARE(report.first().at(0).toStringList(), both);
 }
 
 void RunsBrowserTest::deleteRefusesALiveRunAndMovesAFinishedOneToTheTrash() {
