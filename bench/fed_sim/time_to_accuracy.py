@@ -4,9 +4,11 @@ the same heterogeneous population, each run through the real CLI (orrery run: ag
 ranks) and read back from run.h5 with h5py.
 
     bench/fed_sim/time_to_accuracy.py [BUILD_DIR] [--target 0.9] [--seeds 1 2 3] [--ranks 2]
+                                      [--dirichlet ALPHA]
 
-Population: 20 IID digits clients, logistic regression, compute speeds drawn from an
-exponential distribution (mean 100 samples/s: a heavy tail of slow clients)."""
+Population: 20 digits clients (IID, or Dirichlet(ALPHA) label skew), logistic regression,
+compute speeds drawn from an exponential distribution (mean 100 samples/s: a heavy tail of
+slow clients)."""
 import argparse
 import math
 import sys
@@ -39,18 +41,22 @@ def main():
     ap.add_argument("--target", type=float, default=0.9)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--dirichlet", type=float, default=0, help="label skew alpha (0: IID)")
     a = ap.parse_args()
+    population = {"clients": 20, "speed_dist": "exponential"}
+    if a.dirichlet > 0:
+        population.update(partition="dirichlet", dirichlet_alpha=a.dirichlet)
     with tempfile.TemporaryDirectory(prefix="orrery-fed-tta-") as tmp:
         prj = BenchProject(tmp, a.build)
         print(f"# virtual seconds to {a.target:.0%} test accuracy (server version or round in brackets), "
-              f"{a.ranks} ranks; 20 IID digits clients, logreg, exponential speeds")
+              f"{a.ranks} ranks; 20 digits clients ({f'Dirichlet({a.dirichlet})' if a.dirichlet else 'IID'}), "
+              "logreg, exponential speeds")
         print("| seed | " + " | ".join(ALGORITHMS) + " |")
         print("|---|" + "---|" * len(ALGORITHMS))
         for seed in a.seeds:
             cells = []
             for name, params in ALGORITHMS.items():
-                run_h5 = prj.run(f"{name}-{seed}", {"clients": 20, "speed_dist": "exponential", "seed": seed, **params},
-                                 a.ranks)
+                run_h5 = prj.run(f"{name}-{seed}", {**population, "seed": seed, **params}, a.ranks)
                 t, step = first_time(run_h5, a.target)
                 cells.append("not reached" if step is None else f"{t:.2f} ({step})")
             print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
