@@ -138,6 +138,13 @@ def test():
     assert parser.tags.get("svg", 0) == len(shared), parser.tags
     assert b in plain and a not in plain and "min_bytes" in plain and "iterations" in plain, plain[:2000]
 
+    # --all-params: the parameters both runs share are listed too.
+    every = out / "every.html"
+    p = report(a, b, "--html", every, "--all-params", project=prj.root)
+    assert p.returncode == 0, p.stderr
+    plain = html_text(every)[1]
+    assert "max_bytes" in plain and "min_bytes" in plain and "iterations" in plain, plain[:2000]
+
     # An unknown run: non-zero, named; nothing written.
     missing = out / "missing.html"
     p = report(a, "no-such-run", "--html", missing, project=prj.root)
