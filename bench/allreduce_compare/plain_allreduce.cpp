@@ -22,6 +22,7 @@
 #pragma GCC diagnostic ignored "-Wold-style-cast"   // Open MPI's handles are C casts
 static const MPI_Datatype kFloat = MPI_FLOAT;
 static const MPI_Datatype kDouble = MPI_DOUBLE;
+static const MPI_Datatype kInt = MPI_INT;
 static const MPI_Op kSum = MPI_SUM;
 static const MPI_Op kMax = MPI_MAX;
 static const MPI_Comm kWorld = MPI_COMM_WORLD;
@@ -71,6 +72,14 @@ int main(int argc, char** argv) {
     double mine = busy / static_cast<double>(iters), slowest = 0;
     MPI_Allreduce(&mine, &slowest, 1, kDouble, kMax, kWorld);
     MPI_Allreduce(kInPlace, calls.data(), static_cast<int>(iters), kDouble, kMax, kWorld);
+    // Check the sums between sizes, as the worker does: every rank sent 1.0, so each element
+    // is the rank count. Without this read of recv and the extra collective between sizes
+    // the worker came out 8-30 % faster at most sizes on the 2-core VM (a bias of the loops'
+    // surroundings, not of the timed calls); with it the differences change sign run to run.
+    const auto wrong = [&](float v) { return v != static_cast<float>(ranks); };
+    int bad = std::any_of(recv.begin(), recv.begin() + count, wrong) ? 1 : 0, any_bad = 0;
+    MPI_Allreduce(&bad, &any_bad, 1, kInt, kMax, kWorld);
+    if (any_bad && rank == 0) std::fprintf(stderr, "bench_plain_allreduce: wrong sum at %lld bytes\n", bytes);
     // Median over the calls of each call's slowest rank.
     std::vector<double> sorted(calls.begin(), calls.begin() + iters);
     std::sort(sorted.begin(), sorted.end());
