@@ -94,15 +94,17 @@ void MinMaxBlocks::update(std::span<const double> y) {
   }
   for (std::size_t b = blocks_.size(); (b + 1) * kBlock <= y.size(); ++b) {
     const std::size_t base = b * kBlock;
-    const Found f = scan(y, base, base + kBlock);
+    // Each point is read once: the block's summary is the merge of its sub-blocks' scans.
+    Found f;
+    for (std::size_t s = base; s < base + kBlock; s += kSub) {
+      const Found part = scan(y, s, s + kSub);
+      subs_.push_back({part.low, part.high});
+      f.merge(part);
+    }
     const auto offset = [&](std::size_t i) { return i == kNoPoint ? kEmpty : static_cast<std::uint32_t>(i - base); };
     const bool empty = f.at.first == kNoPoint;
     blocks_.push_back({offset(f.at.first), offset(f.at.last), offset(f.at.lowest), offset(f.at.highest),
                        empty ? 0 : f.low, empty ? 0 : f.high});
-    for (std::size_t s = base; s < base + kBlock; s += kSub) {
-      const Found part = scan(y, s, s + kSub);
-      subs_.push_back({part.low, part.high});
-    }
   }
 }
 
