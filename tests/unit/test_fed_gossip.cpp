@@ -30,7 +30,7 @@ std::vector<double> run_gossip(Simulation& sim, Gossip& g, std::int64_t rounds, 
   TrainScratch scratch;
   std::vector<double> out{measure()};
   for (std::int64_t r = 1; r <= rounds; ++r) {
-    const Outages o = outages_at(sim.cfg.outages(), sim.topology, static_cast<std::uint64_t>(sim.cfg.seed), r);
+    const Outages o = outages_at(sim.cfg.outage, sim.topology, static_cast<std::uint64_t>(sim.cfg.seed), r);
     g.train(all, r, trained, records, scratch, o.node_down);
     g.mix(trained, o.active);
     out.push_back(measure());
@@ -201,9 +201,9 @@ TEST(FedOutages, DisasterAccuracyDipsAndRecovers) {
   c.topology = TopologyKind::torus;   // 4 x 5: the region is the first row and one more node
   c.partition = PartitionKind::dirichlet;
   c.dirichlet_alpha = 0.1;
-  c.disaster_fraction = 0.3;
-  c.disaster_start = 16;
-  c.disaster_rounds = 10;
+  c.outage.disaster_fraction = 0.3;
+  c.outage.disaster_start = 16;
+  c.outage.disaster_rounds = 10;
   c.rounds = 40;
   auto sim = prepare(c);
   Gossip g(*sim);

@@ -51,7 +51,7 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
 
   // The disaster's region (nodes [0, fraction x n)), at most 100 of its nodes evaluated.
   std::vector<std::size_t> region;
-  const auto region_size = static_cast<std::size_t>(std::floor(c.disaster_fraction * static_cast<double>(n)));
+  const auto region_size = static_cast<std::size_t>(std::floor(c.outage.disaster_fraction * static_cast<double>(n)));
   for (std::size_t i = 0; i < std::min<std::size_t>(region_size, 100); ++i)
     region.push_back(i * region_size / std::min<std::size_t>(region_size, 100));
   RunSummary summary;
@@ -60,7 +60,7 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
   const double start = orrery::now();
   for (std::int64_t round = 1; round <= c.rounds; ++round) {
     // Every rank draws the same outages for the round.
-    const Outages out = outages_at(c.outages(), sim.topology, static_cast<std::uint64_t>(c.seed), round);
+    const Outages out = outages_at(c.outage, sim.topology, static_cast<std::uint64_t>(c.seed), round);
     {
       orrery::ScopedSpan timed("compute", "local training", round);
       gossip.train(mine, round, my_trained, my_records, scratch, out.node_down);

@@ -123,12 +123,12 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"edge_prob", num(c.edge_prob)},
       {"rewire_prob", num(c.rewire_prob)},
       {"variance_correction", flag(c.variance_correction)},
-      {"crash_prob", num(c.crash_prob)},
-      {"crash_rounds", num(c.crash_rounds)},
-      {"link_failure_prob", num(c.link_failure_prob)},
-      {"disaster_fraction", num(c.disaster_fraction)},
-      {"disaster_start", num(c.disaster_start)},
-      {"disaster_rounds", num(c.disaster_rounds)},
+      {"crash_prob", num(c.outage.crash_prob)},
+      {"crash_rounds", num(c.outage.crash_rounds)},
+      {"link_failure_prob", num(c.outage.link_failure_prob)},
+      {"disaster_fraction", num(c.outage.disaster_fraction)},
+      {"disaster_start", num(c.outage.disaster_start)},
+      {"disaster_rounds", num(c.outage.disaster_rounds)},
       {"speed_dist", choice(c.speed_dist, parse_dist)},
       {"speed_mean", num(c.speed_mean)},
       {"speed_spread", num(c.speed_spread)},
@@ -200,14 +200,15 @@ void validate(const Config& c) {
     require(c.rewire_prob >= 0 && c.rewire_prob <= 1, "rewire_prob", "must be in [0, 1]");
     require(c.degree >= 1, "degree", "must be at least 1");
   }
-  const bool failures = c.crash_prob > 0 || c.link_failure_prob > 0 || c.disaster_fraction > 0;
+  const OutageConfig& o = c.outage;
+  const bool failures = o.crash_prob > 0 || o.link_failure_prob > 0 || o.disaster_fraction > 0;
   require(!failures || c.algorithm == Algorithm::dpsgd, "algorithm",
           "node crashes, link failures and disasters apply to decentralized runs (dpsgd)");
-  require(c.crash_prob >= 0 && c.crash_prob < 1, "crash_prob", "must be in [0, 1)");
-  require(c.crash_rounds >= 1, "crash_rounds", "must be at least 1");
-  require(c.link_failure_prob >= 0 && c.link_failure_prob < 1, "link_failure_prob", "must be in [0, 1)");
-  require(c.disaster_fraction >= 0 && c.disaster_fraction < 1, "disaster_fraction", "must be in [0, 1)");
-  require(c.disaster_start >= 1 && c.disaster_rounds >= 0, "disaster_start",
+  require(o.crash_prob >= 0 && o.crash_prob < 1, "crash_prob", "must be in [0, 1)");
+  require(o.crash_rounds >= 1, "crash_rounds", "must be at least 1");
+  require(o.link_failure_prob >= 0 && o.link_failure_prob < 1, "link_failure_prob", "must be in [0, 1)");
+  require(o.disaster_fraction >= 0 && o.disaster_fraction < 1, "disaster_fraction", "must be in [0, 1)");
+  require(o.disaster_start >= 1 && o.disaster_rounds >= 0, "disaster_start",
           "disaster_start must be at least 1 and disaster_rounds at least 0");
   if (c.aggregation_tree) {
     require(!c.asynchronous() && c.aggregator == AggregatorKind::mean, "aggregation_tree",

@@ -67,13 +67,8 @@ struct Config {
   double edge_prob = 0.2;
   double rewire_prob = 0.1;
   bool variance_correction = false;
-  // dpsgd failures (outages.hpp)
-  double crash_prob = 0;
-  std::int64_t crash_rounds = 3;
-  double link_failure_prob = 0;
-  double disaster_fraction = 0;
-  std::int64_t disaster_start = 1;
-  std::int64_t disaster_rounds = 0;
+  // dpsgd failures (outages.hpp), with the kind's defaults
+  OutageConfig outage{.crash_rounds = 3, .disaster_start = 1};
   // virtual time
   DistKind speed_dist = DistKind::uniform;
   double speed_mean = 100;
@@ -91,9 +86,6 @@ struct Config {
   bool shifted() const { return dataset == "digits_shifted"; }
   bool asynchronous() const {
     return algorithm == Algorithm::fedasync || algorithm == Algorithm::fedbuff || algorithm == Algorithm::fedcompass;
-  }
-  OutageConfig outages() const {
-    return {crash_prob, crash_rounds, link_failure_prob, disaster_fraction, disaster_start, disaster_rounds};
   }
   // Clients sampled per round: round(client_fraction * clients), at least 1.
   std::size_t per_round() const;
