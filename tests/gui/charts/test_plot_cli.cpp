@@ -2,8 +2,7 @@
 // by core's RunH5Writer, as the agent writes it), run as a child process with no
 // display and no QT_QPA_PLATFORM: the CLI must choose offscreen rendering itself.
 #include "runfiles/project.hpp"
-#include "runfiles/run_h5_writer.hpp"
-#include "runfiles/run_record.hpp"
+#include "run_testing.hpp"
 
 #include <QFile>
 #include <QImage>
@@ -45,32 +44,13 @@ class TestPlotCli : public QObject {
     QVERIFY(!qEnvironmentVariable("ORRERY_BIN_DIR").isEmpty());
     project_ = dir_.filePath("project");
     auto project = runfiles::open_project(project_.toStdString(), true);
-    run_id_ = QString::fromStdString(runfiles::make_run_id(project, "plotted"));
-    const auto run_dir = runfiles::run_path(project, run_id_.toStdString());
-    std::filesystem::create_directories(run_dir);
-    runfiles::RunRecord record;
-    record.id = run_id_.toStdString();
-    record.name = "plotted";
-    record.kind = "command";
-    record.ranks = 2;
-    record.status = runfiles::RunStatus::Succeeded;
-    record.created = record.started = 1.7e9;
-    record.ended = 1.7e9 + 100;
-    runfiles::write_run_record(run_dir, record);
-
-    runfiles::RunH5Writer writer(run_dir / "run.h5", {record.id, record.kind, 2});
-    for (int rank = 0; rank < 2; ++rank) {
-      std::vector<std::int64_t> steps;
-      std::vector<double> times, values;
-      for (int s = 0; s < 20000; ++s) {
-        steps.push_back(s);
-        times.push_back(1.7e9 + s * 0.005);
-        values.push_back(2.0 * std::exp(-s / 4000.0) + 0.05 * rank + (s == 12345 ? 5 : 0));
-      }
-      QVERIFY(writer.append_series("metrics", rank, "loss", steps, times, values));
-      QVERIFY(writer.append_series("metrics", rank, "train/tokens_per_s", steps, times, values));
-    }
-    writer.close();
+    testing::FinishedRun run;
+    run.name = "plotted";
+    run.points = 20000;
+    run.seconds_per_step = 0.005;
+    run.metrics = {"loss", "train/tokens_per_s"};
+    run.value = [](int rank, int s) { return 2.0 * std::exp(-s / 4000.0) + 0.05 * rank + (s == 12345 ? 5 : 0); };
+    run_id_ = QString::fromStdString(testing::write_finished_run(project, run));
   }
 
   void pngSvgPdfAtOnce() {

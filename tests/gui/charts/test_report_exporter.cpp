@@ -4,8 +4,7 @@
 #include "charts/report_exporter.hpp"
 
 #include "runfiles/project.hpp"
-#include "runfiles/run_h5_writer.hpp"
-#include "runfiles/run_record.hpp"
+#include "run_testing.hpp"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -26,32 +25,11 @@ class TestReportExporter : public QObject {
   std::vector<std::string> ids_;
 
   void writeRun(const std::string& name, double lr) {
-    const std::string id = runfiles::make_run_id(*project_, name);
-    const auto run_dir = runfiles::run_path(*project_, id);
-    std::filesystem::create_directories(run_dir);
-    runfiles::RunRecord record;
-    record.id = id;
-    record.name = name;
-    record.kind = "command";
-    record.ranks = 2;
-    record.status = runfiles::RunStatus::Succeeded;
-    record.created = record.started = 1.7e9;
-    record.ended = 1.7e9 + 100;
-    record.spec = {{"params", {{"lr", lr}, {"epochs", 3}}}};
-    runfiles::write_run_record(run_dir, record);
-    runfiles::RunH5Writer writer(run_dir / "run.h5", {record.id, record.kind, 2});
-    for (int rank = 0; rank < 2; ++rank) {
-      std::vector<std::int64_t> steps;
-      std::vector<double> times, values;
-      for (int s = 0; s < 500; ++s) {
-        steps.push_back(s);
-        times.push_back(1.7e9 + s * 0.1);
-        values.push_back(2.0 * std::exp(-s * lr) + 0.01 * rank);
-      }
-      QVERIFY(writer.append_series("metrics", rank, "loss", steps, times, values));
-    }
-    writer.close();
-    ids_.push_back(id);
+    testing::FinishedRun run;
+    run.name = name;
+    run.spec = {{"params", {{"lr", lr}, {"epochs", 3}}}};
+    run.value = [lr](int rank, int s) { return 2.0 * std::exp(-s * lr) + 0.01 * rank; };
+    ids_.push_back(testing::write_finished_run(*project_, run));
   }
 
  private slots:

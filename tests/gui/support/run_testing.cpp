@@ -1,6 +1,7 @@
 #include "run_testing.hpp"
 
 #include "feed/feed_client.hpp"
+#include "runfiles/run_h5_writer.hpp"
 #include "spec/spec.hpp"
 
 #include <QTest>
@@ -180,6 +181,40 @@ std::string consecutive_steps_problem(const series::SeriesStore& store, const st
     if (!problem.empty()) return problem;
   }
   return {};
+}
+
+std::string write_finished_run(const runfiles::Project& project, const FinishedRun& run) {
+  const std::string id = runfiles::make_run_id(project, run.name);
+  const auto run_dir = runfiles::run_path(project, id);
+  std::filesystem::create_directories(run_dir);
+  runfiles::RunRecord record;
+  record.id = id;
+  record.name = run.name;
+  record.kind = "command";
+  record.ranks = run.ranks;
+  record.status = runfiles::RunStatus::Succeeded;
+  record.created = record.started = 1.7e9;
+  record.ended = 1.7e9 + 100;
+  record.spec = run.spec;
+  runfiles::write_run_record(run_dir, record);
+
+  runfiles::RunH5Writer writer(run_dir / "run.h5", {record.id, record.kind, run.ranks});
+  for (int rank = 0; rank < run.ranks; ++rank) {
+    std::vector<std::int64_t> steps;
+    std::vector<double> times, values;
+    for (int s = 0; s < run.points; ++s) {
+      steps.push_back(s);
+      times.push_back(1.7e9 + s * run.seconds_per_step);
+      values.push_back(run.value(rank, s));
+    }
+    for (const auto& metric : run.metrics) {
+      if (!writer.append_series("metrics", rank, metric, steps, times, values)) {
+        throw std::runtime_error("cannot write " + metric + " of run " + id);
+      }
+    }
+  }
+  writer.close();
+  return id;
 }
 
 }  // namespace orrery::testing

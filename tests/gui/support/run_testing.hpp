@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -93,5 +94,20 @@ std::size_t store_metric_points(const series::SeriesStore& store, const std::str
 // Empty when every metrics series of the run in the store has steps 0, 1, ..., n-1
 // (ticker.py's series: a duplicate or a gap shows at once); else what is wrong.
 std::string consecutive_steps_problem(const series::SeriesStore& store, const std::string& run_id);
+
+// A finished run written straight to the project's files (run.json and run.h5), no agent:
+// for tests of what reads finished runs. Every metric of every rank has `points` points,
+// steps 0, 1, ... at `seconds_per_step` from t = 1.7e9, values from value(rank, step).
+struct FinishedRun {
+  std::string name;
+  nlohmann::json spec = nlohmann::json::object();
+  int ranks = 2;
+  int points = 500;
+  double seconds_per_step = 0.1;
+  std::vector<std::string> metrics{"loss"};
+  std::function<double(int rank, int step)> value;
+};
+// Its run id; throws std::runtime_error when run.h5 cannot be written.
+std::string write_finished_run(const runfiles::Project& project, const FinishedRun& run);
 
 }  // namespace orrery::testing
