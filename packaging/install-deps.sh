@@ -20,6 +20,9 @@ PACKAGES=(
   procps psmisc tmux xvfb xauth poppler-utils
   # data sets of the fed-sim job kind (sklearn's digits, breast_cancer and wine CSV files)
   python3-sklearn
+  # gpt-train: corpus (bible-kjv's `bible` prints bible-kjv-text's compressed text), BPE tokenizer,
+  # BLAS and OpenMP for the CPU kernels, PyTorch (CPU) for the golden test and the benchmark
+  bible-kjv bible-kjv-text libsentencepiece-dev libopenblas-dev libgomp1 python3-torch
 )
 
 missing=()
