@@ -1,0 +1,54 @@
+#include "gpt/adamw.hpp"
+
+#include <cmath>
+
+namespace orrery::gpt {
+
+float LrSchedule::at(std::int64_t step) const {
+  if (step < warmup_steps) return max_lr * static_cast<float>(step + 1) / static_cast<float>(warmup_steps);
+  if (step >= total_steps) return min_lr;
+  const double progress =
+      static_cast<double>(step - warmup_steps) / static_cast<double>(std::max<std::int64_t>(1, total_steps - warmup_steps));
+  const double cosine = 0.5 * (1.0 + std::cos(3.141592653589793 * progress));
+  return static_cast<float>(min_lr + cosine * (max_lr - min_lr));
+}
+
+void AdamW::step(const std::vector<TensorInfo>& tensors, std::vector<float>& params, const std::vector<float>& grads,
+                 float lr) {
+  ++t_;
+  const float b1 = cfg_.beta1, b2 = cfg_.beta2, eps = cfg_.eps;
+  const float bc1 = 1.0f - std::pow(b1, static_cast<float>(t_));
+  const float bc2_sqrt = std::sqrt(1.0f - std::pow(b2, static_cast<float>(t_)));
+  const float step_size = lr / bc1;
+  for (const auto& t : tensors) {
+    const float decay = t.decayed ? 1.0f - lr * cfg_.weight_decay : 1.0f;
+    float* p = params.data() + t.offset;
+    const float* g = grads.data() + t.offset;
+    float* m = m_.data() + t.offset;
+    float* v = v_.data() + t.offset;
+    const long n = static_cast<long>(t.size);
+#pragma omp parallel for simd schedule(static)
+    for (long i = 0; i < n; ++i) {
+      m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+      v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+      const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+      p[i] = p[i] * decay - step_size * m[i] / denom;
+    }
+  }
+}
+
+double gradient_norm(const std::vector<float>& grads) {
+  double sum = 0;
+  for (float g : grads) sum += static_cast<double>(g) * g;
+  return std::sqrt(sum);
+}
+
+void clip_gradients(std::vector<float>& grads, double norm, double max_norm) {
+  if (max_norm <= 0) return;
+  const double coef = max_norm / (norm + 1e-6);
+  if (coef >= 1.0) return;
+  const auto scale = static_cast<float>(coef);
+  for (float& g : grads) g *= scale;
+}
+
+}  // namespace orrery::gpt

@@ -1,0 +1,147 @@
+#include "gpt/h5_file.hpp"
+
+#include <stdexcept>
+
+namespace orrery::gpt::h5 {
+
+namespace {
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+const hid_t kFloat = H5T_NATIVE_FLOAT;
+const hid_t kInt64 = H5T_NATIVE_INT64;
+const hid_t kUint8 = H5T_NATIVE_UINT8;
+const hid_t kStdFloat = H5T_IEEE_F32LE;
+const hid_t kStdInt64 = H5T_STD_I64LE;
+const hid_t kStdUint8 = H5T_STD_U8LE;
+const hid_t kCString = H5T_C_S1;
+constexpr std::size_t kVariable = H5T_VARIABLE;
+#pragma GCC diagnostic pop
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+// HDF5 prints its error stack on every failure unless told not to; errors here are exceptions.
+struct Quiet {
+  Quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const Quiet quiet_once;
+
+Id simple_space(const std::vector<std::int64_t>& shape) {
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  return Id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, "create a dataspace");
+}
+
+void write_dataset(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape, hid_t file_type,
+                   hid_t mem_type, const void* data) {
+  const Id space = simple_space(shape);
+  const Id set(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+               "create dataset " + name);
+  check(H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write dataset " + name);
+}
+
+}  // namespace
+
+Id::Id(hid_t id, Closer close, const std::string& what) : id_(id), close_(close) {
+  if (id_ < 0) throw std::runtime_error("HDF5: cannot " + what);
+}
+
+Id create_file(const std::string& path) {
+  return Id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "create " + path);
+}
+Id open_file(const std::string& path) {
+  return Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open " + path + " as HDF5");
+}
+Id create_group(hid_t loc, const std::string& name) {
+  return Id(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, "create group " + name);
+}
+Id open_group(hid_t loc, const std::string& name) {
+  return Id(H5Gopen2(loc, name.c_str(), H5P_DEFAULT), H5Gclose, "open group " + name);
+}
+bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
+
+void write_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape, const float* data) {
+  write_dataset(loc, name, shape, kStdFloat, kFloat, data);
+}
+void write_ints(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape, const std::int64_t* data) {
+  write_dataset(loc, name, shape, kStdInt64, kInt64, data);
+}
+void write_bytes(hid_t loc, const std::string& name, const std::string& bytes) {
+  write_dataset(loc, name, {static_cast<std::int64_t>(bytes.size())}, kStdUint8, kUint8, bytes.data());
+}
+
+std::vector<std::int64_t> dataset_shape(hid_t loc, const std::string& name) {
+  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
+  const Id space(H5Dget_space(set.get()), H5Sclose, "read the shape of " + name);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw std::runtime_error("HDF5: cannot read the shape of " + name);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return {dims.begin(), dims.end()};
+}
+
+void read_floats(hid_t loc, const std::string& name, float* out, std::size_t n) {
+  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
+  const Id space(H5Dget_space(set.get()), H5Sclose, "read the shape of " + name);
+  const Id type(H5Dget_type(set.get()), H5Tclose, "read the type of " + name);
+  if (H5Tget_class(type.get()) != H5T_FLOAT) throw std::runtime_error("dataset " + name + " does not hold floats");
+  if (static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())) != n)
+    throw std::runtime_error("dataset " + name + " does not hold " + std::to_string(n) + " values");
+  check(H5Dread(set.get(), kFloat, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), "read dataset " + name);
+}
+
+std::string read_bytes(hid_t loc, const std::string& name) {
+  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
+  const Id space(H5Dget_space(set.get()), H5Sclose, "read the shape of " + name);
+  std::string bytes(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())), '\0');
+  check(H5Dread(set.get(), kUint8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), "read dataset " + name);
+  return bytes;
+}
+
+void set_attr(hid_t obj, const std::string& key, std::int64_t value) {
+  const Id space(H5Screate(H5S_SCALAR), H5Sclose, "create a dataspace");
+  const Id attr(H5Acreate2(obj, key.c_str(), kStdInt64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "create attribute " + key);
+  check(H5Awrite(attr.get(), kInt64, &value), "write attribute " + key);
+}
+
+void set_attr(hid_t obj, const std::string& key, const std::string& value) {
+  const Id type(H5Tcopy(kCString), H5Tclose, "copy the string type");
+  check(H5Tset_size(type.get(), kVariable), "size the string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8");
+  const Id space(H5Screate(H5S_SCALAR), H5Sclose, "create a dataspace");
+  const Id attr(H5Acreate2(obj, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "create attribute " + key);
+  const char* text = value.c_str();
+  check(H5Awrite(attr.get(), type.get(), &text), "write attribute " + key);
+}
+
+void set_attr(hid_t obj, const std::string& key, const std::vector<std::int64_t>& value, std::int64_t columns) {
+  const Id space = simple_space({static_cast<std::int64_t>(value.size()) / columns, columns});
+  const Id attr(H5Acreate2(obj, key.c_str(), kStdInt64, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "create attribute " + key);
+  check(H5Awrite(attr.get(), kInt64, value.data()), "write attribute " + key);
+}
+
+bool has_attr(hid_t obj, const std::string& key) { return H5Aexists(obj, key.c_str()) > 0; }
+
+std::int64_t int_attr(hid_t obj, const std::string& key) {
+  const Id attr(H5Aopen(obj, key.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + key);
+  std::int64_t v = 0;
+  check(H5Aread(attr.get(), kInt64, &v), "read attribute " + key);
+  return v;
+}
+
+std::string string_attr(hid_t obj, const std::string& key) {
+  const Id attr(H5Aopen(obj, key.c_str(), H5P_DEFAULT), H5Aclose, "open attribute " + key);
+  const Id type(H5Aget_type(attr.get()), H5Tclose, "read the type of attribute " + key);
+  if (H5Tis_variable_str(type.get()) <= 0) throw std::runtime_error("attribute " + key + " is not a string");
+  char* text = nullptr;
+  check(H5Aread(attr.get(), type.get(), &text), "read attribute " + key);
+  std::string value = text ? text : "";
+  H5free_memory(text);
+  return value;
+}
+
+}  // namespace orrery::gpt::h5
