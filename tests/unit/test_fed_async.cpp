@@ -187,33 +187,41 @@ double time_to_accuracy(const Config& c, double target) {
 
 }  // namespace
 
-// With exponentially distributed client speeds (a heavy tail of slow clients), a
-// synchronous round waits for its slowest client: FedCompass, which never waits for a
-// straggler, reaches 90 % in far less virtual time. (Against FedAsync it is not faster on
-// this small convex task: see plugins/fed-sim/README.md; the figures are printed.)
-TEST(FedCompass, ReachesTheTargetSoonerThanFedAvgWithStragglers) {
+// The paper's setting: label-skewed clients (Dirichlet 0.3) with exponentially
+// distributed speeds (a heavy tail of slow clients). A synchronous round waits for its
+// slowest client; FedAsync never waits but its model follows the fast clients' labels and
+// folds the slow ones in very stale; FedCompass groups clients (slow ones with fewer
+// steps) so they arrive together with little staleness. Virtual seconds to 90 %, seeds 1-3
+// (README): FedCompass 2.68 / 1.44 / 1.62, FedAsync 3.62 / 2.91 / 2.75 (1.35-2.02x),
+// FedAvg 2817 / 60 / 29.
+TEST(FedCompass, ReachesTheTargetSoonerThanFedAvgAndFedAsyncWithStragglers) {
   for (std::int64_t seed : {1, 2, 3}) {
     Config base;
     base.clients = 20;
+    base.partition = PartitionKind::dirichlet;
+    base.dirichlet_alpha = 0.3;
     base.speed_dist = DistKind::exponential;
-    base.rounds = 300;
+    base.rounds = 250;
     base.seed = seed;
     Config fedavg = base, fedasync = base, compass = base;
+    fedavg.rounds = 10;
     fedasync.algorithm = Algorithm::fedasync;
     fedasync.concurrency = 20;
     compass.algorithm = Algorithm::fedcompass;
     compass.max_local_steps = 5;   // about one epoch of a client's 72 samples
+    compass.rounds = 40;
     const double t_avg = time_to_accuracy(fedavg, 0.9), t_async = time_to_accuracy(fedasync, 0.9),
                  t_compass = time_to_accuracy(compass, 0.9);
     std::printf("seed %lld, virtual seconds to 90 %%: fedavg %.2f, fedasync %.2f, fedcompass %.2f\n",
                 static_cast<long long>(seed), t_avg, t_async, t_compass);
     EXPECT_LT(t_compass, t_avg / 2) << "seed " << seed;
+    EXPECT_LT(t_compass * 1.2, t_async) << "seed " << seed;
   }
 }
 
 // The scheduler's defining behaviour: a slower client joining a faster client's group gets
 // fewer steps, so both arrive at the group's expected time; one that cannot reach any group
-// within [Q_min, 1.2 Q_max] steps founds its own; arrivals after the latest time come alone.
+// within [Q_min, Q_max] steps founds its own; an arrival after the latest time is late.
 TEST(FedCompass, GroupsClientsSoThatTheyArriveTogether) {
   CompassParams p;
   p.q_max = 10;
@@ -221,7 +229,8 @@ TEST(FedCompass, GroupsClientsSoThatTheyArriveTogether) {
   CompassScheduler s(p, 4);
   EXPECT_EQ(s.q_min(), 2);
   // First flights: Q_max steps from t = 0; client k takes (k + 1) s per step.
-  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(s.arrive(k, 0.0, 10.0 * static_cast<double>(k + 1), 10), -1);
+  for (std::size_t k = 0; k < 3; ++k)
+    EXPECT_EQ(s.arrive(k, 0.0, 10.0 * static_cast<double>(k + 1), 10), CompassScheduler::kUngrouped);
   EXPECT_DOUBLE_EQ(s.step_time(2), 3.0);
   // At t = 10, client 0 (1 s/step) founds a group: Q_max steps, expected at 20, latest at 25.
   EXPECT_EQ(s.assign(0, 10.0), 10);
@@ -246,8 +255,8 @@ TEST(FedCompass, GroupsClientsSoThatTheyArriveTogether) {
   const auto arrived = s.close(g);
   EXPECT_EQ(arrived, (std::vector<std::size_t>{0, 1}));   // fastest first
   EXPECT_FALSE(s.open(g));
-  // Client 2 arrives after its group's latest time (18 + 15 x 1.5): folded in alone.
-  EXPECT_EQ(s.arrive(2, 18.0, 41.0, q2), -1);
+  // Client 2 arrives after its group's latest time (18 + 15 x 1.5): late (general buffer).
+  EXPECT_EQ(s.arrive(2, 18.0, 41.0, q2), CompassScheduler::kLate);
   // A client never measured gets Q_max and no group (its first flight measures it).
   EXPECT_EQ(s.assign(3, 0.0), 10);
   EXPECT_TRUE(s.take_new_deadlines().empty());

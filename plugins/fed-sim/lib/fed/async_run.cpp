@@ -87,15 +87,25 @@ void AsyncRun::make_version(const std::vector<Arrived>& folded, const std::vecto
   on_version(made);
 }
 
+double AsyncRun::compass_coefficient(const Arrived& a) const {
+  // The paper weights every client's update by alpha s(staleness) n_i / n, in a group or
+  // alone, as its FedAsync does. Ours folds each FedAsync arrival in with alpha s (Xie et
+  // al.'s form), i.e. N times the paper's n_i / n for equal shares; FedCompass gets the
+  // same scale, alpha s n_i / mean(n), so both take equal steps per unit of client work.
+  const double mean_samples = static_cast<double>(sim_.data.train.y.size()) / static_cast<double>(sim_.clients());
+  return sim_.cfg.async_alpha * a.samples / mean_samples;
+}
+
 void AsyncRun::close_group(std::int64_t g, double now, const VersionFn& on_version) {
   auto it = group_updates_.find(g);
   if (it != group_updates_.end()) {
+    // The group's arrivals and the late updates waiting in the general buffer, together.
     std::vector<Arrived> folded = std::move(it->second);
     group_updates_.erase(it);
-    double total = 0;
-    for (const Arrived& a : folded) total += a.samples;
+    for (Arrived& a : late_) folded.push_back(std::move(a));
+    late_.clear();
     std::vector<double> coefficients;
-    for (const Arrived& a : folded) coefficients.push_back(sim_.cfg.server_lr * a.samples / total);
+    for (const Arrived& a : folded) coefficients.push_back(compass_coefficient(a));
     make_version(folded, coefficients, now, 0, on_version);
   }
   for (std::size_t client : compass_->close(g))
@@ -138,7 +148,10 @@ void AsyncRun::run(const WaveFn& wave, const VersionFn& on_version) {
     if (compass_) {
       const std::int64_t g = compass_->arrive(f.client, f.start, f.finish, f.steps);
       if (g < 0) {
-        make_version({a}, {c.async_alpha}, f.finish, f.seq, on_version);
+        if (g == CompassScheduler::kUngrouped)
+          make_version({a}, {compass_coefficient(a)}, f.finish, f.seq, on_version);
+        else
+          late_.push_back(std::move(a));
         if (version_ < c.rounds) dispatch(f.client, f.finish, compass_->assign(f.client, f.finish));
         for (const Deadline& d : compass_->take_new_deadlines()) deadlines_.push(d);
       } else {

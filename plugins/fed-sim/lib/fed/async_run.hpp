@@ -15,9 +15,12 @@
 //                full buffer makes a version: w += server_lr * mean(s * update).
 //   fedcompass : every client is in flight, with a number of local steps the
 //                scheduler chose so that clients arrive in groups; a group's
-//                arrivals make one version: w += server_lr * sum(n_i / n) s_i update_i;
-//                a member arriving after its group's deadline is folded in alone
-//                like FedAsync. Its clients are then re-dispatched.
+//                arrivals make one version: w += async_alpha * sum (n_i / mean n) s_i update_i
+//                (each member weighted as a FedAsync arrival of its size);
+//                a member arriving after its group's deadline waits in the general
+//                buffer and joins the next group's aggregation; a first flight (no
+//                group yet) is folded in alone like FedAsync. The group's clients
+//                are then re-dispatched.
 //
 // Which client starts when, from which version, with how many steps, and when
 // it arrives depend on the seed and the clients' virtual durations only, never
@@ -97,6 +100,8 @@ class AsyncRun {
   void make_version(const std::vector<Arrived>& folded, const std::vector<double>& coefficients, double time,
                     std::uint64_t last_seq, const VersionFn& on_version);
   void close_group(std::int64_t g, double now, const VersionFn& on_version);
+  // FedCompass's weight of an update, before its staleness weight.
+  double compass_coefficient(const Arrived& a) const;
 
   struct Later {
     bool operator()(const Flight& a, const Flight& b) const {
@@ -116,6 +121,7 @@ class AsyncRun {
   std::map<std::uint64_t, Arrived> trained_;                        // by seq, until arrival
   std::vector<Arrived> buffer_;                                     // fedbuff
   std::map<std::int64_t, std::vector<Arrived>> group_updates_;      // fedcompass, by group
+  std::vector<Arrived> late_;                                       // fedcompass's general buffer
   std::optional<CompassScheduler> compass_;
   std::vector<std::uint64_t> staleness_counts_;
   std::vector<std::uint32_t> participation_;

@@ -9,7 +9,6 @@ namespace orrery::fed {
 CompassScheduler::CompassScheduler(const CompassParams& p, std::size_t clients)
     : q_max_(p.q_max),
       q_min_(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(p.q_min_ratio * static_cast<double>(p.q_max))))),
-      q_bound_(static_cast<std::int64_t>(std::floor(1.2 * static_cast<double>(p.q_max)))),
       latest_factor_(p.latest_factor),
       momentum_(p.momentum),
       step_time_(clients, 0.0),
@@ -21,12 +20,12 @@ std::int64_t CompassScheduler::arrive(std::size_t client, double start, double n
   const std::int64_t g = group_of_[client];
   group_of_[client] = -1;
   const auto it = groups_.find(g);
-  if (it == groups_.end()) return -1;
+  if (it == groups_.end()) return kUngrouped;
   Group& group = it->second;
   group.waiting.erase(client);
   if (!group.open || now >= group.latest) {
     if (!group.open && group.waiting.empty()) groups_.erase(it);
-    return -1;
+    return kLate;
   }
   group.arrived.push_back(client);
   return g;
@@ -70,12 +69,12 @@ std::int64_t CompassScheduler::found(std::size_t client, double now, std::int64_
 std::int64_t CompassScheduler::assign(std::size_t client, double now) {
   const double t = step_time_[client];
   if (t <= 0) return q_max_;   // not measured yet: a first flight of Q_max steps, in no group
-  // Join: the open group that leaves this client the most steps within [Q_min, 1.2 Q_max].
+  // Join: the open group that leaves this client the most steps within [Q_min, Q_max].
   std::int64_t best_group = -1, best_steps = -1;
   for (auto& [g, group] : groups_) {
     if (!group.open) continue;
     const auto steps = static_cast<std::int64_t>(std::floor((group.expected - now) / t));
-    if (steps < q_min_ || steps > q_bound_ || steps < best_steps) continue;
+    if (steps < q_min_ || steps > q_max_ || steps < best_steps) continue;
     best_group = g;
     best_steps = steps;
   }

@@ -3,11 +3,12 @@
 // The server estimates each client's time per local step from its arrivals and
 // gives it a number of local steps Q in [Q_min, Q_max] so that clients arrive
 // in groups: a client joins the existing group it can reach with the most steps
-// (Q_min <= floor((T_group - now) / step_time) <= 1.2 Q_max), or founds a new
+// (Q_min <= floor((T_group - now) / step_time) <= Q_max), or founds a new
 // group. A group is aggregated when its last member arrives, or at its latest
 // arrival time T_group x lambda with whoever has arrived; a member arriving after
-// that is folded in alone. After a group's aggregation its clients are
-// reassigned, fastest first.
+// that is late: its update waits in the server's general buffer for the next
+// group's aggregation (as in the paper's reference scheduler). After a group's
+// aggregation its clients are reassigned, fastest first.
 //
 // This class is the bookkeeping only (groups, step-time estimates, assignment);
 // AsyncRun moves the flights and the model.
@@ -36,9 +37,11 @@ class CompassScheduler {
   std::int64_t q_max() const { return q_max_; }
   std::int64_t q_min() const { return q_min_; }
 
+  // What an arrival's update is for.
+  static constexpr std::int64_t kUngrouped = -1;   // a first flight, in no group: folded in alone
+  static constexpr std::int64_t kLate = -2;        // its group's latest time passed: general buffer
   // A client arrives at `now` from a flight of `steps` steps started at `start`:
-  // updates its step time and returns its group, or -1 when its update must be
-  // folded in alone (it had no group, or its group's latest arrival time passed).
+  // updates its step time and returns its group, kUngrouped or kLate.
   std::int64_t arrive(std::size_t client, double start, double now, std::int64_t steps);
   // Whether every member of group g has arrived.
   bool complete(std::int64_t g) const;
@@ -62,7 +65,7 @@ class CompassScheduler {
   };
   std::int64_t found(std::size_t client, double now, std::int64_t steps);
 
-  std::int64_t q_max_, q_min_, q_bound_;
+  std::int64_t q_max_, q_min_;
   double latest_factor_, momentum_;
   std::vector<double> step_time_;        // virtual seconds per local step (0: not measured yet)
   std::vector<std::int64_t> group_of_;   // -1: none
