@@ -1,13 +1,17 @@
 // fed-sim's synchronous rounds in one process: the behaviours the worker's MPI
 // runs rest on (FedAvg learns the digits; clients hosted in any grouping give
 // bit-identical models; Byzantine clients against the aggregators; virtual
-// time; the configuration's refusals).
+// time; crashed clients and gradient coding against stragglers; the
+// configuration's refusals).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <numeric>
 
 #include "fed/client_profile.hpp"
+#include "fed/round_plan.hpp"
 #include "fed/sampling.hpp"
 #include "fed/simulation.hpp"
 #include "fed_test_support.hpp"
@@ -27,7 +31,9 @@ std::vector<double> run(Simulation& sim, int ranks, std::vector<RoundOutcome>* o
   TrainScratch scratch;
   std::vector<double> accuracy;
   for (std::int64_t round = 1; round <= sim.cfg.rounds; ++round) {
-    const auto sample = sample_clients(sim.clients(), sim.cfg.per_round(), static_cast<std::uint64_t>(sim.cfg.seed), round);
+    const auto drawn = sample_clients(sim.clients(), sim.cfg.per_round(), static_cast<std::uint64_t>(sim.cfg.seed), round);
+    const RoundPlan plan = plan_round(sim, drawn, round);   // crashes and gradient coding, as the worker
+    const std::vector<std::size_t>& sample = plan.trained;
     std::vector<ClientRecord> records(sample.size());
     std::vector<float> updates(sample.size() * np);
     std::size_t at = 0;
@@ -39,7 +45,8 @@ std::vector<double> run(Simulation& sim, int ranks, std::vector<RoundOutcome>* o
                     std::span(updates).subspan(at * np, mine.size() * np), scratch);
       at += mine.size();
     }
-    const RoundOutcome o = server_step(sim, records, updates);
+    RoundOutcome o = server_step(sim, records, updates);
+    if (plan.coded_seconds >= 0) o.seconds = plan.coded_seconds;
     if (outcomes) outcomes->push_back(o);
     accuracy.push_back(evaluate(*sim.model, sim.global, sim.data.test).accuracy);
   }
@@ -179,6 +186,76 @@ TEST(FedSimulation, ShiftedDigitsHostTenThousandClients) {
   EXPECT_EQ(outcomes[0].participants, 500u);
 }
 
+// Clients crash mid-round and rejoin crash_rounds later: a round aggregates the updates
+// that arrived, FedAvg still learns, and a crashed client takes part again afterwards.
+TEST(FedFailures, CrashedClientsDropOutOfTheirRoundsAndRejoin) {
+  Config c = digits(20, 12);
+  c.outage.crash_prob = 0.2;
+  c.outage.crash_rounds = 2;
+  auto sim = prepare(c);
+  std::size_t crashed = 0;
+  std::vector<std::int64_t> last_down(20, -1);
+  std::size_t rejoined = 0;
+  for (std::int64_t round = 1; round <= c.rounds; ++round) {
+    std::vector<std::size_t> all(20);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    const RoundPlan plan = plan_round(*sim, all, round);
+    crashed += plan.crashed;
+    EXPECT_EQ(plan.trained.size() + plan.crashed, 20u);
+    EXPECT_EQ(plan.uploads, plan.trained.size());
+    for (std::size_t k = 0; k < 20; ++k) {
+      const bool in = std::binary_search(plan.trained.begin(), plan.trained.end(), k);
+      if (!in) {
+        // A crash lasts crash_rounds rounds: down in round r means down in r + 1 too when it crashed at r.
+        last_down[k] = round;
+      } else if (last_down[k] > 0 && last_down[k] == round - 1) {
+        ++rejoined;
+      }
+    }
+  }
+  EXPECT_GT(crashed, 20u) << "about 20 % new crashes per round, each lasting 2 rounds";
+  EXPECT_GT(rejoined, 5u) << "crashed clients come back";
+  std::vector<RoundOutcome> outcomes;
+  const auto acc = run(*sim, 2, &outcomes);
+  for (const RoundOutcome& o : outcomes) EXPECT_LT(o.participants, 20u);
+  EXPECT_GT(acc.back(), 0.9);
+}
+
+// Gradient coding: with heavy-tailed speeds a plain round waits for its slowest client;
+// coded (groups of s + 1 that hold each other's data), it waits for the fastest member of
+// the slowest group. The decoded sum is FedAvg's sum: same model, bit for bit, in less
+// virtual time; a crashed client's partition is still decoded through its group.
+TEST(FedFailures, GradientCodingMasksStragglersWithTheSameModel) {
+  Config plain = digits(20, 8);
+  plain.speed_dist = DistKind::exponential;
+  Config coded = plain;
+  coded.gradient_coding = 1;
+  auto a = prepare(plain), b = prepare(coded);
+  std::vector<RoundOutcome> oa, ob;
+  const auto acc_a = run(*a, 1, &oa), acc_b = run(*b, 2, &ob);
+  EXPECT_EQ(a->global, b->global);
+  EXPECT_GT(acc_b.back(), 0.9);
+  double ta = 0, tb = 0;
+  for (const RoundOutcome& o : oa) ta += o.seconds;
+  for (const RoundOutcome& o : ob) tb += o.seconds;
+  std::printf("8 rounds of 20 clients, exponential speeds: %.1f virtual s plain, %.1f s coded (s = 1)\n", ta, tb);
+  EXPECT_LT(tb, ta / 2) << "the slowest clients are masked by their group mates";
+
+  // With crashes: a group with one live member still delivers both partitions.
+  coded.outage.crash_prob = 0.15;
+  coded.outage.crash_rounds = 1;
+  auto d = prepare(coded);
+  std::size_t masked = 0;
+  for (std::int64_t round = 1; round <= coded.rounds; ++round) {
+    std::vector<std::size_t> all(20);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    const RoundPlan plan = plan_round(*d, all, round);
+    masked += plan.trained.size() + plan.crashed - 20;   // crashed clients whose partition was decoded anyway
+  }
+  EXPECT_GT(masked, 5u);
+  EXPECT_GT(run(*d, 2).back(), 0.9);
+}
+
 TEST(FedConfig, ParsesTheWorkersArguments) {
   const char* argv[] = {"--clients=40", "--aggregator=krum", "--lr=0.05", "--partition=dirichlet", "--trace_file=/x"};
   bool help = true;
@@ -210,7 +287,12 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--dataset=mnist"}, "unknown data set 'mnist'"},
       {{"--client_fraction=0"}, "--client_fraction: must be in (0, 1]"},
       {{"--aggregation_tree=yes"}, "--aggregation_tree: expects true or false"},
-      {{"--crash_prob=0.1"}, "node crashes, link failures and disasters apply to decentralized runs"},
+      {{"--link_failure_prob=0.1"}, "link failures and disasters apply to decentralized runs (dpsgd)"},
+      {{"--crash_prob=0.1", "--algorithm=fedbuff"}, "--crash_prob: client crashes apply to synchronous"},
+      {{"--gradient_coding=2", "--clients=10"}, "--gradient_coding: groups of gradient_coding + 1 clients must divide"},
+      {{"--gradient_coding=1", "--client_fraction=0.5"}, "--gradient_coding: codes FedAvg's weighted sum"},
+      {{"--gradient_coding=1", "--aggregator=median"}, "--gradient_coding: codes FedAvg's weighted sum"},
+      {{"--gradient_coding=10", "--clients=10"}, "--gradient_coding: must be between 0 and clients - 1"},
       {{"--algorithm=dpsgd", "--aggregator=krum"}, "dpsgd has no server"},
       {{"--aggregation_tree=true", "--aggregator=median"}, "--aggregation_tree: sums the ranks' updates in a tree"},
       {{"--aggregation_tree=true", "--algorithm=fedbuff"}, "--aggregation_tree: sums the ranks' updates in a tree"},

@@ -10,6 +10,7 @@
 #include <orrery/runtime.hpp>
 
 #include "fed/exact_sum.hpp"
+#include "fed/round_plan.hpp"
 #include "fed/sampling.hpp"
 #include "mpi_handles.hpp"
 
@@ -22,7 +23,7 @@ struct RoundMetrics {
   orrery::Metric test_accuracy{"test_accuracy"}, test_loss{"test_loss"}, train_loss{"train_loss"},
       virtual_time{"virtual_time_s"}, round_virtual{"round_virtual_s"}, bytes_sent{"bytes_sent"},
       participants{"participants"}, aggregation_ms{"aggregation_ms"}, byzantine_participants{"byzantine_participants"},
-      byzantine_accepted{"byzantine_accepted"};
+      byzantine_accepted{"byzantine_accepted"}, clients_crashed{"clients_crashed"};
 };
 
 }  // namespace
@@ -54,11 +55,14 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
   for (std::int64_t round = 1; round <= c.rounds; ++round) {
     // Every rank draws the same sample, so each knows every rank's share without a message.
     const auto sample = sample_clients(clients, per_round, static_cast<std::uint64_t>(c.seed), round);
+    // Crashed clients drop out; with gradient coding, the partitions of every group with a live member are decoded.
+    const RoundPlan plan = plan_round(sim, sample, round);
+    const std::vector<std::size_t>& trained = plan.trained;
     std::fill(counts.begin(), counts.end(), 0);
-    for (std::size_t id : sample) ++counts[static_cast<std::size_t>(blocks.owner(id))];
+    for (std::size_t id : trained) ++counts[static_cast<std::size_t>(blocks.owner(id))];
     for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-    const auto first = std::lower_bound(sample.begin(), sample.end(), lo);
-    const auto last_mine = std::lower_bound(first, sample.end(), hi);
+    const auto first = std::lower_bound(trained.begin(), trained.end(), lo);
+    const auto last_mine = std::lower_bound(first, trained.end(), hi);
     const std::span<const std::size_t> mine(first, last_mine);
     my_records.resize(mine.size());
     my_updates.resize(mine.size() * np);
@@ -89,8 +93,8 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
       {
         // This rank's share of the weighted mean, summed exactly so that any tree gives the same bits.
         orrery::ScopedSpan timed("compute", "partial aggregation", round);
-        const auto weights = mean_weights(sim, sample);
-        const auto offset = static_cast<std::size_t>(first - sample.begin());
+        const auto weights = mean_weights(sim, trained);
+        const auto offset = static_cast<std::size_t>(first - trained.begin());
         std::fill(my_sum.begin(), my_sum.end(), 0);
         for (std::size_t i = 0; i < mine.size(); ++i)
           add_fixed(my_sum, std::span<const float>(my_updates).subspan(i * np, np), weights[offset + i]);
@@ -109,8 +113,9 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
       }
     }
     const double aggregation_s = orrery::now() - t0;
+    if (plan.coded_seconds >= 0) outcome.seconds = plan.coded_seconds;
     if (root)
-      for (std::size_t id : sample) ++participation[id];
+      for (std::size_t id : trained) ++participation[id];
     {
       orrery::ScopedSpan timed("comm", "broadcast model", round);
       MPI_Bcast(sim.global.data(), 1, model_type.get(), 0, mpi::kWorld);
@@ -118,7 +123,8 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
 
     if (root) {
       virtual_time += outcome.seconds;
-      bytes += 2.0 * sim.model_bytes() * static_cast<double>(outcome.participants);   // model down, update up
+      // The model down to every sampled client, an update up from every live one.
+      bytes += sim.model_bytes() * static_cast<double>(sample.size() + plan.uploads);
       const bool eval = round % c.eval_every == 0 || round == c.rounds;
       if (eval) {
         orrery::ScopedSpan timed("compute", "evaluation", round);
@@ -133,6 +139,7 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
       m.participants.log(round, static_cast<double>(outcome.participants));
       m.aggregation_ms.log(round, aggregation_s * 1e3);
       m.byzantine_participants.log(round, static_cast<double>(outcome.byzantine_participants));
+      if (c.outage.crash_prob > 0) m.clients_crashed.log(round, static_cast<double>(plan.crashed));
       if (outcome.byzantine_accepted >= 0)
         m.byzantine_accepted.log(round, static_cast<double>(outcome.byzantine_accepted));
       if (eval) {
@@ -142,7 +149,7 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
         std::fflush(stdout);
       }
     }
-    summary.client_rounds += sample.size();
+    summary.client_rounds += trained.size();
     orrery::progress(static_cast<double>(round), static_cast<double>(c.rounds));
   }
   summary.wall_s = orrery::now() - start;

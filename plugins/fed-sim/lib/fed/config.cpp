@@ -118,6 +118,7 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"trim_fraction", num(c.trim_fraction)},
       {"krum_select", num(c.krum_select)},
       {"aggregation_tree", flag(c.aggregation_tree)},
+      {"gradient_coding", num(c.gradient_coding)},
       {"topology", choice(c.topology, parse_topology)},
       {"degree", num(c.degree)},
       {"edge_prob", num(c.edge_prob)},
@@ -201,9 +202,22 @@ void validate(const Config& c) {
     require(c.degree >= 1, "degree", "must be at least 1");
   }
   const OutageConfig& o = c.outage;
-  const bool failures = o.crash_prob > 0 || o.link_failure_prob > 0 || o.disaster_fraction > 0;
-  require(!failures || c.algorithm == Algorithm::dpsgd, "algorithm",
-          "node crashes, link failures and disasters apply to decentralized runs (dpsgd)");
+  const bool network_failures = o.link_failure_prob > 0 || o.disaster_fraction > 0;
+  require(!network_failures || c.algorithm == Algorithm::dpsgd, "algorithm",
+          "link failures and disasters apply to decentralized runs (dpsgd)");
+  require(o.crash_prob == 0 || !c.asynchronous(), "crash_prob",
+          "client crashes apply to synchronous (fedavg, fedprox) and decentralized (dpsgd) runs");
+  if (c.gradient_coding != 0) {
+    const auto s = c.gradient_coding;
+    require(s >= 1 && s < c.clients, "gradient_coding", "must be between 0 and clients - 1");
+    require(c.clients % (s + 1) == 0, "gradient_coding",
+            "groups of gradient_coding + 1 clients must divide clients (" + std::to_string(c.clients) + ")");
+    require((c.algorithm == Algorithm::fedavg || c.algorithm == Algorithm::fedprox) && c.client_fraction == 1 &&
+                c.aggregator == AggregatorKind::mean && c.byzantine_fraction == 0 && !c.aggregation_tree,
+            "gradient_coding",
+            "codes FedAvg's weighted sum over every client: it needs fedavg or fedprox, client_fraction 1, the "
+            "mean aggregator, no Byzantine clients and aggregation_tree=false");
+  }
   require(o.crash_prob >= 0 && o.crash_prob < 1, "crash_prob", "must be in [0, 1)");
   require(o.crash_rounds >= 1, "crash_rounds", "must be at least 1");
   require(o.link_failure_prob >= 0 && o.link_failure_prob < 1, "link_failure_prob", "must be in [0, 1)");

@@ -61,13 +61,15 @@ struct Config {
   // (exact_sum.hpp) and MPI_Reduce adds the ranks' sums in a tree, instead of
   // rank 0 receiving and averaging every update (LIFL-style hierarchical aggregation).
   bool aggregation_tree = false;
+  // Synchronous runs: stragglers tolerated per coding group by gradient coding (round_plan.hpp); 0: off.
+  std::int64_t gradient_coding = 0;
   // decentralized (dpsgd; see gossip.hpp, topology.hpp)
   TopologyKind topology = TopologyKind::ring;
   std::int64_t degree = 4;
   double edge_prob = 0.2;
   double rewire_prob = 0.1;
   bool variance_correction = false;
-  // dpsgd failures (outages.hpp), with the kind's defaults
+  // failures (outages.hpp; crashes also in synchronous runs, round_plan.hpp), with the kind's defaults
   OutageConfig outage{.crash_rounds = 3, .disaster_start = 1};
   // virtual time
   DistKind speed_dist = DistKind::uniform;

@@ -11,16 +11,20 @@ bool disaster_active(const OutageConfig& c, std::int64_t round) {
   return c.disaster_fraction > 0 && round >= c.disaster_start && round < c.disaster_start + c.disaster_rounds;
 }
 
+std::vector<bool> crashed_nodes(const OutageConfig& c, std::size_t n, std::uint64_t seed, std::int64_t round) {
+  std::vector<bool> down(n, false);
+  if (c.crash_prob <= 0) return down;
+  // Down now if it crashed in one of the last crash_rounds rounds (a crash draw per node and round).
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::int64_t r = std::max<std::int64_t>(1, round - c.crash_rounds + 1); r <= round && !down[k]; ++r)
+      down[k] = Rng(seed, Stream::failure, k, static_cast<std::uint64_t>(r)).uniform() < c.crash_prob;
+  return down;
+}
+
 Outages outages_at(const OutageConfig& c, const Topology& topology, std::uint64_t seed, std::int64_t round) {
   const std::size_t n = topology.nodes();
   Outages out;
-  out.node_down.assign(n, false);
-  if (c.crash_prob > 0) {
-    // Down now if it crashed in one of the last crash_rounds rounds (a crash draw per node and round).
-    for (std::size_t k = 0; k < n; ++k)
-      for (std::int64_t r = std::max<std::int64_t>(1, round - c.crash_rounds + 1); r <= round && !out.node_down[k]; ++r)
-        out.node_down[k] = Rng(seed, Stream::failure, k, static_cast<std::uint64_t>(r)).uniform() < c.crash_prob;
-  }
+  out.node_down = crashed_nodes(c, n, seed, round);
   const auto region = static_cast<std::size_t>(std::floor(c.disaster_fraction * static_cast<double>(n)));
   const bool cut = disaster_active(c, round);
   out.active.neighbours.resize(n);

@@ -32,6 +32,8 @@ struct Outages {
 };
 
 bool disaster_active(const OutageConfig& c, std::int64_t round);
+// Which of n nodes (or clients) are down in `round` after crashes (crash_prob, crash_rounds).
+std::vector<bool> crashed_nodes(const OutageConfig& c, std::size_t n, std::uint64_t seed, std::int64_t round);
 Outages outages_at(const OutageConfig& c, const Topology& topology, std::uint64_t seed, std::int64_t round);
 
 }  // namespace orrery::fed

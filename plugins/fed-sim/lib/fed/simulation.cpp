@@ -91,7 +91,7 @@ RoundOutcome summarize(std::span<const ClientRecord> records) {
     samples += r.samples;
     if (r.byzantine != 0) ++out.byzantine_participants;
   }
-  out.train_loss = loss / samples;
+  out.train_loss = samples > 0 ? loss / samples : 0;
   return out;
 }
 
@@ -107,6 +107,7 @@ std::vector<double> mean_weights(const Simulation& sim, std::span<const std::siz
 RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records, std::span<float> updates) {
   const Config& c = sim.cfg;
   const std::size_t np = sim.global.size(), n = records.size();
+  if (n == 0) return {};   // every participant crashed: the model stays
   RoundOutcome out = summarize(records);
   std::vector<double> weights(n);
   std::vector<std::size_t> attackers;
