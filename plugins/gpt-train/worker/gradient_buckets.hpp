@@ -1,0 +1,54 @@
+// Data-parallel gradient all-reduce in buckets, overlapped with the backward pass (the
+// scheme of PyTorch DDP): the gradient tensors are grouped, from the last to the first
+// (the order backward finishes them), into buckets of about bucket_mb; as soon as every
+// tensor of a bucket is final, a non-blocking MPI_Iallreduce sums that contiguous range
+// in place across the ranks while backward goes on with the layers below. Without
+// overlap, every bucket is posted after backward, so the gain can be measured.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "gpt/model.hpp"
+
+namespace orrery::gpt {
+
+struct AllreduceTiming {
+  double comm_s = 0;      // first post to last completion
+  double exposed_s = 0;   // end of backward to last completion: what compute did not hide
+  int buckets = 0;
+  double hidden_fraction() const;
+};
+
+class GradientBuckets {
+ public:
+  GradientBuckets(const std::vector<TensorInfo>& tensors, std::size_t bucket_floats, bool overlap, MPI_Comm comm);
+  std::size_t count() const { return buckets_.size(); }
+
+  void begin_step();
+  // From backward's GradientsReady: tensors [first, end) of grads are final.
+  void ready(std::size_t first, std::size_t end, float* grads);
+  // After backward: posts what is left, waits for every bucket, sends one span per bucket.
+  AllreduceTiming finish(float* grads, std::int64_t step);
+
+ private:
+  struct Bucket {
+    std::size_t offset = 0, count = 0;  // floats of the flat gradient array
+    int tensors = 0, ready = 0;
+    MPI_Request request = MPI_REQUEST_NULL;
+    bool posted = false, done = false;
+    double posted_at = 0, done_at = 0;
+  };
+  void post_ready(float* grads);
+  void poll();
+
+  std::vector<Bucket> buckets_;             // in posting order: the tail of the model first
+  std::vector<std::size_t> bucket_of_;      // tensor -> bucket
+  std::size_t next_to_post_ = 0;
+  bool overlap_;
+  MPI_Comm comm_;
+};
+
+}  // namespace orrery::gpt
