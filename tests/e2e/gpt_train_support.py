@@ -14,11 +14,11 @@ TINY = {"preset": "test", "vocab": 256, "context": 32, "layers": 2, "heads": 2, 
         "lr": 0.01, "warmup_steps": 2}
 
 
-def write_corpus(prj: Project, books="gen1:1-gen12:20"):
-    """A UTF-8 text of a few chapters (no shell: the range is one argument)."""
+def write_corpus(folder, books="gen1:1-gen12:20"):
+    """A UTF-8 text of a few chapters, written into folder (no shell: the range is one argument)."""
     text = subprocess.run(["/usr/bin/bible", "-l100000", books], capture_output=True, check=True, text=True).stdout
     assert len(text) > 20000, "bible printed too little text"
-    path = prj.root / "corpus.txt"
+    path = folder / "corpus.txt"
     path.write_text(text)
     return str(path)
 

@@ -50,7 +50,7 @@ def reference_val_loss(prj, ckpt, windows):
 
 def test():
     prj = Project("gptckpt")
-    params = dict(TINY, corpus=write_corpus(prj), steps=12, val_interval=6, checkpoint_interval=6)
+    params = dict(TINY, corpus=write_corpus(prj.root), steps=12, val_interval=6, checkpoint_interval=6)
     a = start(prj, "a", params, 2)
     finish(prj, a)
     ckpts = prj.run_dir(a) / "checkpoints"

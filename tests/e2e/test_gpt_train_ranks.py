@@ -10,7 +10,7 @@ from gpt_train_support import TINY, finish, max_difference, series, start, write
 
 def test():
     prj = Project("gptranks")
-    params = dict(TINY, corpus=write_corpus(prj), steps=8, val_interval=4)
+    params = dict(TINY, corpus=write_corpus(prj.root), steps=8, val_interval=4)
     # The first run trains and caches the tokenizer; the others then start side by side.
     one = start(prj, "r1", params, 1)
     finish(prj, one)
