@@ -8,6 +8,7 @@
 #include "fed/aggregate.hpp"
 #include "fed/attack.hpp"
 #include "fed/exact_sum.hpp"
+#include "fed/flag_aggregator.hpp"
 #include "test_support.hpp"
 
 using namespace orrery::fed;
@@ -74,6 +75,25 @@ TEST(FedAggregators, MultiKrumAveragesTheBestScoredHonestUpdates) {
   ASSERT_EQ(k.selected.size(), n - bad);
   for (std::size_t i = 0; i < k.selected.size(); ++i) EXPECT_EQ(k.selected[i], i);   // exactly the honest ones
   for (float x : k.update) EXPECT_NEAR(x, 2.0f, 0.1f);
+}
+
+// The flag rule fits a subspace to the update directions with sines, not squared sines:
+// five updates along e0 (with a little e1) and one large one along e2 give the 1-dimensional
+// subspace e0, where the outlier has the smallest weight; a scaled sign flip (-10 times an
+// honest update) lies in that subspace but the median of the coordinates ignores it.
+TEST(FedAggregators, FlagRuleFitsTheSubspaceOfTheMajorityAndTakesItsMedian) {
+  const std::size_t d = 3;
+  std::vector<float> u = {1.0f, 0.1f, 0, 1.2f, -0.1f, 0, 0.9f, 0.05f, 0, 1.1f, 0, 0, 1.0f, -0.05f, 0, 0, 0, 50.0f};
+  const FlagResult r = flag_rule(UpdateView{u, d}, 1);
+  for (std::size_t k = 0; k < 5; ++k) EXPECT_GT(r.weights[k], 10 * r.weights[5]) << k;
+  EXPECT_NEAR(r.update[0], 1.0, 0.05);   // median of 1.0, 1.2, 0.9, 1.1, 1.0, 0 (= 1.0)
+  EXPECT_NEAR(r.update[2], 0.0, 1e-3);   // the outlier's direction is not in the result
+  std::vector<float> flipped = u;
+  std::fill(flipped.begin() + 15, flipped.end(), 0.0f);
+  for (std::size_t i = 0; i < d; ++i) flipped[15 + i] = -10.0f * u[i];   // the sixth sends -10 x the first
+  const FlagResult f = flag_rule(UpdateView{flipped, d}, 1);
+  EXPECT_NEAR(f.update[0], 1.0, 0.1);
+  EXPECT_LT(mean_rule(UpdateView{flipped, d}, std::vector<double>(6, 1.0))[0], 0.0f);   // the mean is turned around
 }
 
 TEST(FedAggregators, KrumRefusesTooFewUpdates) {

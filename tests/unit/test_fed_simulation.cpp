@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <numeric>
+#include <set>
 
 #include "fed/client_profile.hpp"
 #include "fed/round_plan.hpp"
@@ -46,7 +47,7 @@ std::vector<double> run(Simulation& sim, int ranks, std::vector<RoundOutcome>* o
       at += mine.size();
     }
     RoundOutcome o = server_step(sim, records, updates);
-    if (plan.coded_seconds >= 0) o.seconds = plan.coded_seconds;
+    if (plan.seconds >= 0) o.seconds = plan.seconds;
     if (outcomes) outcomes->push_back(o);
     accuracy.push_back(evaluate(*sim.model, sim.global, sim.data.test).accuracy);
   }
@@ -110,7 +111,8 @@ TEST(FedSimulation, SignFlipAttackersBreakTheMeanNotTheRobustRules) {
   c.byzantine_fraction = 0.2;
   c.attack = AttackKind::sign_flip;
   for (AggregatorKind agg :
-       {AggregatorKind::mean, AggregatorKind::median, AggregatorKind::trimmed_mean, AggregatorKind::krum}) {
+       {AggregatorKind::mean, AggregatorKind::median, AggregatorKind::trimmed_mean, AggregatorKind::krum,
+        AggregatorKind::flag}) {
     c.aggregator = agg;
     auto sim = prepare(c);
     std::vector<RoundOutcome> outcomes;
@@ -256,6 +258,33 @@ TEST(FedFailures, GradientCodingMasksStragglersWithTheSameModel) {
   EXPECT_GT(run(*d, 2).back(), 0.9);
 }
 
+// MoDeST: no server; each round samples 10 trainers and 3 aggregators from (seed, round).
+// The model still learns, and a round moves 10 model downloads + 10 x 3 update uploads
+// whatever the number of clients (FedAvg with everyone: 2 n).
+TEST(FedModest, SampledAggregatorsLearnWithCommunicationBoundedByTheSample) {
+  for (std::int64_t n : {50, 200}) {
+    Config c = digits(n, 25);
+    c.algorithm = Algorithm::modest;
+    c.client_fraction = 10.0 / static_cast<double>(n);
+    c.aggregators = 3;
+    auto sim = prepare(c);
+    std::set<std::size_t> aggregators_seen;
+    for (std::int64_t round = 1; round <= c.rounds; ++round) {
+      const auto sample = sample_clients(sim->clients(), c.per_round(), static_cast<std::uint64_t>(c.seed), round);
+      const RoundPlan plan = plan_round(*sim, sample, round);
+      ASSERT_EQ(plan.aggregators.size(), 3u);
+      EXPECT_EQ(plan.downloads + plan.uploads, 10u + 10u * 3u) << "n = " << n;
+      EXPECT_GT(plan.seconds, 0.0);
+      aggregators_seen.insert(plan.aggregators.begin(), plan.aggregators.end());
+    }
+    EXPECT_GT(aggregators_seen.size(), 20u) << "the aggregators change from round to round";
+    const double acc = run(*sim, 2).back();
+    std::printf("modest, %lld clients, 10 trainers and 3 aggregators per round: accuracy %.3f\n",
+                static_cast<long long>(n), acc);
+    EXPECT_GT(acc, 0.85);
+  }
+}
+
 TEST(FedConfig, ParsesTheWorkersArguments) {
   const char* argv[] = {"--clients=40", "--aggregator=krum", "--lr=0.05", "--partition=dirichlet", "--trace_file=/x"};
   bool help = true;
@@ -294,6 +323,8 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--gradient_coding=1", "--aggregator=median"}, "--gradient_coding: codes FedAvg's weighted sum"},
       {{"--gradient_coding=10", "--clients=10"}, "--gradient_coding: must be between 0 and clients - 1"},
       {{"--algorithm=dpsgd", "--aggregator=krum"}, "dpsgd has no server"},
+      {{"--aggregator=bristle"}, "--aggregator: bristle is a gossip rule: it needs algorithm dpsgd"},
+      {{"--algorithm=modest", "--aggregators=11", "--clients=10"}, "--aggregators: must be between 1 and clients (10)"},
       {{"--aggregation_tree=true", "--aggregator=median"}, "--aggregation_tree: sums the ranks' updates in a tree"},
       {{"--aggregation_tree=true", "--algorithm=fedbuff"}, "--aggregation_tree: sums the ranks' updates in a tree"},
   };

@@ -31,7 +31,7 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
       activation_var("activation_var"), consensus("consensus_distance"), train_loss("train_loss"),
       virtual_time("virtual_time_s"), round_virtual("round_virtual_s"), bytes_sent("bytes_sent"),
       rank_clients("rank_clients_trained"), nodes_down("nodes_down"), links_down("links_down"),
-      region_accuracy("region_accuracy");
+      region_accuracy("region_accuracy"), honest_accuracy("honest_node_accuracy");
   Gossip gossip(sim);
   TrainScratch scratch;
   std::vector<std::size_t> mine(hi - lo);
@@ -92,11 +92,14 @@ RunSummary run_gossip_rounds(Simulation& sim, int rank, int ranks) {
       if (round % c.eval_every == 0 || round == c.rounds) {
         orrery::ScopedSpan timed("compute", "evaluation", round);
         last = evaluate(*sim.model, gossip.average(), sim.data.test);
-        double acc = 0, var = 0;
+        double acc = 0, var = 0, honest = 0, honest_nodes = 0;
         for (std::size_t k : probes) {
-          acc += evaluate(*sim.model, gossip.model(k), sim.data.test).accuracy;
+          const double a = evaluate(*sim.model, gossip.model(k), sim.data.test).accuracy;
+          acc += a;
           var += activation_variance(*sim.model, gossip.model(k), sim.data.test, 200);
+          if (!sim.byzantine[k]) honest += a, honest_nodes += 1;
         }
+        if (c.byzantine_fraction > 0 && honest_nodes > 0) honest_accuracy.log(round, honest / honest_nodes);
         const auto m = static_cast<double>(probes.size());
         test_accuracy.log(round, last.accuracy);
         test_loss.log(round, last.loss);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fed/choice.hpp"
+#include "fed/flag_aggregator.hpp"
 
 namespace orrery::fed {
 
@@ -15,7 +16,9 @@ AggregatorKind parse_aggregator(std::string_view name) {
                                       {{"mean", AggregatorKind::mean},
                                        {"median", AggregatorKind::median},
                                        {"trimmed_mean", AggregatorKind::trimmed_mean},
-                                       {"krum", AggregatorKind::krum}});
+                                       {"krum", AggregatorKind::krum},
+                                       {"flag", AggregatorKind::flag},
+                                       {"bristle", AggregatorKind::bristle}});
 }
 
 std::vector<float> mean_rule(const UpdateView& u, std::span<const double> weights) {
@@ -131,6 +134,8 @@ Aggregate aggregate(const AggregatorConfig& cfg, const UpdateView& updates, std:
     case AggregatorKind::median: return {median_rule(updates), {}};
     case AggregatorKind::trimmed_mean: return {trimmed_mean_rule(updates, cfg.trim_fraction), {}};
     case AggregatorKind::krum: return krum_rule(updates, cfg.byzantine, cfg.krum_select);
+    case AggregatorKind::flag: return {flag_rule(updates, cfg.flag_dims).update, {}};
+    case AggregatorKind::bristle: throw std::invalid_argument("bristle is a gossip rule of dpsgd, not a server's");
   }
   throw std::logic_error("unhandled aggregator");
 }

@@ -7,6 +7,8 @@
 //   krum         : Krum / Multi-Krum (Blanchard et al., 2017): score each update
 //                  by the summed squared distances to its n - f - 2 nearest
 //                  others; average the m best (m = 1 is Krum).
+//   flag         : a Flag Aggregator-style subspace rule (flag_aggregator.hpp).
+//   bristle      : decentralized only: D-PSGD's robust gossip (bristle.hpp), not a server rule.
 //
 // Every rule reads the rows in the given (client-id) order and accumulates in
 // double, so its result depends on the updates alone.
@@ -21,7 +23,7 @@
 
 namespace orrery::fed {
 
-enum class AggregatorKind { mean, median, trimmed_mean, krum };
+enum class AggregatorKind { mean, median, trimmed_mean, krum, flag, bristle };
 AggregatorKind parse_aggregator(std::string_view name);   // throws std::invalid_argument
 
 struct AggregatorConfig {
@@ -29,6 +31,7 @@ struct AggregatorConfig {
   double trim_fraction = 0.2;     // trimmed_mean: share dropped at each end
   std::size_t byzantine = 0;      // krum: f, the number of attackers it must tolerate
   std::size_t krum_select = 1;    // krum: m, how many best-scored updates to average
+  std::size_t flag_dims = 3;      // flag: k, the subspace's dimension
 };
 
 struct Aggregate {

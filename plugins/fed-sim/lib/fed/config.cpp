@@ -50,6 +50,7 @@ Algorithm parse_algorithm(std::string_view s) {
   return parse_choice<Algorithm>("algorithm", s,
                                  {{"fedavg", Algorithm::fedavg},
                                   {"fedprox", Algorithm::fedprox},
+                                  {"modest", Algorithm::modest},
                                   {"fedasync", Algorithm::fedasync},
                                   {"fedbuff", Algorithm::fedbuff},
                                   {"fedcompass", Algorithm::fedcompass},
@@ -117,8 +118,10 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"aggregator", choice(c.aggregator, parse_aggregator)},
       {"trim_fraction", num(c.trim_fraction)},
       {"krum_select", num(c.krum_select)},
+      {"flag_dims", num(c.flag_dims)},
       {"aggregation_tree", flag(c.aggregation_tree)},
       {"gradient_coding", num(c.gradient_coding)},
+      {"aggregators", num(c.aggregators)},
       {"topology", choice(c.topology, parse_topology)},
       {"degree", num(c.degree)},
       {"edge_prob", num(c.edge_prob)},
@@ -186,6 +189,9 @@ void validate(const Config& c) {
   require(c.attack_scale >= 0, "attack_scale", "must be at least 0");
   require(c.trim_fraction >= 0 && c.trim_fraction < 0.5, "trim_fraction", "must be in [0, 0.5)");
   require(c.eval_every >= 1, "eval_every", "must be at least 1");
+  require(c.flag_dims >= 1, "flag_dims", "must be at least 1");
+  require(c.aggregators >= 1 && c.aggregators <= c.clients, "aggregators",
+          "must be between 1 and clients (" + std::to_string(c.clients) + ")");
   require(c.speed_mean > 0 && c.bandwidth_mean > 0 && c.latency_mean >= 0, "speed_mean",
           "speed_mean and bandwidth_mean must be greater than 0, latency_mean at least 0");
   require(c.speed_spread >= 0 && c.speed_spread < 1, "speed_spread", "must be in [0, 1)");
@@ -194,9 +200,12 @@ void validate(const Config& c) {
   require(!traced || !c.trace_file.empty(), "trace_file", "is required when speed_dist or link_dist is 'trace'");
 
   if (c.algorithm == Algorithm::dpsgd) {
-    require(c.aggregator == AggregatorKind::mean && c.byzantine_fraction == 0 && c.client_fraction == 1, "algorithm",
-            "dpsgd has no server: every node trains and gossips each round (client_fraction 1, aggregator mean, "
-            "no Byzantine clients)");
+    require((c.aggregator == AggregatorKind::mean || c.aggregator == AggregatorKind::bristle) && c.client_fraction == 1,
+            "algorithm",
+            "dpsgd has no server: every node trains and gossips each round (client_fraction 1, aggregator mean or "
+            "bristle)");
+    require(c.byzantine_fraction == 0 || c.attack != AttackKind::alie, "attack",
+            "alie needs the attackers' updates together at a server: not in dpsgd");
     require(c.edge_prob >= 0 && c.edge_prob <= 1, "edge_prob", "must be in [0, 1]");
     require(c.rewire_prob >= 0 && c.rewire_prob <= 1, "rewire_prob", "must be in [0, 1]");
     require(c.degree >= 1, "degree", "must be at least 1");
@@ -206,7 +215,7 @@ void validate(const Config& c) {
   require(!network_failures || c.algorithm == Algorithm::dpsgd, "algorithm",
           "link failures and disasters apply to decentralized runs (dpsgd)");
   require(o.crash_prob == 0 || !c.asynchronous(), "crash_prob",
-          "client crashes apply to synchronous (fedavg, fedprox) and decentralized (dpsgd) runs");
+          "client crashes apply to synchronous (fedavg, fedprox, modest) and decentralized (dpsgd) runs");
   if (c.gradient_coding != 0) {
     const auto s = c.gradient_coding;
     require(s >= 1 && s < c.clients, "gradient_coding", "must be between 0 and clients - 1");
@@ -246,6 +255,8 @@ void validate(const Config& c) {
     require(c.byzantine_fraction == 0 || c.attack != AttackKind::alie, "attack",
             "alie needs a round's attackers together: use a synchronous algorithm (fedavg, fedprox)");
   }
+  require(c.aggregator != AggregatorKind::bristle || c.algorithm == Algorithm::dpsgd, "aggregator",
+          "bristle is a gossip rule: it needs algorithm dpsgd");
   if (c.aggregator == AggregatorKind::krum) {
     require(c.byzantine_fraction < 0.5, "byzantine_fraction",
             "krum tolerates fewer than half of the clients being Byzantine (n > 2f + 2); got " +

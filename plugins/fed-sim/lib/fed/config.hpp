@@ -20,7 +20,7 @@
 
 namespace orrery::fed {
 
-enum class Algorithm { fedavg, fedprox, fedasync, fedbuff, fedcompass, dpsgd };
+enum class Algorithm { fedavg, fedprox, fedasync, fedbuff, fedcompass, dpsgd, modest };
 
 struct Config {
   // data
@@ -57,12 +57,15 @@ struct Config {
   AggregatorKind aggregator = AggregatorKind::mean;
   double trim_fraction = 0.2;
   std::int64_t krum_select = 1;
+  std::int64_t flag_dims = 3;   // flag aggregator: subspace dimension k
   // Synchronous mean only: each rank sums its clients' weighted updates exactly
   // (exact_sum.hpp) and MPI_Reduce adds the ranks' sums in a tree, instead of
   // rank 0 receiving and averaging every update (LIFL-style hierarchical aggregation).
   bool aggregation_tree = false;
   // Synchronous runs: stragglers tolerated per coding group by gradient coding (round_plan.hpp); 0: off.
   std::int64_t gradient_coding = 0;
+  // modest: aggregators sampled per round (round_plan.hpp)
+  std::int64_t aggregators = 3;
   // decentralized (dpsgd; see gossip.hpp, topology.hpp)
   TopologyKind topology = TopologyKind::ring;
   std::int64_t degree = 4;

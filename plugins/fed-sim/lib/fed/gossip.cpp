@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fed/bristle.hpp"
+
 namespace orrery::fed {
 
 namespace {
@@ -51,7 +53,9 @@ void Gossip::mix(std::span<const float> trained, const Topology& graph) {
   std::vector<double> acc(np);
   for (std::size_t k = 0; k < nodes(); ++k) {
     std::fill(acc.begin(), acc.end(), 0.0);
-    const auto weights = graph.weights(k);
+    // Bristle drops the neighbours whose models are far or fit this node's data badly.
+    const auto weights = sim_.cfg.aggregator == AggregatorKind::bristle ? bristle_weights(sim_, k, trained, graph.weights(k))
+                                                                        : graph.weights(k);
     for (const auto& [j, w] : weights) {
       const float* x = trained.data() + j * np;
       for (std::size_t p = 0; p < np; ++p) acc[p] += w * x[p];

@@ -13,6 +13,10 @@
 //   target = sum_j w_ij Var(trained_j)      (the weighted mean variance it mixed)
 //   mixed  = mean(mixed) + (mixed - mean(mixed)) * sqrt(target / Var(mixed))
 // so each matrix keeps the spread its inputs had while its mean is the average's.
+//
+// With aggregator bristle, each node mixes only the neighbours that pass Bristle's
+// distance and performance tests (bristle.hpp); Byzantine nodes send their tampered
+// trained model (own + attacked update) to every neighbour.
 #pragma once
 
 #include <cstddef>

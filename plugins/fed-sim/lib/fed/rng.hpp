@@ -30,6 +30,7 @@ enum class Stream : std::uint64_t {
   byzantine = 7,   // which clients are Byzantine
   topology = 8,    // random decentralized topologies
   failure = 9,     // node crashes and link failures (ids: node or link, round)
+  aggregators = 10,   // modest: a round's aggregators (id: round)
 };
 
 // SplitMix64's finaliser: a bijection that spreads every input bit over the output.

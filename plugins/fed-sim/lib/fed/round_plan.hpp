@@ -22,6 +22,19 @@
 //     per group are masked, at the price of (s + 1) x the local work.
 //   A group all of whose members crashed is dropped from the round (its partitions are then
 //   missing from the mean, which is taken over the decoded groups' samples).
+//
+// MoDeST-style decentralized sampling (algorithm modest; after de Vos et al., "MoDeST:
+// Bridging the Gap between Federated and Decentralized Learning with Decentralized
+// Sampling", 2023): there is no server. Each round r draws, from (seed, r) alone so every
+// node can compute it, a sample of round(client_fraction x clients) trainers and of
+// `aggregators` aggregators. Each trainer fetches the model from one aggregator of round
+// r - 1 (trainer i from aggregator i mod a), trains, and sends its update to every
+// aggregator of round r; each live aggregator averages what it received (all compute the
+// same model) and holds it for round r + 1's trainers. A round thus moves s downloads and
+// s x a uploads of one model each, whatever the number of clients, and survives the crash
+// of all aggregators but one. (The simulation does one aggregation for the a identical
+// ones; a round whose aggregators are all down makes no progress.)
+//
 // Every draw depends on (seed, round, client) only, so every rank plans the same round.
 #pragma once
 
@@ -38,8 +51,10 @@ namespace orrery::fed {
 struct RoundPlan {
   std::vector<std::size_t> trained;   // clients whose partitions' updates are aggregated, ascending
   std::size_t crashed = 0;            // sampled clients that crashed mid-round
-  std::size_t uploads = 0;            // update messages sent (coded: every live member sends)
-  double coded_seconds = -1;          // coded round's virtual duration; < 0: the slowest trained client's
+  std::size_t downloads = 0;          // models sent to the sampled clients
+  std::size_t uploads = 0;            // update messages sent (coded: every live member; modest: to each aggregator)
+  std::vector<std::size_t> aggregators;   // modest: this round's aggregators, ascending
+  double seconds = -1;                // the round's virtual duration (coding, modest); < 0: the slowest trained client's
 };
 
 RoundPlan plan_round(const Simulation& sim, std::span<const std::size_t> sample, std::int64_t round);

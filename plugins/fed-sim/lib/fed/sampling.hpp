@@ -5,13 +5,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "fed/rng.hpp"
+
 namespace orrery::fed {
 
 // per_round distinct client ids out of clients, ascending; a function of
 // (seed, round) only, so every rank computes the same sample without a message.
 // per_round >= clients gives every client.
+// purpose tells independent samples of one round apart (MoDeST's trainers and aggregators).
 std::vector<std::size_t> sample_clients(std::size_t clients, std::size_t per_round, std::uint64_t seed,
-                                        std::int64_t round);
+                                        std::int64_t round, Stream purpose = Stream::sample);
 
 // Clients are dealt to ranks in contiguous blocks: rank r hosts [first(r), first(r + 1)).
 // Contiguous blocks make "rank order" and "client-id order" the same, so gathering

@@ -125,6 +125,7 @@ RoundOutcome server_step(Simulation& sim, std::span<const ClientRecord> records,
   ac.trim_fraction = c.trim_fraction;
   ac.byzantine = c.byzantine_per_round();
   ac.krum_select = static_cast<std::size_t>(c.krum_select);
+  ac.flag_dims = static_cast<std::size_t>(c.flag_dims);
   const Aggregate agg = aggregate(ac, UpdateView{updates, np}, weights);
   for (std::size_t i = 0; i < np; ++i) sim.global[i] += agg.update[i];
 
