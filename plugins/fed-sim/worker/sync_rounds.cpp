@@ -69,6 +69,10 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
     const std::span<const std::size_t> mine(first, last_mine);
     my_records.resize(mine.size());
     my_updates.resize(mine.size() * np);
+    if (root) {   // this round's participants only (crashes leave fewer than per_round)
+      all_records.resize(trained.size());
+      if (!c.aggregation_tree) all_updates.resize(trained.size() * np);
+    }
 
     {
       orrery::ScopedSpan timed("compute", "local training", round);
