@@ -72,7 +72,8 @@ void GradientBuckets::ready(std::size_t first, std::size_t end, float* grads) {
 AllreduceTiming GradientBuckets::finish(float* grads, std::int64_t step) {
   const double backward_end = orrery::now();
   post_ready(grads);
-  double first_post = backward_end, last_done = backward_end;
+  AllreduceTiming t;
+  double last_done = backward_end, merged_end = 0;
   for (std::size_t k = 0; k < buckets_.size(); ++k) {
     auto& b = buckets_[k];
     if (!b.done) {
@@ -80,12 +81,14 @@ AllreduceTiming GradientBuckets::finish(float* grads, std::int64_t step) {
       b.done = true;
       b.done_at = orrery::now();
     }
-    first_post = std::min(first_post, b.posted_at);
+    // Time with at least one all-reduce in flight: the union of the buckets' intervals
+    // (posted in order, so each starts no earlier than the one before).
+    const double from = std::max(b.posted_at, merged_end);
+    if (b.done_at > from) t.comm_s += b.done_at - from;
+    merged_end = std::max(merged_end, b.done_at);
     last_done = std::max(last_done, b.done_at);
     orrery::span("comm", "allreduce bucket " + std::to_string(k), step, b.posted_at, b.done_at);
   }
-  AllreduceTiming t;
-  t.comm_s = last_done - first_post;
   t.exposed_s = last_done - backward_end;
   t.buckets = static_cast<int>(buckets_.size());
   return t;

@@ -16,7 +16,7 @@
 namespace orrery::gpt {
 
 struct AllreduceTiming {
-  double comm_s = 0;      // first post to last completion
+  double comm_s = 0;      // time with at least one bucket in flight (completions seen by polling: an upper bound)
   double exposed_s = 0;   // end of backward to last completion: what compute did not hide
   int buckets = 0;
   double hidden_fraction() const;
