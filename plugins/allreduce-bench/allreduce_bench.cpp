@@ -7,17 +7,19 @@
 // latency is its average time per call; the reported latency is the maximum
 // over ranks (the collective is only done when the slowest rank is done).
 //
+// One size's measurement and report live in allreduce_measure.cpp, shared with
+// bench/allreduce_compare (which runs it beside a plain MPI loop on the same buffers).
+//
 // Each call is also timed on its own: the per-call time of the collective is the
 // maximum over ranks of that call's time, and its median over the calls is reported
 // too (median_latency_us, busbw_median_GBps). On a shared machine one preemption in
 // 100 calls of a few microseconds moves the average by tens of percent; the median
-// does not move, so it is the figure to compare runs (and bench_plain_allreduce) by.
+// does not move, so it is the figure to compare runs by (bench/allreduce_compare does).
 
 #include <mpi.h>
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <new>
@@ -28,20 +30,17 @@
 
 #include <orrery/runtime.hpp>
 
+#include "allreduce_measure.hpp"
+
 namespace {
 
-// Open MPI defines its predefined handles as C casts of global objects
-// (-Wold-style-cast); name them once here so the warning stays off elsewhere.
+// Open MPI defines its predefined handles as C casts of global objects (-Wold-style-cast).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
-const MPI_Datatype kFloat = MPI_FLOAT;
-const MPI_Datatype kDouble = MPI_DOUBLE;
-const MPI_Datatype kInt = MPI_INT;
-const MPI_Op kSum = MPI_SUM;
-const MPI_Op kMax = MPI_MAX;
 const MPI_Comm kWorld = MPI_COMM_WORLD;
-void* const kInPlace = MPI_IN_PLACE;
 #pragma GCC diagnostic pop
+
+using orrery::allreduce::human_bytes;
 
 constexpr std::int64_t kLargeMessage = 1 << 20;   // sizes above this use --large_iterations
 constexpr std::int64_t kMaxBytes = std::int64_t{1} << 30;
@@ -107,59 +106,12 @@ std::vector<std::int64_t> message_sizes(const Options& opt) {
   return sizes;
 }
 
-std::string human_bytes(std::int64_t b) {
-  if (b >= (1 << 30) && b % (1 << 30) == 0) return std::to_string(b >> 30) + " GiB";
-  if (b >= (1 << 20) && b % (1 << 20) == 0) return std::to_string(b >> 20) + " MiB";
-  if (b >= (1 << 10) && b % (1 << 10) == 0) return std::to_string(b >> 10) + " KiB";
-  return std::to_string(b) + " B";
-}
-
-struct Measurement {
-  double latency_s;         // max over ranks of the average time per call
-  double median_latency_s;  // median over calls of the call's max over ranks
-  double local_latency_s;   // this rank's own average: its spread shows imbalance
-  bool correct;             // every rank got the exact sum
-};
-
-double median(std::vector<double> v) {
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2) return *mid;
-  return (*mid + *std::max_element(v.begin(), mid)) / 2;
-}
-
-Measurement measure(std::vector<float>& send, std::vector<float>& recv, std::vector<double>& calls,
-                    std::int64_t bytes, std::int64_t iterations, std::int64_t warmup, int ranks) {
-  int count = static_cast<int>(bytes / 4);
-  for (std::int64_t i = 0; i < warmup; ++i) MPI_Allreduce(send.data(), recv.data(), count, kFloat, kSum, kWorld);
-  calls.resize(static_cast<std::size_t>(iterations));   // reserved before the first size: no allocation here
-  double busy = 0;
-  for (std::int64_t i = 0; i < iterations; ++i) {
-    MPI_Barrier(kWorld);
-    double t0 = MPI_Wtime();
-    MPI_Allreduce(send.data(), recv.data(), count, kFloat, kSum, kWorld);
-    const double t = MPI_Wtime() - t0;
-    busy += t;
-    calls[static_cast<std::size_t>(i)] = t;
-  }
-  double mine = busy / static_cast<double>(iterations), slowest = 0;
-  MPI_Allreduce(&mine, &slowest, 1, kDouble, kMax, kWorld);
-  MPI_Allreduce(kInPlace, calls.data(), static_cast<int>(iterations), kDouble, kMax, kWorld);
-
-  // Each rank sends rank+1, so every element must be n(n+1)/2, exact in float
-  // for any realistic rank count. Checked outside the timed region.
-  const float expected = static_cast<float>(ranks) * static_cast<float>(ranks + 1) / 2.0f;
-  int bad = std::any_of(recv.begin(), recv.begin() + count, [&](float v) { return v != expected; }) ? 1 : 0, any_bad = 0;
-  MPI_Allreduce(&bad, &any_bad, 1, kInt, kMax, kWorld);
-  return {slowest, median(calls), mine, any_bad == 0};
-}
-
 int run(int rank, int ranks, const Options& opt) {
   const auto sizes = message_sizes(opt);
   std::vector<float> send, recv;
   std::vector<double> calls;
   try {
-    calls.reserve(static_cast<std::size_t>(std::max(opt.iterations, opt.large_iterations)));
+    calls.assign(static_cast<std::size_t>(std::max(opt.iterations, opt.large_iterations)), 0.0);
     send.assign(static_cast<std::size_t>(sizes.back() / 4), static_cast<float>(rank + 1));
     recv.assign(send.size(), 0.0f);
   } catch (const std::bad_alloc&) {
@@ -168,9 +120,7 @@ int run(int rank, int ranks, const Options& opt) {
     MPI_Abort(kWorld, 1);
   }
 
-  const orrery::Metric latency_us("latency_us"), algbw("algbw_GBps"), busbw("busbw_GBps"),
-      local_latency_us("local_latency_us"), median_latency_us("median_latency_us"), busbw_median("busbw_median_GBps");
-  const double bus_factor = 2.0 * (ranks - 1) / ranks;   // ring allreduce: each byte crosses 2(n-1)/n links
+  const orrery::allreduce::SizeReporter reporter(ranks);
   if (rank == 0) {
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
     int len = 0;
@@ -191,24 +141,11 @@ int run(int rank, int ranks, const Options& opt) {
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const std::int64_t bytes = sizes[i];
     const std::int64_t iterations = bytes > kLargeMessage ? opt.large_iterations : opt.iterations;
-    const double start = orrery::now();
-    const Measurement m = measure(send, recv, calls, bytes, iterations, opt.warmup, ranks);
-    orrery::span("comm", "allreduce " + human_bytes(bytes), bytes, start, orrery::now());
-
-    const double alg = static_cast<double>(bytes) / m.latency_s / 1e9;
-    const double bus_median = static_cast<double>(bytes) / m.median_latency_s / 1e9 * bus_factor;
-    // Every rank reports the job's figures (identical on all ranks, so the rank-reduced
-    // series has every rank) and its own local latency.
-    latency_us.log(bytes, m.latency_s * 1e6);
-    algbw.log(bytes, alg);
-    busbw.log(bytes, alg * bus_factor);
-    local_latency_us.log(bytes, m.local_latency_s * 1e6);
-    median_latency_us.log(bytes, m.median_latency_s * 1e6);
-    busbw_median.log(bytes, bus_median);
+    const auto [m, f] = reporter.measure_and_report(send, recv, calls, bytes, iterations, opt.warmup);
     if (rank == 0) {
       std::printf("  %12lld %8lld %14.3f %12.4f %12.4f %14.3f %12.4f\n", static_cast<long long>(bytes),
-                  static_cast<long long>(iterations), m.latency_s * 1e6, alg, alg * bus_factor,
-                  m.median_latency_s * 1e6, bus_median);
+                  static_cast<long long>(iterations), f.latency_us, f.algbw_GBps, f.busbw_GBps, f.median_latency_us,
+                  f.busbw_median_GBps);
       std::fflush(stdout);
     }
     if (!m.correct) {
