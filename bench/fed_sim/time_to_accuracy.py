@@ -4,13 +4,16 @@ the same heterogeneous population, each run through the real CLI (orrery run: ag
 ranks) and read back from run.h5 with h5py.
 
     bench/fed_sim/time_to_accuracy.py [BUILD_DIR] [--target 0.9] [--seeds 1 2 3] [--ranks 2]
-                                      [--dirichlet ALPHA]
+                                      [--dirichlet ALPHA] [--png DIR]
 
 Population: 20 digits clients (IID, or Dirichlet(ALPHA) label skew), logistic regression,
 compute speeds drawn from an exponential distribution (mean 100 samples/s: a heavy tail of
-slow clients)."""
+slow clients). With --png, each algorithm's run of the first seed is drawn by the CLI
+(orrery export RUN --plot test_accuracy_by_virtual_ms --png DIR/ALGORITHM.png): test accuracy
+against virtual milliseconds."""
 import argparse
 import math
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -42,6 +45,7 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--dirichlet", type=float, default=0, help="label skew alpha (0: IID)")
+    ap.add_argument("--png", help="folder for one chart per algorithm (first seed)")
     a = ap.parse_args()
     population = {"clients": 20, "speed_dist": "exponential"}
     if a.dirichlet > 0:
@@ -58,6 +62,12 @@ def main():
             for name, params in ALGORITHMS.items():
                 run_h5 = prj.run(f"{name}-{seed}", {**population, "seed": seed, **params}, a.ranks)
                 t, step = first_time(run_h5, a.target)
+                if a.png and seed == a.seeds[0]:
+                    Path(a.png).mkdir(parents=True, exist_ok=True)
+                    png = str(Path(a.png) / f"{name}.png")
+                    subprocess.run([prj.orrery, "-p", str(prj.root), "export", run_h5.parent.name, "--plot",
+                                    "test_accuracy_by_virtual_ms", "--png", png], check=True, env=prj.env,
+                                   capture_output=True, timeout=120)
                 cells.append("not reached" if step is None else f"{t:.2f} ({step})")
             print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
 
