@@ -1,7 +1,8 @@
 #include "series/decimate.hpp"
 
+#include "series/column_scan.hpp"
+
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -48,57 +49,13 @@ Points decimate_min_max(std::span<const X> x, std::span<const double> y, double 
   } else {
     out.x.reserve(out.x.size() + 4 * static_cast<std::size_t>(columns) + 2);
     out.y.reserve(out.x.capacity());
-    // Points per column if x were even: where the search for a column's end starts.
-    const std::size_t guess = std::max<std::size_t>(1, visible / static_cast<std::size_t>(columns));
-    std::size_t begin = lo;
-    while (begin < hi) {
-      // pixel_column is monotone in x, so each column is one contiguous slice. Its end
-      // is searched near where an even x would put it (galloping out from the guess,
-      // then a binary search in the bracket found): a few reads in cache, where a binary
-      // search over the whole rest of a long column misses the cache at every step.
-      const int column = pixel_column(as_double(x[begin]), x_min, x_max, columns);
-      const auto beyond = [&](std::size_t i) { return pixel_column(as_double(x[i]), x_min, x_max, columns) > column; };
-      std::size_t inside_end = begin + 1, beyond_from = hi;  // [begin, inside_end) inside; [beyond_from, hi) beyond
-      const std::size_t start = std::min(hi, begin + guess);
-      if (start < hi && !beyond(start)) {
-        inside_end = start + 1;
-        for (std::size_t step = 1;; step *= 2) {
-          const std::size_t probe = start + step;
-          if (probe >= hi) break;
-          if (beyond(probe)) {
-            beyond_from = probe;
-            break;
-          }
-          inside_end = probe + 1;
-        }
-      } else {
-        beyond_from = start;
-        for (std::size_t step = 1; start - begin > step; step *= 2) {
-          const std::size_t probe = start - step;
-          if (!beyond(probe)) {
-            inside_end = probe + 1;
-            break;
-          }
-          beyond_from = probe;
-        }
-      }
-      const auto end = static_cast<std::size_t>(
-          std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(inside_end),
-                               x.begin() + static_cast<std::ptrdiff_t>(beyond_from),
-                               [&](X v) { return pixel_column(as_double(v), x_min, x_max, columns) <= column; }) -
-          x.begin());
-      const SliceExtremes c = blocks ? blocks->extremes(y, begin, end) : scan_extremes(y, begin, end);
-      if (c.first != kNoPoint) {
-        std::array<std::size_t, 4> keep{c.first, c.lowest, c.highest, c.last};
-        std::sort(keep.begin(), keep.end());
-        std::size_t previous = kNoPoint;
-        for (std::size_t i : keep) {
-          if (i != previous) push(i);
-          previous = i;
-        }
-      }
-      begin = end;
-    }
+    const auto column_of = [&](X v) { return pixel_column(as_double(v), x_min, x_max, columns); };
+    detail::for_each_column(x, lo, hi, visible / static_cast<std::size_t>(columns), column_of,
+                            [&](std::size_t begin, std::size_t end) {
+                              detail::keep_extremes(blocks ? blocks->extremes(y, begin, end)
+                                                           : scan_extremes(y, begin, end),
+                                                    push);
+                            });
   }
 
   // The nearest drawable neighbour right of the range, so the line leaves the view.

@@ -47,13 +47,14 @@ std::pair<double, double> extent(std::span<const X> x, const ReducerCache::Order
   return {static_cast<double>(x[o.order.front()]), static_cast<double>(x[o.order.back()])};
 }
 
-// blocks: the summary kept for y, used when x is sorted (y then is in x order as it is).
+// line: the summary and columns kept for y, used when x is sorted (y then is in x order
+// as it is).
 template <class X>
 Points decimate(std::span<const X> x, std::span<const double> y, const ReducerCache::Order& o, double lo, double hi,
-                int columns, series::MinMaxBlocks& blocks) {
+                int columns, ReducerCache::LineColumns& line) {
   if (o.sorted) {
-    blocks.update(y);
-    return series::decimate_min_max(x, y, lo, hi, columns, &blocks);
+    line.blocks.update(y);
+    return line.columns.decimate(x, y, lo, hi, columns, line.blocks);
   }
   const auto xs = series::permuted(x, o.order);
   const auto ys = series::permuted(y, o.order);
@@ -65,7 +66,7 @@ std::span<const double> smoothed(std::span<const double> values, double weight, 
     s.weight = weight;
     s.ema = series::Ema(weight);
     s.values.clear();
-    s.blocks = {};
+    s.line = {};
   }
   s.ema.extend(values.subspan(s.values.size()), s.values);
   return s.values;
@@ -197,14 +198,14 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
     LineSink& sink = *sinks[r];
     const int run = static_cast<int>(r);
     // One line and its faint raw line behind, from columns x / values.
-    auto draw = [&](auto x, std::span<const double> values, ReducerCache::Order& order, series::MinMaxBlocks& blocks,
-                    ReducerCache::Smooth& smooth, int rank) {
+    auto draw = [&](auto x, std::span<const double> values, ReducerCache::Order& order,
+                    ReducerCache::LineColumns& line, ReducerCache::Smooth& smooth, int rank) {
       if (weight > 0) {
-        sink.put({run, rank, LineRole::Raw}, decimate(x, values, order, lo, hi, rq.columns, blocks));
+        sink.put({run, rank, LineRole::Raw}, decimate(x, values, order, lo, hi, rq.columns, line));
         sink.put({run, rank, LineRole::Main},
-                 decimate(x, smoothed(values, weight, smooth), order, lo, hi, rq.columns, smooth.blocks));
+                 decimate(x, smoothed(values, weight, smooth), order, lo, hi, rq.columns, smooth.line));
       } else {
-        sink.put({run, rank, LineRole::Main}, decimate(x, values, order, lo, hi, rq.columns, blocks));
+        sink.put({run, rank, LineRole::Main}, decimate(x, values, order, lo, hi, rq.columns, line));
       }
     };
 
@@ -213,8 +214,8 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
         const int rank = rq.options.per_rank ? rs.rank : -1;
         rs.data->read([&](const Columns& c) {
           auto& pc = *rs.cache;
-          if (by_step) draw(std::span<const std::int64_t>(c.steps), c.values, pc.by_step, pc.blocks, pc.smooth, rank);
-          else draw(std::span<const double>(c.times), c.values, pc.by_time, pc.blocks, pc.smooth, rank);
+          if (by_step) draw(std::span<const std::int64_t>(c.steps), c.values, pc.by_step, pc.line, pc.smooth, rank);
+          else draw(std::span<const double>(c.times), c.values, pc.by_time, pc.line, pc.smooth, rank);
         });
       }
     } else if (!runs[r].empty()) {
@@ -235,11 +236,11 @@ ReduceResult reduce_for_view(const ReduceRequest& rq, ReducerCache& cache) {
       const auto& b = pb.band;
       auto band = [&](auto x, ReducerCache::Order& order) {
         update_order(x, order);
-        draw(x, b.mean, order, pb.mean_blocks, pb.smooth, -1);
+        draw(x, b.mean, order, pb.mean_line, pb.smooth, -1);
         sink.put({run, -1, LineRole::BandLow},
-                 decimate(x, std::span<const double>(b.min), order, lo, hi, rq.columns, pb.min_blocks));
+                 decimate(x, std::span<const double>(b.min), order, lo, hi, rq.columns, pb.min_line));
         sink.put({run, -1, LineRole::BandHigh},
-                 decimate(x, std::span<const double>(b.max), order, lo, hi, rq.columns, pb.max_blocks));
+                 decimate(x, std::span<const double>(b.max), order, lo, hi, rq.columns, pb.max_line));
       };
       if (by_step) band(std::span<const std::int64_t>(b.steps), pb.by_step);
       else band(std::span<const double>(b.times), pb.by_time);

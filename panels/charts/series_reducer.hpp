@@ -10,6 +10,7 @@
 // smoothing runs in arrival order, before that sort: it follows what the run did.
 #pragma once
 
+#include "series/anchored_decimation.hpp"
 #include "series/minmax_blocks.hpp"
 #include "series/rank_band.hpp"
 #include "series/series_store.hpp"
@@ -80,6 +81,12 @@ struct ReduceResult {
 // pan or a few new points cost a decimation, not a recomputation from scratch. Used by
 // one job at a time.
 struct ReducerCache {
+  // What one line keeps between jobs: the block summary of its values, and its pixel
+  // columns anchored in data space (a pan reduces only the columns that come into view).
+  struct LineColumns {
+    series::MinMaxBlocks blocks;
+    series::AnchoredDecimation columns;
+  };
   struct Order {
     std::size_t checked = 0;  // x[0..checked) is known to be non-decreasing
     bool sorted = true;
@@ -89,19 +96,19 @@ struct ReducerCache {
     double weight = -1;
     series::Ema ema{0};
     std::vector<double> values;
-    series::MinMaxBlocks blocks;
+    LineColumns line;
   };
   struct PerSeries {
     Order by_step, by_time;
     Smooth smooth;
-    series::MinMaxBlocks blocks;  // of the values
+    LineColumns line;  // of the values
   };
   struct PerBand {
     std::vector<std::size_t> sizes;  // rank sizes it was computed from
     series::RankBand band;
     Order by_step, by_time;
     Smooth smooth;
-    series::MinMaxBlocks mean_blocks, min_blocks, max_blocks;
+    LineColumns mean_line, min_line, max_line;
   };
   std::map<std::pair<std::string, int>, PerSeries> series;
   std::map<std::string, PerBand> bands;
