@@ -177,7 +177,8 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   // summary line that bench/gpt_train reads.
   double timed_s = 0, timed_comm_s = 0, timed_exposed_s = 0;
   std::int64_t timed_steps = 0;
-  for (std::int64_t step = state.step; step < last; ++step) {
+  const std::int64_t first_step = state.step;  // save() moves state.step on
+  for (std::int64_t step = first_step; step < last; ++step) {
     const double t_start = orrery::now();
     {
       orrery::ScopedSpan s("io", "data", step);
@@ -211,7 +212,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
     double step_max = 0;
     MPI_Allreduce(&step_s, &step_max, 1, MPI_DOUBLE, MPI_MAX, comm);
-    if (step > state.step) {
+    if (step > first_step) {
       timed_s += step_max;
       timed_comm_s += ar.comm_s;
       timed_exposed_s += ar.exposed_s;
