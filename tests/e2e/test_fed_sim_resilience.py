@@ -1,7 +1,7 @@
 """fed-sim end to end, failures, stragglers and robust decentralized rules through the worker's
 MPI paths (2 ranks, read from run.h5 with h5py): gradient coding cuts the rounds' virtual time
 with exponential speeds and leaves every accuracy bit-identical; FedAvg with crashing clients
-still learns; MoDeST moves s + s x a models per round; Bristle keeps the honest nodes of a
+still learns, and so does FedCompass with crashing flights; MoDeST moves s + s x a models per round; Bristle keeps the honest nodes of a
 gossip network with 20 % sign-flip nodes learning."""
 import numpy as np
 
@@ -26,6 +26,11 @@ def test():
     _, participants = series(prj, crashes, "participants")
     assert crashed.max() > 0 and np.array_equal(crashed + participants, np.full(10, 20.0)), (crashed, participants)
     assert series(prj, crashes, "test_accuracy")[1][-1] > 0.85
+
+    async_crashes, _, _ = run_fed(prj, "compass-crashes", {"algorithm": "fedcompass", "clients": 20, "rounds": 40,
+                                                          "max_local_steps": 5, "crash_prob": 0.2, "crash_rounds": 2})
+    assert series(prj, async_crashes, "clients_crashed")[1][-1] > 0
+    assert series(prj, async_crashes, "test_accuracy")[1][-1] > 0.85
 
     modest, _, _ = run_fed(prj, "modest", {"algorithm": "modest", "clients": 100, "client_fraction": 0.1,
                                            "aggregators": 3, "rounds": 20})

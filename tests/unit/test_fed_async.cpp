@@ -138,6 +138,37 @@ TEST(FedAsync, ResultDoesNotDependOnHowAWaveIsTrained) {
   }
 }
 
+// Crashes: a fifth of the dispatches crash mid-flight; no update comes from them, FedAsync
+// dispatches another client in its place and FedCompass's group goes on without it; the
+// clients rejoin later, every requested version is made and the model still learns.
+TEST(FedAsync, CrashedFlightsAreReplacedAndTheirClientsRejoin) {
+  for (Algorithm a : {Algorithm::fedasync, Algorithm::fedbuff, Algorithm::fedcompass}) {
+    Config c = async_config(a, 60);
+    c.speed_dist = DistKind::uniform;
+    c.max_local_steps = 5;
+    c.outage.crash_prob = 0.2;
+    c.outage.crash_rounds = 2;
+    auto sim = prepare(c);
+    AsyncRun run(*sim);
+    std::int64_t versions = 0;
+    std::size_t updates = 0;
+    run.run(local_wave(*sim, run, false), [&](const VersionMade& v) {
+      ++versions;
+      updates += v.updates;
+    });
+    EXPECT_EQ(versions, 60);
+    EXPECT_GT(run.crashes(), 5u);
+    std::uint64_t arrived = 0;
+    for (auto k : run.participation()) arrived += k;
+    EXPECT_GE(arrived, updates);   // only arrivals are folded in (some may still wait in a buffer)
+    EXPECT_GT(evaluate(*sim->model, sim->global, sim->data.test).accuracy, 0.85) << static_cast<int>(a);
+    auto again = prepare(c);
+    AsyncRun rerun(*again);
+    rerun.run(local_wave(*again, rerun, true), [](const VersionMade&) {});
+    EXPECT_EQ(again->global, sim->global) << "the crashes are part of the seeded schedule";
+  }
+}
+
 TEST(FedAsync, ConfigRefusesWhatAsyncCannotDo) {
   Config c = async_config(Algorithm::fedasync, 5);
   c.concurrency = 21;

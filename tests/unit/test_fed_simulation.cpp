@@ -317,7 +317,6 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--client_fraction=0"}, "--client_fraction: must be in (0, 1]"},
       {{"--aggregation_tree=yes"}, "--aggregation_tree: expects true or false"},
       {{"--link_failure_prob=0.1"}, "link failures and disasters apply to decentralized runs (dpsgd)"},
-      {{"--crash_prob=0.1", "--algorithm=fedbuff"}, "--crash_prob: client crashes apply to synchronous"},
       {{"--gradient_coding=2", "--clients=10"}, "--gradient_coding: groups of gradient_coding + 1 clients must divide"},
       {{"--gradient_coding=1", "--client_fraction=0.5"}, "--gradient_coding: codes FedAvg's weighted sum"},
       {{"--gradient_coding=1", "--aggregator=median"}, "--gradient_coding: codes FedAvg's weighted sum"},

@@ -27,7 +27,7 @@ RunSummary run_async_rounds(Simulation& sim, int rank, int ranks) {
   const orrery::Metric test_accuracy("test_accuracy"), test_loss("test_loss"), train_loss("train_loss"),
       virtual_time("virtual_time_s"), bytes_sent("bytes_sent"), participants("participants"),
       staleness("staleness"), byzantine_participants("byzantine_participants"), rank_clients("rank_clients_trained"),
-      accuracy_by_time("test_accuracy_by_virtual_ms");
+      accuracy_by_time("test_accuracy_by_virtual_ms"), clients_crashed("clients_crashed");
   AsyncRun run(sim);
   TrainScratch scratch;
   std::vector<ClientRecord> my_records, all_records;
@@ -93,6 +93,7 @@ RunSummary run_async_rounds(Simulation& sim, int rank, int ranks) {
       }
       train_loss.log(v.version, v.train_loss);
       virtual_time.log(v.version, v.time);
+      if (c.outage.crash_prob > 0) clients_crashed.log(v.version, static_cast<double>(run.crashes()));   // flights lost so far
       bytes_sent.log(v.version, bytes);
       participants.log(v.version, static_cast<double>(v.updates));
       staleness.log(v.version, v.mean_staleness);

@@ -30,10 +30,49 @@ void AsyncRun::dispatch(std::size_t client, double now, std::int64_t steps) {
   const auto rows = static_cast<double>(sim_.partition.size(client));
   const double samples = steps > 0 ? static_cast<double>(steps) * std::min(rows, static_cast<double>(sim_.cfg.batch_size))
                                    : static_cast<double>(sim_.cfg.local_epochs) * rows;
-  f.finish = now + client_seconds(sim_, client, samples);
+  f.planned = client_seconds(sim_, client, samples);
+  f.finish = now + f.planned;
+  ++in_flight_;
+  if (sim_.cfg.outage.crash_prob > 0) {
+    Rng rng(static_cast<std::uint64_t>(sim_.cfg.seed), Stream::flight_failure, f.seq);
+    if (rng.uniform() < sim_.cfg.outage.crash_prob) {
+      f.end = FlightEnd::crash;   // never trained: its update never arrives
+      f.finish = now + rng.uniform() * f.planned;
+      queue_.push(f);
+      return;
+    }
+  }
   if (!versions_.count(version_)) versions_.emplace(version_, sim_.global);
   pending_.push_back(f);
   queue_.push(f);
+}
+
+void AsyncRun::handle_outage(const Flight& f, const VersionFn& on_version) {
+  const Config& c = sim_.cfg;
+  if (f.end == FlightEnd::crash) {
+    ++crashes_;
+    --in_flight_;
+    Flight back = f;
+    back.seq = next_seq_++;
+    back.end = FlightEnd::rejoin;
+    back.finish = f.finish + static_cast<double>(c.outage.crash_rounds) * f.planned;
+    queue_.push(back);
+    if (compass_) {
+      const std::int64_t g = compass_->drop(f.client);
+      if (g >= 0 && compass_->complete(g)) close_group(g, f.finish, on_version);
+    } else if (!idle_.empty() && version_ < c.rounds) {
+      dispatch_idle(f.finish);   // keeps `concurrency` in flight
+    }
+    return;
+  }
+  if (version_ >= c.rounds) return;
+  if (compass_) {
+    dispatch(f.client, f.finish, compass_->assign(f.client, f.finish));
+    for (const Deadline& d : compass_->take_new_deadlines()) deadlines_.push(d);
+    return;
+  }
+  idle_.push_back(f.client);
+  if (in_flight_ < static_cast<std::size_t>(c.concurrency)) dispatch_idle(f.finish);
 }
 
 void AsyncRun::dispatch_idle(double now) {
@@ -131,9 +170,16 @@ void AsyncRun::run(const WaveFn& wave, const VersionFn& on_version) {
       if (compass_->open(g)) close_group(g, time, on_version);
       continue;
     }
+    if (queue_.top().end != FlightEnd::arrival) {
+      const Flight f = queue_.top();
+      queue_.pop();
+      handle_outage(f, on_version);
+      continue;
+    }
     if (!trained_.count(queue_.top().seq)) train_pending(wave);
     const Flight f = queue_.top();
     queue_.pop();
+    --in_flight_;
     auto it = trained_.find(f.seq);
     Arrived a = std::move(it->second);
     trained_.erase(it);

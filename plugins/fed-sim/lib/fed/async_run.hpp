@@ -22,6 +22,12 @@
 //                group yet) is folded in alone like FedAsync. The group's clients
 //                are then re-dispatched.
 //
+// Crashes (crash_prob): each dispatch crashes with that probability at a uniformly drawn
+// moment of its flight; the server notices then (the connection drops), gets no update, and
+// FedAsync/FedBuff dispatch an idle client in its place; FedCompass's group goes on without
+// it. The client is down for crash_rounds times its flight's duration, then rejoins: idle
+// again (FedAsync, FedBuff) or reassigned to a group (FedCompass).
+//
 // Which client starts when, from which version, with how many steps, and when
 // it arrives depend on the seed and the clients' virtual durations only, never
 // on model values. So the schedule is the same on every rank, and training is
@@ -43,13 +49,19 @@
 
 namespace orrery::fed {
 
+// How a flight ends: its update arrives, or the client crashes on the way (the server
+// notices when the connection drops) and comes back later.
+enum class FlightEnd : std::uint8_t { arrival, crash, rejoin };
+
 // One dispatch of a client.
 struct Flight {
   std::uint64_t seq = 0;     // dispatch number: orders ties, seeds the client's batches
   std::size_t client = 0;
   std::int64_t base = 0;     // the model version it trains from
   std::int64_t steps = 0;    // local steps (fedcompass); 0: cfg.local_epochs epochs
-  double start = 0, finish = 0;
+  double start = 0, finish = 0;   // finish: the arrival, the crash or the rejoin
+  FlightEnd end = FlightEnd::arrival;
+  double planned = 0;              // the flight's virtual duration had it not crashed
 };
 
 // What the server did when a version was made (for metrics).
@@ -82,6 +94,8 @@ class AsyncRun {
   // How many of each client's updates arrived (index = client).
   const std::vector<std::uint32_t>& participation() const { return participation_; }
   std::uint64_t waves() const { return waves_; }
+  // Flights lost to client crashes so far.
+  std::uint64_t crashes() const { return crashes_; }
 
  private:
   struct Arrived {
@@ -100,6 +114,8 @@ class AsyncRun {
   void make_version(const std::vector<Arrived>& folded, const std::vector<double>& coefficients, double time,
                     std::uint64_t last_seq, const VersionFn& on_version);
   void close_group(std::int64_t g, double now, const VersionFn& on_version);
+  // A crash or a rejoin event (crash_prob): no update; the server re-dispatches.
+  void handle_outage(const Flight& f, const VersionFn& on_version);
   // FedCompass's weight of an update, before its staleness weight.
   double compass_coefficient(const Arrived& a) const;
 
@@ -126,6 +142,8 @@ class AsyncRun {
   std::vector<std::uint64_t> staleness_counts_;
   std::vector<std::uint32_t> participation_;
   std::uint64_t waves_ = 0;
+  std::uint64_t crashes_ = 0;
+  std::size_t in_flight_ = 0;   // dispatched flights that have neither arrived nor crashed
 };
 
 }  // namespace orrery::fed

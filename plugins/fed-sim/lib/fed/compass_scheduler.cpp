@@ -31,6 +31,19 @@ std::int64_t CompassScheduler::arrive(std::size_t client, double start, double n
   return g;
 }
 
+std::int64_t CompassScheduler::drop(std::size_t client) {
+  const std::int64_t g = group_of_[client];
+  group_of_[client] = -1;
+  const auto it = groups_.find(g);
+  if (it == groups_.end()) return -1;
+  it->second.waiting.erase(client);
+  if (!it->second.open) {
+    if (it->second.waiting.empty()) groups_.erase(it);
+    return -1;
+  }
+  return g;
+}
+
 bool CompassScheduler::complete(std::int64_t g) const {
   const auto it = groups_.find(g);
   return it != groups_.end() && it->second.waiting.empty();

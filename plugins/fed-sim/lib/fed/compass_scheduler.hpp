@@ -43,6 +43,9 @@ class CompassScheduler {
   // A client arrives at `now` from a flight of `steps` steps started at `start`:
   // updates its step time and returns its group, kUngrouped or kLate.
   std::int64_t arrive(std::size_t client, double start, double now, std::int64_t steps);
+  // A client crashed in flight: it leaves its group (which may now be complete).
+  // Returns the group, or -1 when it had none (or the group is already closed).
+  std::int64_t drop(std::size_t client);
   // Whether every member of group g has arrived.
   bool complete(std::int64_t g) const;
   // Ends group g (at its last arrival or its deadline): returns the members that

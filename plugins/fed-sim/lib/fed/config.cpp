@@ -214,8 +214,6 @@ void validate(const Config& c) {
   const bool network_failures = o.link_failure_prob > 0 || o.disaster_fraction > 0;
   require(!network_failures || c.algorithm == Algorithm::dpsgd, "algorithm",
           "link failures and disasters apply to decentralized runs (dpsgd)");
-  require(o.crash_prob == 0 || !c.asynchronous(), "crash_prob",
-          "client crashes apply to synchronous (fedavg, fedprox, modest) and decentralized (dpsgd) runs");
   if (c.gradient_coding != 0) {
     const auto s = c.gradient_coding;
     require(s >= 1 && s < c.clients, "gradient_coding", "must be between 0 and clients - 1");

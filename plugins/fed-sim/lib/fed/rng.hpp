@@ -31,6 +31,7 @@ enum class Stream : std::uint64_t {
   topology = 8,    // random decentralized topologies
   failure = 9,     // node crashes and link failures (ids: node or link, round)
   aggregators = 10,   // modest: a round's aggregators (id: round)
+  flight_failure = 11,   // asynchronous runs: whether a dispatch crashes, and when (id: dispatch number)
 };
 
 // SplitMix64's finaliser: a bijection that spreads every input bit over the output.
