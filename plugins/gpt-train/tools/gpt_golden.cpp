@@ -52,11 +52,13 @@ int main(int argc, char** argv) {
     const ModelConfig cfg{64, 16, 2, 2, 32};
     Gpt model(cfg);
     model.init_weights(1234);
-    // Non-trivial norms and biases, so their gradients and uses are checked too.
+    // Weights ten times GPT-2's initial scale, so pre-activations are of order 1 (at 0.02 the
+    // GELU and softmax work near 0, where a wrong variant, e.g. erf for tanh GELU, differs
+    // by less than the tolerance); non-trivial norms and biases, so their uses are checked too.
     Rng perturb(99);
     for (const auto& t : model.tensors())
-      if (t.shape.size() == 1)
-        for (std::size_t i = 0; i < t.size; ++i) model.params()[t.offset + i] += 0.1f * perturb.normal();
+      for (std::size_t i = 0; i < t.size; ++i)
+        model.params()[t.offset + i] += (t.shape.size() == 1 ? 0.1f : 0.2f) * perturb.normal();
 
     const AdamWConfig acfg{0.9f, 0.95f, 1e-8f, 0.1f};
     AdamW opt(acfg, model.params().size());
