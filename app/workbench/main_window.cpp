@@ -4,6 +4,7 @@
 
 #include "charts/charts_panel.hpp"
 #include "charts/report_exporter.hpp"
+#include "checkpoints/checkpoint_browser.hpp"
 #include "common/job_kind_plugin.hpp"
 #include "common/run_data_service.hpp"
 #include "launch/launch_panel.hpp"
@@ -84,6 +85,22 @@ MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPa
     launchDock_->show();
     launchDock_->raise();
   });
+
+  // The checkpoint browser opens a run from the runs browser's menu; "resume" fills the launch form.
+  auto* checkpoints = new panels::CheckpointBrowser(project_, this);
+  QDockWidget* checkpointsDock = addDock(checkpoints, tr("Checkpoints"), "dock.checkpoints", Qt::RightDockWidgetArea);
+  checkpointsDock->hide();
+  connect(runs_, &panels::RunsPanel::checkpointsRequested, this, [checkpoints, checkpointsDock](const QString& runId) {
+    checkpoints->openRun(runId);
+    checkpointsDock->show();
+    checkpointsDock->raise();
+  });
+  connect(checkpoints, &panels::CheckpointBrowser::resumeRequested, this,
+          [this](const QString& runId, const QString& checkpoint, int ranks) {
+            launch_->resumeFromCheckpoint(runId, checkpoint, ranks);
+            launchDock_->show();
+            launchDock_->raise();
+          });
 
   reports_ = new panels::ReportExporter(project_, this);
   connect(runs_, &panels::RunsPanel::reportRequested, this, &MainWindow::exportReport);

@@ -211,7 +211,8 @@ void LaunchPanel::on_kinds_loaded(spec::KindCatalog catalog, const QString& prob
   if (!problems.isEmpty()) launch_status_->setText(problems);
   on_kind_changed();
   emit kindsReady();
-  if (run_waiting_for_kinds_) setFromRun(*std::exchange(run_waiting_for_kinds_, std::nullopt));
+  if (run_waiting_for_kinds_)
+    fill_from_run(*std::exchange(run_waiting_for_kinds_, std::nullopt), std::exchange(resume_waiting_for_kinds_, std::nullopt));
 }
 
 void LaunchPanel::on_kind_changed() {

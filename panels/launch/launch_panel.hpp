@@ -49,6 +49,9 @@ class LaunchPanel : public QWidget {
  public slots:
   // Fills the form from an existing run's run.json ("duplicate as new launch").
   void setFromRun(const QString& runId);
+  // "Resume from this checkpoint": the run's spec on `ranks` ranks, its "resume"
+  // parameter set to the checkpoint file when the kind has one.
+  void resumeFromCheckpoint(const QString& runId, const QString& checkpoint, int ranks);
   void launch();
   void cancelPendingLaunches();
 
@@ -63,6 +66,11 @@ class LaunchPanel : public QWidget {
   void build_ui();
   void on_kinds_loaded(spec::KindCatalog catalog, const QString& problems);
   void on_kind_changed();
+  struct ResumeFrom {
+    QString checkpoint;
+    int ranks = 1;
+  };
+  void fill_from_run(const QString& runId, const std::optional<ResumeFrom>& resume);
   void fill_from_spec(const nlohmann::json& spec);
   nlohmann::json form_document(std::vector<spec::SweepAxis>* axes);
   void revalidate();
@@ -74,6 +82,7 @@ class LaunchPanel : public QWidget {
   spec::KindCatalog catalog_;
   bool kinds_loaded_ = false;
   std::optional<QString> run_waiting_for_kinds_;
+  std::optional<ResumeFrom> resume_waiting_for_kinds_;
 
   QComboBox* kind_ = nullptr;
   QLabel* description_ = nullptr;

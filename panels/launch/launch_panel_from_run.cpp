@@ -11,6 +11,8 @@
 #include <QSpinBox>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
+
 #include "launch/param_editor.hpp"
 #include "runfiles/run_record.hpp"
 
@@ -29,17 +31,41 @@ struct RunSpecRead {
 
 }  // namespace
 
-void LaunchPanel::setFromRun(const QString& runId) {
+void LaunchPanel::setFromRun(const QString& runId) { fill_from_run(runId, {}); }
+
+void LaunchPanel::resumeFromCheckpoint(const QString& runId, const QString& checkpoint, int ranks) {
+  fill_from_run(runId, ResumeFrom{checkpoint, ranks});
+}
+
+void LaunchPanel::fill_from_run(const QString& runId, const std::optional<ResumeFrom>& resume) {
   if (!kinds_loaded_) {
     run_waiting_for_kinds_ = runId;
+    resume_waiting_for_kinds_ = resume;
     return;
   }
   auto* watcher = new QFutureWatcher<RunSpecRead>(this);
-  connect(watcher, &QFutureWatcher<RunSpecRead>::finished, this, [this, watcher, runId] {
+  connect(watcher, &QFutureWatcher<RunSpecRead>::finished, this, [this, watcher, runId, resume] {
     RunSpecRead read = watcher->result();
     watcher->deleteLater();
     if (!read.error.isEmpty()) {
       launch_status_->setText(QStringLiteral("cannot duplicate run %1: %2").arg(runId, read.error));
+      return;
+    }
+    if (resume) {
+      // Resuming: the same spec on the chosen number of ranks, from the checkpoint, when
+      // the kind reads one (its "resume" parameter); else the form says it cannot.
+      read.spec["ranks"] = resume->ranks;
+      const spec::KindSchema* schema = catalog_.find(read.spec.value("kind", std::string()));
+      const bool resumable = schema && std::any_of(schema->params.begin(), schema->params.end(),
+                                                   [](const spec::ParamSchema& p) { return p.name == "resume"; });
+      if (resumable) read.spec["params"]["resume"] = resume->checkpoint.toStdString();
+      fill_from_spec(read.spec);
+      launch_status_->setText(resumable ? QStringLiteral("resume run %1 from %2 on %3 ranks")
+                                              .arg(runId, resume->checkpoint).arg(resume->ranks)
+                                        : QStringLiteral("job kind of run %1 has no \"resume\" parameter: "
+                                                         "the form is the run's spec on %2 ranks")
+                                              .arg(runId).arg(resume->ranks));
+      emit formFilledFromRun(runId);
       return;
     }
     fill_from_spec(read.spec);

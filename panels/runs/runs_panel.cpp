@@ -220,6 +220,8 @@ QMenu* RunsPanel::createContextMenu(const QStringList& runIds, QWidget* parent) 
   menu->addAction(tr("Export report..."), this, [this, runIds] { emit reportRequested(runIds); })
       ->setEnabled(!runIds.isEmpty());
   menu->addSeparator();
+  menu->addAction(tr("Browse checkpoints"), this, [this, runIds] { emit checkpointsRequested(runIds.front()); })
+      ->setEnabled(one);
   menu->addAction(tr("Open folder"), this, [this, runIds] { openRunFolder(runIds.front()); })->setEnabled(one);
   menu->addAction(tr("Copy run id"), this, [this, runIds] { copyRunIds(runIds); });
   menu->addSeparator();

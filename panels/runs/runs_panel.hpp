@@ -66,6 +66,8 @@ class RunsPanel : public QWidget {
   void duplicateRequested(QString runId);
   // "Export report…" on these runs: the main window asks for a file and writes it.
   void reportRequested(QStringList runIds);
+  // "Browse checkpoints": the main window opens the run in the checkpoint browser.
+  void checkpointsRequested(QString runId);
   void runsDeleted(QStringList runIds);       // moved to <project>/trash
   void actionFailed(QString message);         // also shown in the panel's message line
   void scanned();                             // a refresh has reached the model
