@@ -18,6 +18,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-h5py python3-numpy python3-mpi4py python3-zmq python3-msgpack
   procps psmisc tmux xvfb xauth poppler-utils
+  # remote targets: the system OpenSSH client; sshd for the SSH test bed (two servers on loopback)
+  openssh-client openssh-server
   # data sets of the fed-sim job kind (sklearn's digits, breast_cancer and wine CSV files)
   python3-sklearn
   # gpt-train: corpus (bible-kjv's `bible` prints bible-kjv-text's compressed text), BPE tokenizer,

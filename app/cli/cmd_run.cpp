@@ -1,6 +1,7 @@
 // orrery run / validate / attach
 #include "commands.hpp"
 #include "follow.hpp"
+#include "remote_run.hpp"
 
 #include "spec/spec.hpp"
 
@@ -23,12 +24,17 @@ void add_run_command(CLI::App& app, Globals& g, int& result) {
     std::string spec;
     std::optional<int> ranks;
     bool detach = false, quiet = false;
+    std::string target;
+    bool accept_new_host_key = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("SPEC", args->spec, "Run spec (JSON): kind, params, ranks, name, tags")->required()->check(CLI::ExistingFile);
   cmd->add_option("--ranks,-n", args->ranks, "Number of ranks (overrides the spec)")->check(CLI::PositiveNumber);
   cmd->add_flag("--detach,-d", args->detach, "Start the run and return at once");
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line; only the verdict");
+  cmd->add_option("--target,-t", args->target, "Where to run: a target of orrery.json (default: the spec's, else local)");
+  cmd->add_flag("--accept-new-host-key", args->accept_new_host_key,
+                "SSH targets: trust a host key seen for the first time (recorded in known_hosts); a changed key is always refused");
   cmd->callback([&g, &result, args] {
     auto project = open_project(g, /*create_if_missing=*/true);
     auto paths = launch::InstallPaths::from_executable();
@@ -40,6 +46,12 @@ void add_run_command(CLI::App& app, Globals& g, int& result) {
       return;
     }
     const auto* kind = kinds.find(v.spec->kind);
+    const std::string target = args->target.empty() ? v.spec->target : args->target;
+    if (auto code = run_on_target(project, *kind, *v.spec, paths, target,
+                                  {args->detach, args->quiet, args->accept_new_host_key})) {
+      result = *code;
+      return;
+    }
     auto launched = launch::launch_local(project, *kind, *v.spec, paths);
     std::cout << "run " << launched.run_id << " started: " << v.spec->kind << " on " << v.spec->ranks
               << " ranks (agent pid " << launched.record.agent.pid << ")\n"

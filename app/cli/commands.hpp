@@ -19,6 +19,7 @@ void add_demo_command(CLI::App& app, Globals& g, int& result);
 void add_gui_command(CLI::App& app, Globals& g, int& result);
 void add_logs_command(CLI::App& app, Globals& g, int& result);
 void add_report_command(CLI::App& app, Globals& g, int& result);
+void add_targets_command(CLI::App& app, Globals& g, int& result);
 
 // Opens the workbench on the project of g (exit code of the event loop; kUsage without a display).
 int open_workbench(Globals& g, const std::vector<std::string>& runs_to_show);

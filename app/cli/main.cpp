@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_gui_command(app, globals, result);
   add_logs_command(app, globals, result);
   add_report_command(app, globals, result);
+  add_targets_command(app, globals, result);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) return open_workbench(globals, {});

@@ -109,6 +109,7 @@ class Agent {
               // mpirun's own SIGTERM → SIGKILL delay must cover our grace period.
               "--mca", "odls_base_sigkill_timeout", std::to_string(grace_ms / 1000 + 2)};
     if (geteuid() == 0) s.argv.push_back("--allow-run-as-root");
+    s.argv.insert(s.argv.end(), opt_.mpirun_args.begin(), opt_.mpirun_args.end());
     for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
                              "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS"}) {
       s.argv.push_back("-x");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace orrery::agent {
 
@@ -13,6 +14,9 @@ struct AgentOptions {
   std::filesystem::path run_dir;        // holds run.json written by the launcher (status "starting")
   std::filesystem::path bin_dir;        // where orrery-rank lives
   std::string mpirun = "mpirun";
+  // Further mpirun arguments, placed before the ranks' program: a target's host list
+  // (--host a,b) and its MPI options (e.g. --mca btl_tcp_if_include lo).
+  std::vector<std::string> mpirun_args;
   std::chrono::milliseconds flush_interval{500};   // run.h5 is flushed at least this often
   std::chrono::milliseconds grace{5000};           // SIGTERM → SIGKILL on cancel
   // The agent's nice value once the ranks are started (priority.hpp); 0 leaves it as is.

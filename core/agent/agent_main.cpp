@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   int flush_ms = 500, grace_ms = 5000;
   app.add_option("--run-dir", run_dir, "Run folder holding run.json")->required()->check(CLI::ExistingDirectory);
   app.add_option("--mpirun", options.mpirun, "MPI launcher")->capture_default_str();
+  app.add_option("--mpirun-arg", options.mpirun_args,
+                 "One further mpirun argument (repeat it; write --mpirun-arg=--mca for values starting with -)");
   app.add_option("--flush-ms", flush_ms, "Flush run.h5 at least this often")->check(CLI::Range(50, 1000))->capture_default_str();
   app.add_option("--grace-ms", grace_ms, "Cancel: time between SIGTERM and SIGKILL")->check(CLI::Range(100, 600000))->capture_default_str();
   app.add_option("--nice", options.nice,

@@ -3,6 +3,7 @@
 #include "launch/local_launcher.hpp"
 
 #include "launch/process.hpp"
+#include "launch/starting_record.hpp"
 #include "spec/render_command.hpp"
 
 #include <fcntl.h>
@@ -29,6 +30,23 @@ InstallPaths InstallPaths::from_executable() {
   return p;
 }
 
+runfiles::RunRecord starting_record(const std::string& run_id, const spec::KindSchema& kind, const spec::Spec& spec,
+                                    const std::string& target, std::vector<std::string> argv) {
+  runfiles::RunRecord record;
+  record.id = run_id;
+  record.name = spec.name.empty() ? kind.name : spec.name;
+  record.kind = spec.kind;
+  record.target = target;
+  record.ranks = spec.ranks;
+  record.tags = spec.tags;
+  record.spec = spec.to_json();
+  record.spec["target"] = target;
+  record.created = orrery::now();
+  record.status = runfiles::RunStatus::Starting;
+  record.argv = std::move(argv);
+  return record;
+}
+
 LaunchResult launch_local(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                           const InstallPaths& paths, std::chrono::milliseconds agent_start_timeout) {
   LaunchResult result;
@@ -36,17 +54,8 @@ LaunchResult launch_local(const runfiles::Project& project, const spec::KindSche
   result.run_dir = runfiles::run_path(project, result.run_id);
   fs::create_directories(result.run_dir / "logs");
 
-  runfiles::RunRecord record;
-  record.id = result.run_id;
-  record.name = spec.name.empty() ? kind.name : spec.name;
-  record.kind = spec.kind;
-  record.target = spec.target;
-  record.ranks = spec.ranks;
-  record.tags = spec.tags;
-  record.spec = spec.to_json();
-  record.created = orrery::now();
-  record.status = runfiles::RunStatus::Starting;
-  record.argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, result.run_dir});
+  auto record = starting_record(result.run_id, kind, spec, spec.target,
+                                spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, result.run_dir}));
   runfiles::write_run_record(result.run_dir, record);
 
   int log_fd = ::open((result.run_dir / "logs" / "agent.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

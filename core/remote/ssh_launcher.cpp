@@ -1,0 +1,283 @@
+#include "remote/ssh_launcher.hpp"
+
+#include "launch/starting_record.hpp"
+#include "orrery/runtime.hpp"
+#include "remote/shell_quote.hpp"
+#include "spec/render_command.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace fs = std::filesystem;
+
+namespace orrery::remote {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool is_under(const fs::path& file, const fs::path& dir) {
+  auto f = file.lexically_normal().string(), d = dir.lexically_normal().string();
+  if (!d.empty() && d.back() != '/') d += '/';
+  return f.rfind(d, 0) == 0;
+}
+
+std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
+                                                      std::chrono::milliseconds timeout) {
+  auto r = ssh.run({"cat", run_dir + "/run.json"}, within(timeout));
+  if (!r.success()) return std::nullopt;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  try {
+    return runfiles::RunRecord::from_json(j);
+  } catch (const runfiles::RunRecordError&) {
+    return std::nullopt;
+  }
+}
+
+std::string strip_ipc(const std::string& endpoint) {
+  return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string{};
+}
+
+}  // namespace
+
+RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
+                     const launch::InstallPaths& paths, const Target& target, const SshConnection& ssh,
+                     std::chrono::milliseconds agent_start_timeout) {
+  const auto& t = target.ssh;
+  // The remote work folder as an absolute path: the ranks' argv and the agent's sockets need one.
+  auto where = ssh.run_script("mkdir -p " + shell_quote(t.work_dir) + " && cd " + shell_quote(t.work_dir) + " && pwd -P");
+  if (!where.success())
+    throw SshError("cannot use the work folder " + t.work_dir + " on " + ssh.describe() + ": " + trim(where.err));
+  const std::string work = trim(where.out);
+  const std::string bin = work + "/bin", share = work + "/share/orrery";
+
+  RemoteRun run;
+  run.target = target.name;
+  run.run_id = runfiles::make_run_id(project, spec.name.empty() ? kind.name : spec.name);
+  run.local_run_dir = runfiles::run_path(project, run.run_id);
+  run.remote_run_dir = work + "/runs/" + run.run_id;
+
+  // What each rank runs, rendered twice: with the remote paths for the record, and with the
+  // local ones to find which of our files (the worker, its scripts) the ranks need there.
+  auto remote_argv = spec::render_command(kind, spec, {bin, share, work, run.remote_run_dir});
+  auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, run.local_run_dir});
+  std::vector<DeployFile> files = {{paths.bin_dir / "orrery-agent", bin + "/orrery-agent"},
+                                   {paths.bin_dir / "orrery-rank", bin + "/orrery-rank"}};
+  for (std::size_t i = 0; i < local_argv.size() && i < remote_argv.size(); ++i) {
+    fs::path f = local_argv[i];
+    if (local_argv[i] != remote_argv[i] && (is_under(f, paths.bin_dir) || is_under(f, paths.share_dir)) &&
+        fs::is_regular_file(f))
+      files.push_back({f, remote_argv[i]});
+  }
+  run.deployed = deploy(ssh, files);
+
+  auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
+  fs::create_directories(run.local_run_dir);
+  runfiles::write_run_record(run.local_run_dir, record);
+
+  const std::string rd = shell_quote(run.remote_run_dir);
+  CaptureOptions with_record;
+  with_record.input = record.to_json().dump(2);
+  auto written = ssh.run_script("mkdir -p " + rd + "/logs && cat > " + rd + "/run.json", with_record);
+  if (!written.success()) throw SshError("cannot write the run's folder on " + ssh.describe() + ": " + trim(written.err));
+
+  // setsid -f: the agent forks into a session of its own and outlives this ssh call and the connection.
+  std::vector<std::string> agent = {"setsid", "-f", bin + "/orrery-agent", "--run-dir", run.remote_run_dir,
+                                    "--mpirun", t.mpirun};
+  // "--mpirun-arg=VALUE": one word each, also for values that start with '-'.
+  if (!t.hosts.empty()) {
+    std::string list;
+    for (const auto& h : t.hosts) list += (list.empty() ? "" : ",") + h;
+    agent.insert(agent.end(), {"--mpirun-arg=--host", "--mpirun-arg=" + list});
+  }
+  for (const auto& a : t.mpirun_args) agent.push_back("--mpirun-arg=" + a);
+  auto started = ssh.run_script("cd " + rd + " && " + shell_command(agent) + " > " + rd + "/logs/agent.log 2>&1 < /dev/null");
+  if (!started.success()) throw SshError("cannot start orrery-agent on " + ssh.describe() + ": " + trim(started.err));
+
+  const auto deadline = Clock::now() + agent_start_timeout;
+  for (;;) {
+    if (auto r = read_remote_record(ssh, run.remote_run_dir, std::chrono::seconds(10));
+        r && r->status != runfiles::RunStatus::Starting) {
+      run.record = *r;
+      return run;
+    }
+    if (Clock::now() > deadline) {
+      auto log = ssh.run({"tail", "-n", "8", run.remote_run_dir + "/logs/agent.log"});
+      throw std::runtime_error("the remote orrery-agent did not start the run within " +
+                               std::to_string(agent_start_timeout.count() / 1000) + " s; its log on " + ssh.describe() +
+                               ":\n" + log.out);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// -----------------------------------------------------------------------------
+// RemoteRunMirror
+// -----------------------------------------------------------------------------
+
+RemoteRunMirror::RemoteRunMirror(SshConnection& ssh, RemoteRun run, Note note, std::chrono::milliseconds interval)
+    : ssh_(ssh), run_(std::move(run)), note_(std::move(note)), interval_(interval) {
+  char name[40];
+  std::snprintf(name, sizeof name, "fw-%012zx", std::hash<std::string>{}(run_.run_id + run_.remote_run_dir) & 0xffffffffffffu);
+  feed_socket_ = ssh_.socket_dir() / (std::string(name) + "-feed.sock");
+  control_socket_ = ssh_.socket_dir() / (std::string(name) + "-control.sock");
+  remote_feed_ = strip_ipc(run_.record.agent.feed);
+  remote_control_ = strip_ipc(run_.record.agent.control);
+}
+
+RemoteRunMirror::~RemoteRunMirror() {
+  stop();
+  std::error_code ec;
+  fs::remove(feed_socket_, ec);
+  fs::remove(control_socket_, ec);
+}
+
+void RemoteRunMirror::start() {
+  if (!runfiles::is_final(run_.record.status)) forward();
+  runfiles::write_run_record(run_.local_run_dir, local_view(run_.record));
+  write_remote_json();
+  thread_ = std::thread([this] { loop(); });
+}
+
+void RemoteRunMirror::forward() {
+  if (!remote_feed_.empty()) ssh_.forward_socket(feed_socket_, remote_feed_);
+  if (!remote_control_.empty()) ssh_.forward_socket(control_socket_, remote_control_);
+}
+
+void RemoteRunMirror::write_remote_json() {
+  nlohmann::json j = {{"target", run_.target},
+                      {"host", ssh_.describe()},
+                      {"remote_run_dir", run_.remote_run_dir},
+                      {"feed_socket", feed_socket_.string()},
+                      {"control_socket", control_socket_.string()},
+                      {"master_pid", ssh_.master_pid().value_or(0)},
+                      {"reconnects", reconnects_.load()},
+                      {"copied_back", copied_.load()}};
+  try {
+    runfiles::write_file_atomically(run_.local_run_dir / "remote.json", j.dump(2) + "\n");
+  } catch (const std::exception&) {
+  }
+}
+
+runfiles::RunRecord RemoteRunMirror::local_view(runfiles::RunRecord record) const {
+  record.agent.feed = "ipc://" + feed_socket_.string();
+  record.agent.control = "ipc://" + control_socket_.string();
+  record.agent.telemetry.clear();
+  // The agent's pid is one of the remote machine's, even when that machine is this one
+  // (loopback): named after the target, no reader takes it for a local process.
+  record.agent.host = run_.target + ":" + record.agent.host;
+  return record;
+}
+
+bool RemoteRunMirror::mirror_once() {
+  auto r = read_remote_record(ssh_, run_.remote_run_dir, std::chrono::seconds(10));
+  if (!r) return false;
+  try {
+    runfiles::write_run_record(run_.local_run_dir, local_view(*r));
+  } catch (const std::exception&) {
+  }
+  if (runfiles::is_final(r->status)) final_ = true;
+  return true;
+}
+
+bool RemoteRunMirror::reconnect() {
+  note_("connection to " + ssh_.describe() + " lost; reconnecting");
+  auto backoff = std::chrono::milliseconds(250);
+  for (int attempt = 1; !stop_; ++attempt) {
+    try {
+      ssh_.open();
+      if (!final_) forward();
+      ++reconnects_;
+      note_("reconnected to " + ssh_.describe() + " (attempt " + std::to_string(attempt) + ")");
+      write_remote_json();
+      return true;
+    } catch (const std::exception& e) {
+      if (attempt == 1 || attempt % 5 == 0) note_(std::string("reconnecting: ") + e.what());
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, backoff, [this] { return stop_.load(); });
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
+  }
+  return false;
+}
+
+bool RemoteRunMirror::copy_back() {
+  const fs::path runs = run_.local_run_dir.parent_path();
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  launch::SpawnOptions untar;
+  // Only the run's own folder is taken from the stream; GNU tar refuses members that climb out with "..".
+  untar.argv = {"tar", "-x", "--no-same-owner", "-C", runs.string(), "-f", "-", "--", run_.run_id};
+  untar.stdin_fd = fds[0];
+  pid_t tar_pid = -1;
+  try {
+    tar_pid = launch::spawn(untar);
+  } catch (const std::exception&) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
+  ::close(fds[0]);
+  const std::string parent = fs::path(run_.remote_run_dir).parent_path().string();
+  auto into_tar = within(std::chrono::minutes(30));
+  into_tar.stdout_fd = fds[1];
+  auto sent = ssh_.run({"tar", "-c", "-C", parent, "-f", "-", "--", run_.run_id}, into_tar);
+  ::close(fds[1]);
+  int status = 0;
+  ::waitpid(tar_pid, &status, 0);
+  return sent.success() && launch::decode_wait_status(status).success();
+}
+
+void RemoteRunMirror::loop() {
+  while (!stop_) {
+    if (!ssh_.master_running() && !reconnect()) break;
+    if (mirror_once() && final_) break;
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, interval_, [this] { return stop_.load(); });
+  }
+  auto backoff = std::chrono::milliseconds(250);
+  while (final_ && !stop_) {
+    if (copy_back()) {
+      copied_ = true;
+      write_remote_json();
+      note_("run folder copied back to " + run_.local_run_dir.string());
+      break;
+    }
+    note_("copying the run folder back failed; retrying");
+    if (!ssh_.master_running()) reconnect();
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, backoff, [this] { return stop_.load(); });
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+  }
+  changed_.notify_all();
+}
+
+bool RemoteRunMirror::wait_copied(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [this] { return done_ || stop_.load(); });
+  return copied_;
+}
+
+void RemoteRunMirror::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace orrery::remote
