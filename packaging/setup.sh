@@ -40,4 +40,6 @@ if [ "$MODE" = demo ]; then
 fi
 
 cd "$BUILD"
-exec ctest --output-on-failure -j "$JOBS" --timeout 600
+# Under a virtual X server (Xvfb, Mesa llvmpipe): the rank timeline's widget test needs OpenGL,
+# which Qt's offscreen platform cannot give a QOpenGLWidget; the other widget tests stay offscreen.
+exec xvfb-run -a ctest --output-on-failure -j "$JOBS" --timeout 600

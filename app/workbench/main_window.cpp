@@ -12,6 +12,7 @@
 #include "runfiles/run_record.hpp"
 #include "runs/runs_panel.hpp"
 #include "series/series_store.hpp"
+#include "timeline/timeline_panel.hpp"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -70,7 +71,13 @@ MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPa
   launchDock_ = addDock(launch_, tr("Launch"), "dock.launch", Qt::LeftDockWidgetArea);
   tabifyDockWidget(runsDock, launchDock_);
   runsDock->raise();
-  addDock(logs_, tr("Logs"), "dock.logs", Qt::BottomDockWidgetArea);
+  QDockWidget* logsDock = addDock(logs_, tr("Logs"), "dock.logs", Qt::BottomDockWidgetArea);
+  // The rank timeline follows the first selected run, like the logs, in a tab beside them.
+  auto* timeline = new panels::TimelinePanel(project_, this);
+  tabifyDockWidget(logsDock, addDock(timeline, tr("Timeline"), "dock.timeline", Qt::BottomDockWidgetArea));
+  logsDock->raise();
+  connect(runs_, &panels::RunsPanel::selectionChanged, timeline,
+          [timeline](const QStringList& runIds) { timeline->setRun(runIds.isEmpty() ? QString() : runIds.front()); });
 
   connect(runs_, &panels::RunsPanel::selectionChanged, this, &MainWindow::showRuns);
   connect(data_, &panels::RunDataService::dataArrived, charts_, [this](const QStringList&) { charts_->refresh(); });
