@@ -8,31 +8,31 @@
 
 namespace orrery::series {
 
-template <class X>
-std::int64_t AnchoredDecimation::column_of(X v) const {
+std::int64_t AnchoredDecimation::column_of(double x) const {
   // Every column boundary comes from this one expression, so a point's column is the
   // same whichever strip it is reduced in.
   // Clamped: data far from a narrow view would overflow the integer (the order is kept).
-  const double column = std::floor((static_cast<double>(v) - anchor_) / width_);
+  const double column = std::floor((x - anchor_) / width_);
   return static_cast<std::int64_t>(std::clamp(column, -4e18, 4e18));
 }
 
 template <class X>
-std::vector<std::size_t> AnchoredDecimation::reduce(std::span<const X> x, std::span<const double> y,
-                                                    const MinMaxBlocks& blocks, std::int64_t first,
-                                                    std::int64_t last) const {
+std::vector<AnchoredDecimation::Kept> AnchoredDecimation::reduce(std::span<const X> x, std::span<const double> y,
+                                                                 const MinMaxBlocks& blocks, std::int64_t first,
+                                                                 std::int64_t last) const {
+  const auto column = [&](X v) { return column_of(static_cast<double>(v)); };
   const auto begin = static_cast<std::size_t>(
-      std::partition_point(x.begin(), x.end(), [&](X v) { return column_of(v) < first; }) - x.begin());
+      std::partition_point(x.begin(), x.end(), [&](X v) { return column(v) < first; }) - x.begin());
   const auto end = static_cast<std::size_t>(
       std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(begin), x.end(),
-                           [&](X v) { return column_of(v) <= last; }) - x.begin());
-  std::vector<std::size_t> kept;
+                           [&](X v) { return column(v) <= last; }) - x.begin());
+  std::vector<Kept> kept;
   kept.reserve(4 * static_cast<std::size_t>(last - first + 1));
   const auto guess = (end - begin) / static_cast<std::size_t>(last - first + 1);
-  detail::for_each_column(x, begin, end, guess, [&](X v) { return column_of(v); },
-                          [&](std::size_t b, std::size_t e) {
-                            detail::keep_extremes(blocks.extremes(y, b, e), [&](std::size_t i) { kept.push_back(i); });
-                          });
+  detail::for_each_column(x, begin, end, guess, column, [&](std::size_t b, std::size_t e) {
+    detail::keep_extremes(blocks.extremes(y, b, e),
+                          [&](std::size_t i) { kept.push_back({static_cast<double>(x[i]), y[i]}); });
+  });
   return kept;
 }
 
@@ -67,9 +67,9 @@ Points AnchoredDecimation::decimate(std::span<const X> x, std::span<const double
     reduced_ = last - first + 1;
   } else {
     // Kept columns still in view, and the strips on either side reduced anew.
-    std::vector<std::size_t> kept = first < first_ ? reduce(x, y, blocks, first, first_ - 1) : std::vector<std::size_t>{};
-    const auto from = std::partition_point(kept_.begin(), kept_.end(), [&](std::size_t i) { return column_of(x[i]) < first; });
-    const auto to = std::partition_point(from, kept_.end(), [&](std::size_t i) { return column_of(x[i]) <= last; });
+    std::vector<Kept> kept = first < first_ ? reduce(x, y, blocks, first, first_ - 1) : std::vector<Kept>{};
+    const auto from = std::partition_point(kept_.begin(), kept_.end(), [&](const Kept& k) { return column_of(k.x) < first; });
+    const auto to = std::partition_point(from, kept_.end(), [&](const Kept& k) { return column_of(k.x) <= last; });
     kept.insert(kept.end(), from, to);
     if (last > last_) {
       const auto right = reduce(x, y, blocks, last_ + 1, last);
@@ -89,15 +89,19 @@ Points AnchoredDecimation::decimate(std::span<const X> x, std::span<const double
     out.y.push_back(y[i]);
   };
   // The nearest drawable neighbours outside the columns, so the line enters and leaves.
+  const auto column = [&](X v) { return column_of(static_cast<double>(v)); };
   const auto begin = static_cast<std::size_t>(
-      std::partition_point(x.begin(), x.end(), [&](X v) { return column_of(v) < first; }) - x.begin());
+      std::partition_point(x.begin(), x.end(), [&](X v) { return column(v) < first; }) - x.begin());
   for (std::size_t i = begin; i-- > 0;) {
     if (std::isfinite(y[i])) { push(i); break; }
   }
-  for (std::size_t i : kept_) push(i);
+  for (const Kept& k : kept_) {
+    out.x.push_back(k.x);
+    out.y.push_back(k.y);
+  }
   const auto end = static_cast<std::size_t>(
       std::partition_point(x.begin() + static_cast<std::ptrdiff_t>(begin), x.end(),
-                           [&](X v) { return column_of(v) <= last; }) - x.begin());
+                           [&](X v) { return column(v) <= last; }) - x.begin());
   for (std::size_t i = end; i < x.size(); ++i) {
     if (std::isfinite(y[i])) { push(i); break; }
   }
