@@ -1,4 +1,4 @@
-// orrery cancel / export (CSV, and charts as PNG/SVG/PDF) / kinds
+// orrery cancel / checkpoint / export (CSV, and charts as PNG/SVG/PDF) / kinds
 #include "commands.hpp"
 #include "follow.hpp"
 
@@ -17,6 +17,19 @@
 
 namespace orrery::cli {
 
+namespace {
+
+// Sends {"cmd": command} to the run's agent; false (and why, on stderr) when it is not accepted.
+bool ask_agent(const runfiles::RunRecord& r, const std::string& id, const std::string& command) {
+  auto reply = feed::control_request(r, {{"cmd", command}});
+  if (reply && reply->value("ok", false)) return true;
+  std::cerr << "orrery: the agent of run " << id << " did not accept the " << command << " request"
+            << (reply ? ": " + reply->value("error", std::string()) : std::string(" (no answer)")) << "\n";
+  return false;
+}
+
+}  // namespace
+
 void add_cancel_command(CLI::App& app, Globals& g, int& result) {
   auto* cmd = app.add_subcommand("cancel", "Stop a run gracefully (SIGTERM to the ranks, SIGKILL after a grace period)");
   auto run = std::make_shared<std::string>();
@@ -34,10 +47,7 @@ void add_cancel_command(CLI::App& app, Globals& g, int& result) {
       result = kSucceeded;
       return;
     }
-    auto reply = feed::control_request(r, {{"cmd", "cancel"}});
-    if (!reply || !reply->value("ok", false)) {
-      std::cerr << "orrery: the agent of run " << id << " did not accept the cancel request"
-                << (reply ? ": " + reply->value("error", std::string()) : std::string(" (no answer)")) << "\n";
+    if (!ask_agent(r, id, "cancel")) {
       result = kFailed;
       return;
     }
@@ -50,6 +60,29 @@ void add_cancel_command(CLI::App& app, Globals& g, int& result) {
     }
     print_outcome(r);
     result = runfiles::is_final(launch::observed_status(r)) ? kSucceeded : kFailed;
+  });
+}
+
+void add_checkpoint_command(CLI::App& app, Globals& g, int& result) {
+  auto* cmd = app.add_subcommand("checkpoint",
+                                 "Ask a live run for a checkpoint now (workers that poll for it save at their next step)");
+  auto run = std::make_shared<std::string>();
+  cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
+  cmd->callback([&g, &result, run] {
+    auto project = open_project(g);
+    auto id = runfiles::resolve_run(project, *run);
+    auto r = runfiles::read_run_record(runfiles::run_path(project, id));
+    if (runfiles::is_final(launch::observed_status(r))) {
+      std::cerr << "orrery: run " << id << " is " << runfiles::to_string(launch::observed_status(r)) << "; nothing to checkpoint\n";
+      result = kFailed;
+      return;
+    }
+    if (!ask_agent(r, id, "checkpoint")) {
+      result = kFailed;
+      return;
+    }
+    std::cout << "checkpoint requested for run " << id << "\n";
+    result = kSucceeded;
   });
 }
 

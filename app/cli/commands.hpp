@@ -16,6 +16,7 @@ void add_cancel_command(CLI::App& app, Globals& g, int& result);
 void add_export_command(CLI::App& app, Globals& g, int& result);
 void add_kinds_command(CLI::App& app, Globals& g, int& result);
 void add_demo_command(CLI::App& app, Globals& g, int& result);
+void add_checkpoint_command(CLI::App& app, Globals& g, int& result);
 void add_gui_command(CLI::App& app, Globals& g, int& result);
 void add_logs_command(CLI::App& app, Globals& g, int& result);
 void add_report_command(CLI::App& app, Globals& g, int& result);

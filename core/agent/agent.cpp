@@ -97,6 +97,8 @@ class Agent {
     pub_.bind(endpoints_.feed);
     rep_.set(zmq::sockopt::maxmsgsize, int64_t{1} << 16);
     rep_.bind(endpoints_.control);
+    commands_.set(zmq::sockopt::sndhwm, 100);
+    commands_.bind(endpoints_.commands);
   }
 
   void start_ranks() {
@@ -110,7 +112,7 @@ class Agent {
               "--mca", "odls_base_sigkill_timeout", std::to_string(grace_ms / 1000 + 2)};
     if (geteuid() == 0) s.argv.push_back("--allow-run-as-root");
     s.argv.insert(s.argv.end(), opt_.mpirun_args.begin(), opt_.mpirun_args.end());
-    for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
+    for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_COMMANDS", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
                              "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS"}) {
       s.argv.push_back("-x");
       s.argv.push_back(name);
@@ -119,6 +121,7 @@ class Agent {
     s.argv.push_back("--");
     s.argv.insert(s.argv.end(), record_.argv.begin(), record_.argv.end());
     s.env_set = {{"ORRERY_TELEMETRY", endpoints_.telemetry},
+                 {"ORRERY_COMMANDS", endpoints_.commands},
                  {"ORRERY_RUN_DIR", opt_.run_dir.string()},
                  {"ORRERY_AGENT_PID", std::to_string(getpid())},
                  {"ORRERY_AGENT_HOST", runtime::host_name()},
@@ -210,10 +213,24 @@ class Agent {
     } else if (cmd == "cancel") {
       request_cancel("cancelled by user");
       reply = {{"ok", true}, {"status", "cancelling"}};
+    } else if (cmd == "checkpoint") {
+      reply = request_checkpoint();
     } else {
-      reply = {{"ok", false}, {"error", "unknown or malformed request; expected {\"cmd\": \"status\"|\"cancel\"}"}};
+      reply = {{"ok", false},
+               {"error", "unknown or malformed request; expected {\"cmd\": \"status\"|\"cancel\"|\"checkpoint\"}"}};
     }
     rep_.send(zmq::buffer(reply.dump()), zmq::send_flags::dontwait);
+  }
+
+  // Publishes "checkpoint" to the ranks (runtime: orrery::checkpoint_requested()); the
+  // worker saves at its next step boundary. Workers that never poll ignore it.
+  nlohmann::json request_checkpoint() {
+    if (cancel_requested_ || mpirun_exit_) return {{"ok", false}, {"error", "the ranks are stopping"}};
+    if (!commands_.send(zmq::buffer(std::string_view("checkpoint")), zmq::send_flags::dontwait))
+      return {{"ok", false}, {"error", "the ranks' request queue is full"}};
+    std::printf("orrery-agent: checkpoint requested\n");
+    std::fflush(stdout);
+    return {{"ok", true}, {"status", "checkpoint requested"}};
   }
 
   void request_cancel(const std::string& reason) {
@@ -356,7 +373,7 @@ class Agent {
     // Let subscribers receive the final status before the sockets go.
     pub_.set(zmq::sockopt::linger, 500);
     std::error_code ec;
-    for (const char* sock : {"telemetry.sock", "feed.sock", "control.sock"}) std::filesystem::remove(endpoints_.dir / sock, ec);
+    for (const char* sock : {"telemetry.sock", "feed.sock", "control.sock", "commands.sock"}) std::filesystem::remove(endpoints_.dir / sock, ec);
     return status == RunStatus::Succeeded ? 0 : 1;
   }
 
@@ -367,6 +384,7 @@ class Agent {
   zmq::socket_t pull_{context_, zmq::socket_type::pull};
   zmq::socket_t pub_{context_, zmq::socket_type::pub};
   zmq::socket_t rep_{context_, zmq::socket_type::rep};
+  zmq::socket_t commands_{context_, zmq::socket_type::pub};
   std::optional<runfiles::RunH5Writer> writer_;
   std::optional<Ingest> ingest_;
   SystemSampler sampler_;

@@ -1,6 +1,7 @@
 // orrery-agent: one per run. Starts the ranks under mpirun, ingests their
 // telemetry, is the only writer of the run's files, serves a live feed, and
-// obeys control requests (status, cancel). See DESIGN.md points 1-5.
+// obeys control requests (status, cancel, checkpoint: published to the ranks on the
+// commands socket, see core/runtime/command_subscriber.hpp). See DESIGN.md points 1-5.
 #pragma once
 
 #include <chrono>

@@ -38,6 +38,7 @@ Endpoints make_endpoints(const std::filesystem::path& run_dir, const std::string
   e.telemetry = "ipc://" + (e.dir / "telemetry.sock").string();
   e.feed = "ipc://" + (e.dir / "feed.sock").string();
   e.control = "ipc://" + (e.dir / "control.sock").string();
+  e.commands = "ipc://" + (e.dir / "commands.sock").string();
   return e;
 }
 

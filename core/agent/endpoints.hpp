@@ -12,6 +12,7 @@ namespace orrery::agent {
 struct Endpoints {
   std::filesystem::path dir;
   std::string telemetry, feed, control;
+  std::string commands;  // agent → ranks (PUB/SUB): requests such as checkpoint-now
 };
 
 // Creates the folder (mode 0700, owned by us) and returns the endpoints; throws std::runtime_error.

@@ -2,6 +2,7 @@
 // created by init() from the environment the agent sets for each rank.
 #include "orrery/runtime.hpp"
 
+#include "command_subscriber.hpp"
 #include "name_table.hpp"
 #include "telemetry_client.hpp"
 
@@ -24,6 +25,7 @@ struct State {
   std::string run_dir;
   runtime::NameTable names;
   std::unique_ptr<runtime::TelemetryClient> client;
+  std::unique_ptr<runtime::CommandSubscriber> commands;  // guarded by mutex
   std::atomic<runtime::TelemetryClient*> active{nullptr};
 };
 
@@ -96,6 +98,14 @@ bool init() {
     return false;
   }
   s.active.store(s.client.get(), std::memory_order_release);
+  // An agent older than the commands channel sets no ORRERY_COMMANDS: no requests then.
+  if (const char* commands = std::getenv("ORRERY_COMMANDS"); commands && *commands) {
+    try {
+      s.commands = std::make_unique<runtime::CommandSubscriber>(commands);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "orrery: cannot listen to the agent's requests at %s (%s)\n", commands, e.what());
+    }
+  }
   std::atexit([] { shutdown(); });
   return true;
 }
@@ -103,6 +113,7 @@ bool init() {
 void shutdown() {
   auto& s = state();
   std::lock_guard lock(s.mutex);
+  s.commands.reset();
   if (!s.client) return;
   s.active.store(nullptr, std::memory_order_release);
   s.client->stop();
@@ -144,6 +155,12 @@ void log(std::string_view line) {
 
 void progress(double done, double total) {
   if (auto* c = client()) c->progress(done, total);
+}
+
+bool checkpoint_requested() {
+  auto& s = state();
+  std::lock_guard lock(s.mutex);
+  return s.commands && s.commands->take("checkpoint");
 }
 
 TelemetryStats stats() {

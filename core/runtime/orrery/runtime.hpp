@@ -67,6 +67,13 @@ void log(std::string_view line);
 // Progress of the whole job as seen by this rank (the agent shows rank 0's, or the minimum).
 void progress(double done, double total);
 
+// True once for each `orrery checkpoint RUN` that reached this rank since the last call
+// (several requests between two calls read as one). Cheap (a non-blocking socket read);
+// poll it between steps. Requests reach every rank, each at its own moment: a data-parallel
+// worker lets one rank poll and shares the answer with the others (e.g. in a collective it
+// already makes), so all ranks checkpoint at the same step. False without an agent.
+bool checkpoint_requested();
+
 struct TelemetryStats {
   std::uint64_t recorded = 0;   // records accepted into the buffer
   std::uint64_t sent = 0;       // records handed to the transport

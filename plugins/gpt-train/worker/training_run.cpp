@@ -210,8 +210,13 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     }
     const double step_s = orrery::now() - t_start;
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
-    double step_max = 0;
-    MPI_Allreduce(&step_s, &step_max, 1, MPI_DOUBLE, MPI_MAX, comm);
+    // With the slowest step, rank 0 shares whether `orrery checkpoint` asked for a save, so
+    // every rank takes it at this same step boundary.
+    const double local_max[2] = {step_s, rank == 0 && orrery::checkpoint_requested() ? 1.0 : 0.0};
+    double global_max[2] = {0, 0};
+    MPI_Allreduce(local_max, global_max, 2, MPI_DOUBLE, MPI_MAX, comm);
+    const double step_max = global_max[0];
+    const bool checkpoint_now = global_max[1] > 0;
     if (step > first_step) {
       timed_s += step_max;
       timed_comm_s += ar.comm_s;
@@ -259,7 +264,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
         std::fflush(stdout);
       }
     }
-    if ((o.checkpoint_interval > 0 && done % o.checkpoint_interval == 0) || done == last) save(done);
+    if ((o.checkpoint_interval > 0 && done % o.checkpoint_interval == 0) || done == last || checkpoint_now) save(done);
   }
   if (rank == 0 && timed_steps > 0) {
     const double step_s = timed_s / static_cast<double>(timed_steps);
