@@ -11,7 +11,7 @@ PACKAGES=(
   # transport, serialization, JSON, CLI parsing
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev nlohmann-json3-dev libcli11-dev
   # the workbench: Qt 6 (Widgets, Charts, Svg, OpenGL widgets, Concurrent, Test), Dear ImGui, fonts for offscreen rendering
-  qt6-base-dev qt6-base-dev-tools libqt6charts6-dev libqt6svg6-dev libqt6opengl6-dev qt6-qpa-plugins
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6opengl6-dev qt6-qpa-plugins
   libimgui-dev libgl-dev fonts-dejavu-core
   # packaging: cpack's Debian generator (dpkg-shlibdeps)
   dpkg-dev file
