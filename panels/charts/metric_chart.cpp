@@ -52,6 +52,9 @@ MetricChart::MetricChart(std::shared_ptr<series::SeriesStore> store, const QStri
   crosshair_ = std::make_unique<Crosshair>(
       c, [this](double x) { return formatX(x); }, [this] { return crosshairLines(); });
   connect(&watcher_, &QFutureWatcher<ReduceResult>::finished, this, &MetricChart::jobFinished);
+  repaint_hold_.setSingleShot(true);
+  repaint_hold_.setInterval(100);
+  connect(&repaint_hold_, &QTimer::timeout, this, &MetricChart::releaseRepaints);
   rebuildAxes();
 }
 
@@ -161,7 +164,22 @@ void MetricChart::apply(const ReduceResult& result) {
     }
   }
   applying_ = false;
+  releaseRepaints();
   emit updated();
+}
+
+// A view change would repaint the chart twice: at once, the old points under the new
+// axes (a wrong frame, painted on the UI thread while the reduction runs: the result
+// then waits for it), and again when the new points arrive. Repaints wait for the
+// points instead, at most 100 ms, so a slow reduction still shows the axes move.
+void MetricChart::holdRepaints() {
+  if (!repaint_hold_.isActive() && updatesEnabled()) setUpdatesEnabled(false);
+  repaint_hold_.start();
+}
+
+void MetricChart::releaseRepaints() {
+  repaint_hold_.stop();
+  if (!updatesEnabled()) setUpdatesEnabled(true);   // repaints the whole chart
 }
 
 QLineSeries* MetricChart::lineFor(const LineKey& key) {
@@ -307,6 +325,7 @@ void MetricChart::onUserRangeChange() {
   x_max_ = hi;
   follow_data_ = false;
   ++view_serial_;
+  holdRepaints();
   requestUpdate();
 }
 
@@ -326,6 +345,7 @@ void MetricChart::setXRange(double lo, double hi) {
   set_range(x_axis_, lo, hi);
   applying_ = false;
   ++view_serial_;
+  holdRepaints();
   requestUpdate();
 }
 

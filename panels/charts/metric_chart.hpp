@@ -8,6 +8,7 @@
 
 #include <QChartView>
 #include <QFutureWatcher>
+#include <QTimer>
 #include <QList>
 #include <QPointF>
 #include <QString>
@@ -93,6 +94,8 @@ class MetricChart : public QChartView {
   void apply(const ReduceResult& result);
   void rebuildAxes();
   void onUserRangeChange();
+  void holdRepaints();
+  void releaseRepaints();
   QLineSeries* lineFor(const LineKey& key);
   void clearLines();
   void removeStaleLines(const ReduceResult& result);
@@ -116,6 +119,7 @@ class MetricChart : public QChartView {
   bool follow_data_ = true;
   double x_min_ = 0, x_max_ = 1;
   bool applying_ = false;         // axis ranges being set by us, not the user
+  QTimer repaint_hold_;           // running while repaints wait for a new view's points
   QAbstractAxis* x_axis_ = nullptr;
   QAbstractAxis* y_axis_ = nullptr;
   std::map<LineKey, QLineSeries*> lines_;
