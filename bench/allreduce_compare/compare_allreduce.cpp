@@ -30,19 +30,11 @@
 #include <orrery/runtime.hpp>
 
 #include "allreduce_measure.hpp"
+#include "mpi_handles.hpp"
 
 namespace {
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"   // Open MPI's handles are C casts
-const MPI_Datatype kFloat = MPI_FLOAT;
-const MPI_Datatype kDouble = MPI_DOUBLE;
-const MPI_Datatype kInt = MPI_INT;
-const MPI_Op kSum = MPI_SUM;
-const MPI_Op kMax = MPI_MAX;
-const MPI_Comm kWorld = MPI_COMM_WORLD;
-void* const kInPlace = MPI_IN_PLACE;
-#pragma GCC diagnostic pop
+using namespace orrery::allreduce::mpi;
 
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());

@@ -31,14 +31,11 @@
 #include <orrery/runtime.hpp>
 
 #include "allreduce_measure.hpp"
+#include "mpi_handles.hpp"
 
 namespace {
 
-// Open MPI defines its predefined handles as C casts of global objects (-Wold-style-cast).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-const MPI_Comm kWorld = MPI_COMM_WORLD;
-#pragma GCC diagnostic pop
+using orrery::allreduce::mpi::kWorld;
 
 using orrery::allreduce::human_bytes;
 

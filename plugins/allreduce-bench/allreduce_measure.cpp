@@ -1,4 +1,5 @@
 #include "allreduce_measure.hpp"
+#include "mpi_handles.hpp"
 
 #include <mpi.h>
 
@@ -7,18 +8,7 @@
 namespace orrery::allreduce {
 namespace {
 
-// Open MPI defines its predefined handles as C casts of global objects
-// (-Wold-style-cast); name them once here so the warning stays off elsewhere.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-const MPI_Datatype kFloat = MPI_FLOAT;
-const MPI_Datatype kDouble = MPI_DOUBLE;
-const MPI_Datatype kInt = MPI_INT;
-const MPI_Op kSum = MPI_SUM;
-const MPI_Op kMax = MPI_MAX;
-const MPI_Comm kWorld = MPI_COMM_WORLD;
-void* const kInPlace = MPI_IN_PLACE;
-#pragma GCC diagnostic pop
+using namespace mpi;
 
 double median(std::vector<double>& v, std::size_t n) {
   const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
