@@ -123,7 +123,7 @@ ModelConfig checkpoint_model_config(const std::string& path) {
   return c;
 }
 
-TrainingState load_checkpoint(const std::string& path, Gpt& model, AdamW& opt) {
+TrainingState load_model_weights(const std::string& path, Gpt& model) {
   const ModelConfig saved = checkpoint_model_config(path);
   const ModelConfig& have = model.config();
   auto same = [&](const char* field, int a, int b) {
@@ -139,9 +139,6 @@ TrainingState load_checkpoint(const std::string& path, Gpt& model, AdamW& opt) {
   const auto file = h5::open_file(path);
   const hid_t root = file.get();
   read_tensors(root, "params", path, model, model.params());
-  read_tensors(root, "adam_m", path, model, opt.m());
-  read_tensors(root, "adam_v", path, model, opt.v());
-  opt.set_t(h5::int_attr(root, "adam_t"));
   TrainingState s;
   s.step = h5::int_attr(root, "step");
   s.seed = h5::int_attr(root, "seed");
@@ -151,6 +148,16 @@ TrainingState load_checkpoint(const std::string& path, Gpt& model, AdamW& opt) {
   s.config_json = h5::string_attr(root, "config_json");
   const auto tok = h5::open_group(root, "tokenizer");
   s.tokenizer = h5::read_bytes(tok.get(), "sentencepiece_model");
+  return s;
+}
+
+TrainingState load_checkpoint(const std::string& path, Gpt& model, AdamW& opt) {
+  TrainingState s = load_model_weights(path, model);
+  const auto file = h5::open_file(path);
+  const hid_t root = file.get();
+  read_tensors(root, "adam_m", path, model, opt.m());
+  read_tensors(root, "adam_v", path, model, opt.v());
+  opt.set_t(h5::int_attr(root, "adam_t"));
   return s;
 }
 

@@ -36,6 +36,10 @@ ModelConfig checkpoint_model_config(const std::string& path);
 // std::runtime_error naming the field or tensor ("checkpoint has layers 4, the run 2").
 TrainingState load_checkpoint(const std::string& path, Gpt& model, AdamW& opt);
 
+// The same without the optimizer: the parameters and the state (tokenizer included), for
+// inference (gpt-serve). The same shape checks and errors.
+TrainingState load_model_weights(const std::string& path, Gpt& model);
+
 // checkpoints/step-0000120.h5
 std::string checkpoint_file_name(std::int64_t step);
 
