@@ -1,0 +1,37 @@
+// The gpt-serve worker's parameters (every parameter of plugins/gpt-serve/kind.json as a
+// --name=value option) and their validation.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "gpt/model_config.hpp"
+#include "serve/sampler.hpp"
+#include "serve/serve_metrics.hpp"
+#include "serve/workload.hpp"
+
+namespace orrery::serve {
+
+struct ServeOptions {
+  std::string checkpoint;      // a gpt-train checkpoint (required)
+  gpt::ModelConfig expect;     // fields the checkpoint must have (0: any)
+  std::string corpus = "kjv";  // prompts are windows of its token ids
+  std::string cache_dir;       // empty: <project>/cache/gpt-train (shared with gpt-train)
+  int val_every = 10;
+  std::string placement = "colocated";  // colocated | disaggregated
+  int prefill_ranks = 1;                // disaggregated: ranks 0 .. prefill_ranks-1 prefill, the rest decode
+  int batch_limit = 8;
+  int kv_blocks = 256;  // per rank
+  int block_size = 16;  // positions per block
+  WorkloadOptions workload;
+  SamplingOptions sampling;
+  Slo slo;
+  int threads = 1;
+};
+
+extern const char* const kServeUsage;
+
+// Throws std::invalid_argument naming the option ("--rate: must be greater than 0 requests/s").
+ServeOptions parse_serve_options(std::span<char* const> args, bool& help);
+
+}  // namespace orrery::serve
