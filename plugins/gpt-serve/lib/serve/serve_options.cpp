@@ -1,12 +1,8 @@
 #include "serve/serve_options.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <functional>
-#include <map>
 #include <stdexcept>
-#include <string_view>
-#include <type_traits>
+
+#include "gpt/name_value_options.hpp"
 
 namespace orrery::serve {
 
@@ -15,65 +11,47 @@ const char* const kServeUsage =
     "  Serves a gpt-train checkpoint to a generated workload; every parameter of\n"
     "  plugins/gpt-serve/kind.json is a --name=value option (see plugins/gpt-serve/README.md).\n";
 
-namespace {
-
-template <class T>
-T parse_number(std::string_view name, std::string_view text) {
-  T v{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || (std::is_floating_point_v<T> && !std::isfinite(static_cast<double>(v))))
-    throw std::invalid_argument("--" + std::string(name) + ": expects " +
-                                (std::is_integral_v<T> ? "an integer" : "a finite number") + ", got '" + std::string(text) + "'");
-  return v;
-}
-
-}  // namespace
-
 ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
   ServeOptions o;
   help = false;
   double slo_ttft_ms = 1000, slo_tpot_ms = 100, temperature = 0;
   std::int64_t seed = 1;
-  using Setter = std::function<void(std::string_view, std::string_view)>;
-  auto numeric = [](auto& field) {
-    return Setter([&field](std::string_view n, std::string_view t) {
-      field = parse_number<std::remove_reference_t<decltype(field)>>(n, t);
-    });
-  };
-  auto text = [](std::string& field) { return Setter([&field](std::string_view, std::string_view t) { field = t; }); };
+  using gpt::number_option, gpt::text_option;
   auto& w = o.workload;
-  const std::map<std::string, Setter, std::less<>> setters = {
-      {"checkpoint", text(o.checkpoint)},   {"corpus", text(o.corpus)},
-      {"cache_dir", text(o.cache_dir)},     {"val_every", numeric(o.val_every)},
-      {"vocab", numeric(o.expect.vocab)},   {"context", numeric(o.expect.context)},
-      {"layers", numeric(o.expect.layers)}, {"heads", numeric(o.expect.heads)},
-      {"channels", numeric(o.expect.channels)},
-      {"placement", text(o.placement)},     {"prefill_ranks", numeric(o.prefill_ranks)},
-      {"batch_limit", numeric(o.batch_limit)}, {"kv_blocks", numeric(o.kv_blocks)},
-      {"block_size", numeric(o.block_size)}, {"arrival", text(w.arrival)},
-      {"rate", numeric(w.rate)},            {"gamma_shape", numeric(w.gamma_shape)},
-      {"duration_s", numeric(w.duration_s)}, {"prompt_min", numeric(w.prompt.min)},
-      {"prompt_max", numeric(w.prompt.max)}, {"output_min", numeric(w.output.min)},
-      {"output_max", numeric(w.output.max)}, {"trace", text(w.trace)},
-      {"temperature", numeric(temperature)}, {"top_k", numeric(o.sampling.top_k)},
-      {"seed", numeric(seed)},              {"slo_ttft_ms", numeric(slo_ttft_ms)},
-      {"slo_tpot_ms", numeric(slo_tpot_ms)}, {"threads", numeric(o.threads)},
+  const gpt::OptionSetters setters = {
+      {"checkpoint", text_option(o.checkpoint)},
+      {"corpus", text_option(o.corpus)},
+      {"cache_dir", text_option(o.cache_dir)},
+      {"val_every", number_option(o.val_every)},
+      {"vocab", number_option(o.expect.vocab)},
+      {"context", number_option(o.expect.context)},
+      {"layers", number_option(o.expect.layers)},
+      {"heads", number_option(o.expect.heads)},
+      {"channels", number_option(o.expect.channels)},
+      {"placement", text_option(o.placement)},
+      {"prefill_ranks", number_option(o.prefill_ranks)},
+      {"batch_limit", number_option(o.batch_limit)},
+      {"kv_blocks", number_option(o.kv_blocks)},
+      {"block_size", number_option(o.block_size)},
+      {"arrival", text_option(w.arrival)},
+      {"rate", number_option(w.rate)},
+      {"gamma_shape", number_option(w.gamma_shape)},
+      {"duration_s", number_option(w.duration_s)},
+      {"prompt_min", number_option(w.prompt.min)},
+      {"prompt_max", number_option(w.prompt.max)},
+      {"output_min", number_option(w.output.min)},
+      {"output_max", number_option(w.output.max)},
+      {"trace", text_option(w.trace)},
+      {"temperature", number_option(temperature)},
+      {"top_k", number_option(o.sampling.top_k)},
+      {"seed", number_option(seed)},
+      {"slo_ttft_ms", number_option(slo_ttft_ms)},
+      {"slo_tpot_ms", number_option(slo_tpot_ms)},
+      {"threads", number_option(o.threads)},
   };
   o.expect = {0, 0, 0, 0, 0};
-  for (const char* a : args) {
-    const std::string_view arg(a);
-    if (arg == "--help" || arg == "-h") {
-      help = true;
-      return o;
-    }
-    const auto eq = arg.find('=');
-    if (!arg.starts_with("--") || eq == std::string_view::npos)
-      throw std::invalid_argument("expected --name=value, got '" + std::string(arg) + "'");
-    const auto name = arg.substr(2, eq - 2);
-    const auto it = setters.find(name);
-    if (it == setters.end()) throw std::invalid_argument("unknown option --" + std::string(name));
-    it->second(name, arg.substr(eq + 1));
-  }
+  help = gpt::apply_options(args, setters);
+  if (help) return o;
   if (o.checkpoint.empty()) throw std::invalid_argument("--checkpoint: a gpt-train checkpoint file is required");
   if (o.placement != "colocated" && o.placement != "disaggregated")
     throw std::invalid_argument("--placement: colocated or disaggregated, got '" + o.placement + "'");
