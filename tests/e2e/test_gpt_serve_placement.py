@@ -1,6 +1,6 @@
 """gpt-serve end to end: a tiny model trained by gpt-train on 2 ranks is served on 2 ranks
-colocated and disaggregated (1 prefill rank, 1 decode rank) with the same workload. Every
-request gets the same tokens both ways (per-request digests); every KV block is back in the
+colocated and disaggregated (1 prefill rank, 1 decode rank), and on 1 rank, with the same
+workload. Every request gets the same tokens every way (per-request digests); every KV block is back in the
 pool on every rank; the aggregates rank 0 logs (goodput, attainment, throughput) agree with
 what h5py recomputes from the per-request TTFT/TPOT series; the gauges and the spans of
 prefill, decode and KV transfers are there."""
@@ -19,8 +19,10 @@ def test():
     params = dict(WORKLOAD, checkpoint=ckpt, corpus=corpus, slo_ttft_ms=SLO_TTFT_MS, slo_tpot_ms=SLO_TPOT_MS)
     colo = start_serve(prj, "colocated", dict(params, placement="colocated"))
     disagg = start_serve(prj, "disaggregated", dict(params, placement="disaggregated", prefill_ranks=1))
+    single = start_serve(prj, "single", dict(params, placement="colocated"), ranks=1)
     finish(prj, colo)
     finish(prj, disagg)
+    finish(prj, single)
 
     digests = {}
     for name, run in (("colocated", colo), ("disaggregated", disagg)):
@@ -54,8 +56,9 @@ def test():
         print(f"{name}: {requests} requests, goodput {final(prj, run, 'goodput_rps'):.2f} req/s, "
               f"attainment {final(prj, run, 'slo_attainment'):.2f}, {final(prj, run, 'throughput_tokens_per_s'):.0f} tokens/s")
     assert digests["colocated"] == digests["disaggregated"], "disaggregated tokens differ from colocated"
+    assert per_request(prj, single, "output_digest", ranks=1) == digests["colocated"], "1 rank's tokens differ from 2 ranks'"
     assert len(set(digests["colocated"].values())) > 1, "every request produced the same tokens"
-    print("colocated and disaggregated give every request the same tokens")
+    print("colocated, disaggregated and 1 rank give every request the same tokens")
 
 
 if __name__ == "__main__":
