@@ -35,6 +35,7 @@ def test():
         digests[name] = digest
         # Goodput and attainment as h5py recomputes them from the per-request series.
         met = sum(1 for i in ttft if ttft[i] <= SLO_TTFT_MS / 1e3 and tpot[i] <= SLO_TPOT_MS / 1e3)
+        assert sum(per_request(prj, run, "slo_met").values()) == met, name
         span = final(prj, run, "span_s")
         assert abs(final(prj, run, "goodput_rps") - met / span) < 1e-9, (name, met, span)
         assert abs(final(prj, run, "slo_attainment") - met / requests) < 1e-12

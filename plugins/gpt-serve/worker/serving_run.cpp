@@ -53,7 +53,7 @@ gpt::ModelConfig checked_model_config(const ServeOptions& o) {
   return have;
 }
 
-// Seconds since the workload's start on every rank (all ranks start it after one barrier).
+// Seconds since the workload's start, the same instant on every rank.
 struct Clock {
   double t0 = 0;
   double now() const { return orrery::now() - t0; }
@@ -68,7 +68,7 @@ void sleep_until(const Clock& clock, double t) {
 // What this rank saw of the requests it finished (or started, for TTFT on a prefill rank).
 class RequestLog {
  public:
-  explicit RequestLog(const std::vector<Request>& all) : all_(all) {}
+  RequestLog(const std::vector<Request>& all, const Slo& slo) : all_(all), slo_(slo) {}
 
   void tokens(const std::vector<GeneratedToken>& produced, double t) {
     for (const auto& g : produced) {
@@ -104,14 +104,16 @@ class RequestLog {
     m_tpot_.log(id, tpot(r.timing));
     m_e2e_.log(id, e2e_latency(r.timing));
     m_digest_.log(id, digest);
+    m_met_.log(id, meets(r.timing, slo_) ? 1.0 : 0.0);  // attainment live, before rank 0's aggregate
     done_.insert(done_.end(), {static_cast<double>(id), r.timing.arrival_s, r.timing.first_token_s, t,
                                static_cast<double>(count), digest});
     open_.erase(id);
   }
   const std::vector<Request>& all_;
+  const Slo slo_;
   std::map<std::int64_t, Open> open_;
   std::vector<double> done_;
-  const orrery::Metric m_ttft_{"ttft_s"}, m_tpot_{"tpot_s"}, m_e2e_{"e2e_s"}, m_digest_{"output_digest"};
+  const orrery::Metric m_ttft_{"ttft_s"}, m_tpot_{"tpot_s"}, m_e2e_{"e2e_s"}, m_digest_{"output_digest"}, m_met_{"slo_met"};
 };
 
 // Live gauges of one rank's engine, one point per engine iteration.
@@ -314,9 +316,12 @@ void serve(const ServeOptions& o, MPI_Comm comm) {
     std::fflush(stdout);
   }
 
-  RequestLog log(all);
-  MPI_Barrier(comm);
-  const Clock clock{orrery::now()};
+  RequestLog log(all, o.slo);
+  // One start time for all ranks (rank 0's): times that cross ranks (a first token made on
+  // a prefill rank, finished on a decode rank) are then on one clock, exactly so on one host.
+  double start = orrery::now();
+  MPI_Bcast(&start, 1, MPI_DOUBLE, 0, comm);
+  const Clock clock{start};
   if (prefills && disaggregated)
     serve_prefill(engine, mine, log, clock, prefill_ranks, decode_ranks, comm);
   else if (disaggregated)
