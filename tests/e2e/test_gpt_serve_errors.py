@@ -1,7 +1,7 @@
 """gpt-serve end to end, bad inputs: a spec without a checkpoint is refused before anything
 starts (exit 2, the parameter's JSON path); what only the worker can judge fails the run
 with exit 2 and a reason naming it: rate <= 0, an SLO <= 0, a checkpoint of another model
-shape or not there, more prefill ranks than the ranks allow, requests past the model's
+shape or not there (a relative path resolved in the project), more prefill ranks than the ranks allow, requests past the model's
 context, a bad trace line."""
 import json
 
@@ -26,6 +26,8 @@ def test():
         ({"slo_tpot_ms": -5}, "--slo_tpot_ms: must be greater than 0"),
         ({"layers": 4}, f"checkpoint {ckpt} has layers 2, the spec asks for 4"),
         ({"checkpoint": str(prj.root / "step-0000009.h5")}, f"checkpoint {prj.root / 'step-0000009.h5'} not found"),
+        # A relative path names a file of the project, wherever the worker runs.
+        ({"checkpoint": "runs/none/step-0000001.h5"}, f"checkpoint {prj.root / 'runs/none/step-0000001.h5'} not found"),
         ({"placement": "disaggregated", "prefill_ranks": 2},
          "--prefill_ranks 2: more prefill ranks than the 2 ranks allow (disaggregated serving needs at least one decode rank)"),
         ({"output_min": 30, "output_max": 30}, "new tokens pass the model's context of 32"),

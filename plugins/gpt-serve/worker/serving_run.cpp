@@ -33,12 +33,24 @@ namespace fs = std::filesystem;
 
 constexpr int kHeaderTag = 71, kKvTag = 72;
 
+// The project's folder (<project>/runs/<id> is the run's); empty without an agent.
+fs::path project_dir() {
+  const std::string run = orrery::run_dir();
+  return run.empty() ? fs::path() : fs::path(run).parent_path().parent_path();
+}
+
+// A relative path of the spec (runs/<id>/checkpoints/step-0000300.h5) names a file of the
+// project, whatever folder the worker runs in.
+std::string project_file(const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute() || project_dir().empty()) return path;
+  return (project_dir() / path).string();
+}
+
 // gpt-train's cache (tokenizers and token files) of the project, so serving a checkpoint of
 // a run of this project finds the corpus already encoded.
 std::string corpus_cache_dir(const ServeOptions& o) {
   if (!o.cache_dir.empty()) return o.cache_dir;
-  const std::string run = orrery::run_dir();
-  return run.empty() ? std::string("gpt-train-cache") : (fs::path(run).parent_path().parent_path() / "cache" / "gpt-train").string();
+  return project_dir().empty() ? std::string("gpt-train-cache") : (project_dir() / "cache" / "gpt-train").string();
 }
 
 // The checkpoint's shape, refused when a field the spec names differs.
@@ -265,7 +277,10 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
 
 }  // namespace
 
-void serve(const ServeOptions& o, MPI_Comm comm) {
+void serve(const ServeOptions& options, MPI_Comm comm) {
+  ServeOptions o = options;
+  o.checkpoint = project_file(o.checkpoint);
+  o.workload.trace = project_file(o.workload.trace);
   int rank = 0, ranks = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &ranks);
@@ -328,9 +343,9 @@ void serve(const ServeOptions& o, MPI_Comm comm) {
     serve_decode(engine, all, expected_decodes, log, clock, comm, pool);
   else
     serve_colocated(engine, mine, log, clock);
+  orrery::metric("kv_blocks_in_use_at_end", 0, pool.used_blocks());
   if (pool.used_blocks() != 0)
     throw std::logic_error("gpt-serve: " + std::to_string(pool.used_blocks()) + " KV blocks still in use at the end");
-  orrery::metric("kv_blocks_in_use_at_end", 0, pool.used_blocks());
 
   // Every finished request's timings to rank 0.
   const auto& rows = log.rows();
