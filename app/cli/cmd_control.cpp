@@ -1,6 +1,7 @@
 // orrery cancel / checkpoint / export (CSV, and charts as PNG/SVG/PDF) / kinds
 #include "commands.hpp"
 #include "follow.hpp"
+#include "slurm_run.hpp"
 
 #include "charts/plot_export.hpp"
 #include "feed/feed_client.hpp"
@@ -45,6 +46,10 @@ void add_cancel_command(CLI::App& app, Globals& g, int& result) {
     if (runfiles::is_final(status)) {
       std::cout << "run " << id << " is already " << runfiles::to_string(status) << "\n";
       result = kSucceeded;
+      return;
+    }
+    if (r.scheduler == "slurm") {   // queued or running in Slurm: scancel, whichever it is
+      result = cancel_slurm_run(project, id, !*no_wait);
       return;
     }
     if (!ask_agent(r, id, "cancel")) {

@@ -3,7 +3,12 @@
 #include "follow.hpp"
 #include "remote_run.hpp"
 
+#include "slurm_run.hpp"
+
 #include "spec/spec.hpp"
+#include "spec/sweep.hpp"
+
+#include <fstream>
 
 #include <iostream>
 
@@ -16,6 +21,40 @@ void print_issues(const std::string& file, const std::vector<spec::Issue>& issue
   for (const auto& i : issues) std::cerr << "  " << i.path << ": " << i.message << "\n";
 }
 
+// A sweep from the command line becomes one Slurm job array (run_on_slurm).
+int run_sweep_on_slurm(const runfiles::Project& project, const spec::KindCatalog& kinds, const spec::KindSchema& kind,
+                       const std::string& spec_file, const std::vector<std::string>& sweeps, std::optional<int> ranks,
+                       const launch::InstallPaths& paths, const std::string& target_name, const RemoteRunOptions& options) {
+  auto target = remote::find_target(project_targets(project), target_name);
+  if (!target || target->type != remote::TargetType::Slurm) {
+    std::cerr << "orrery: --sweep runs as a Slurm job array: give a Slurm target (--target)\n";
+    return kUsage;
+  }
+  std::vector<spec::SweepAxis> axes;
+  for (const auto& s : sweeps) {
+    auto eq = s.find('=');
+    const auto* param = eq == std::string::npos ? nullptr : kind.param(s.substr(0, eq));
+    if (!param) {
+      std::cerr << "orrery: --sweep " << s << ": expected PARAM=VALUES with a parameter of " << kind.name << "\n";
+      return kUsage;
+    }
+    auto values = spec::parse_sweep_values(*param, s.substr(eq + 1));
+    if (!values.ok()) {
+      std::cerr << "orrery: --sweep " << s << ": " << values.error << "\n";
+      return kUsage;
+    }
+    axes.push_back({param->name, values.values});
+  }
+  std::ifstream in(spec_file);
+  auto base = nlohmann::json::parse(in, nullptr, false);
+  auto expansion = spec::expand_sweep(base, axes, kinds, ranks);
+  if (!expansion.ok()) {
+    print_issues(spec_file, expansion.errors);
+    return kUsage;
+  }
+  return run_on_slurm(project, kind, expansion.specs, paths, *target, options);
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, Globals& g, int& result) {
@@ -26,6 +65,8 @@ void add_run_command(CLI::App& app, Globals& g, int& result) {
     bool detach = false, quiet = false;
     std::string target;
     bool accept_new_host_key = false;
+    bool show_script = false;
+    std::vector<std::string> sweeps;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("SPEC", args->spec, "Run spec (JSON): kind, params, ranks, name, tags")->required()->check(CLI::ExistingFile);
@@ -35,6 +76,10 @@ void add_run_command(CLI::App& app, Globals& g, int& result) {
   cmd->add_option("--target,-t", args->target, "Where to run: a target of orrery.json (default: the spec's, else local)");
   cmd->add_flag("--accept-new-host-key", args->accept_new_host_key,
                 "SSH targets: trust a host key seen for the first time (recorded in known_hosts); a changed key is always refused");
+  cmd->add_flag("--show-script", args->show_script, "Slurm targets: print the generated sbatch script before submitting it");
+  cmd->add_option("--sweep", args->sweeps,
+                  "Slurm targets: PARAM=VALUES (as the launch form's sweep: \"1, 2, 4\" or \"0.1:0.5:0.2\"), repeatable; "
+                  "one run per combination, submitted as one job array");
   cmd->callback([&g, &result, args] {
     auto project = open_project(g, /*create_if_missing=*/true);
     auto paths = launch::InstallPaths::from_executable();
@@ -47,8 +92,12 @@ void add_run_command(CLI::App& app, Globals& g, int& result) {
     }
     const auto* kind = kinds.find(v.spec->kind);
     const std::string target = args->target.empty() ? v.spec->target : args->target;
-    if (auto code = run_on_target(project, *kind, *v.spec, paths, target,
-                                  {args->detach, args->quiet, args->accept_new_host_key})) {
+    const RemoteRunOptions options{args->detach, args->quiet, args->accept_new_host_key, args->show_script};
+    if (!args->sweeps.empty()) {
+      result = run_sweep_on_slurm(project, kinds, *kind, args->spec, args->sweeps, args->ranks, paths, target, options);
+      return;
+    }
+    if (auto code = run_on_target(project, *kind, *v.spec, paths, target, options)) {
       result = *code;
       return;
     }

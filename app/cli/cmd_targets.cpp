@@ -1,6 +1,7 @@
 // orrery targets [test NAME]: the project's run targets, and a connection check of one.
 #include "commands.hpp"
 #include "remote_run.hpp"
+#include "slurm_run.hpp"
 
 #include "remote/deploy.hpp"
 #include "remote/shell_quote.hpp"
@@ -96,8 +97,7 @@ void add_targets_command(CLI::App& app, Globals& g, int& result) {
     } else if (t->type == remote::TargetType::Ssh) {
       result = test_ssh(*t, args->accept_new_host_key);
     } else {
-      std::cout << t->name << ": Slurm targets cannot be tested yet\n";
-      result = kFailed;
+      result = test_slurm_target(project, *t, args->accept_new_host_key);
     }
     (void)cmd;
   });

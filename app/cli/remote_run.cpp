@@ -1,6 +1,7 @@
 #include "remote_run.hpp"
 
 #include "follow.hpp"
+#include "slurm_run.hpp"
 
 #include "remote/ssh_launcher.hpp"
 #include "remote/target.hpp"
@@ -29,10 +30,7 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
     return kUsage;
   }
   if (target->type == remote::TargetType::Local) return std::nullopt;
-  if (target->type == remote::TargetType::Slurm) {
-    std::cerr << "orrery: target \"" << target->name << "\" is a Slurm target; launching on Slurm is not available yet\n";
-    return kFailed;
-  }
+  if (target->type == remote::TargetType::Slurm) return run_on_slurm(project, kind, {spec}, paths, *target, options);
   if (options.detach) {
     std::cerr << "orrery: --detach is not available for ssh targets yet: the local copy of a remote run is kept in "
                  "step (and copied back at the end) while orrery follows it\n";

@@ -14,6 +14,7 @@ namespace orrery::cli {
 
 struct RemoteRunOptions {
   bool detach = false, quiet = false, accept_new_host_key = false;
+  bool show_script = false;   // Slurm: print the sbatch script before submitting it
 };
 
 // The targets of the project's orrery.json; each problem is printed as a warning and its target left out.

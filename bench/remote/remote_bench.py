@@ -4,7 +4,9 @@
 1. Launch -> first chart point: wall time from starting `orrery run` to the first metric point's
    own timestamp in run.h5 (the rank's clock; same machine), for a 1-rank `command` job printing
    a metric every 50 ms: local; SSH cold (no control master, binaries to deploy); SSH cold
-   connection (binaries already there); SSH warm (master up, nothing to deploy).
+   connection (binaries already there); SSH warm (master up, nothing to deploy); Slurm (the
+   single-node Slurm of tests/e2e/slurm_testbed.py, idle node: sbatch, the job's start, the
+   agent inside the allocation, srun --mpi=pmix).
 2. Telemetry through the tunnel: a 1-rank bench_flood_worker (bench/ingest) paced at RATE points/s;
    a ZeroMQ subscriber on the run's feed socket (the agent's own locally, the forwarded one over
    SSH) counts the points that reach it.
@@ -28,6 +30,7 @@ import zmq  # noqa: E402
 
 from e2e_support import BIN, ORRERY, Project, env, slow_spec  # noqa: E402
 from remote_testbed import SshTestBed  # noqa: E402
+from slurm_testbed import PARTITION, SlurmTestBed  # noqa: E402
 
 
 def run_cli(prj, bed, *args):
@@ -39,7 +42,7 @@ def first_point_delay(prj, bed, spec, target):
     t0 = time.time()
     p = run_cli(prj, bed, "run", spec, "--target", target, "-q")
     assert p.returncode == 0, (p.stdout, p.stderr)
-    run_id = [l.split()[1] for l in p.stdout.splitlines() if l.startswith("run ") and "started" in l][0]
+    run_id = [l.split()[1] for l in p.stdout.splitlines() if l.startswith("run ") and ("started" in l or "submitted" in l)][0]
     with h5py.File(prj.root / "runs" / run_id / "run.h5", "r") as f:
         return float(f["metrics/rank-0/loss"][:]["time"].min()) - t0
 
@@ -110,12 +113,16 @@ def main():
     ap.add_argument("--points", type=int, default=600000)
     args = ap.parse_args()
     flood = Path(os.environ.get("FLOOD", BIN / "bench_flood_worker"))
-    with SshTestBed(addresses=("127.0.0.1",)) as bed:
+    with SshTestBed(addresses=("127.0.0.1",)) as bed, SlurmTestBed() as slurm:
         prj = Project("remote-bench")
-        (prj.root / "orrery.json").write_text(json.dumps({"targets": {"local": {"type": "local"}, "lo": bed.target(0)}}))
+        (prj.root / "orrery.json").write_text(json.dumps({"targets": {
+            "local": {"type": "local"}, "lo": bed.target(0), "slurm": {"type": "slurm", "partition": PARTITION}}}))
         spec = prj.spec("first", slow_spec("first", ranks=1, steps=5, sleep=0.05))
-        rows = {"local": [], "ssh cold (connect + deploy)": [], "ssh cold connection": [], "ssh warm": []}
+        rows = {"local": [], "ssh cold (connect + deploy)": [], "ssh cold connection": [], "ssh warm": [],
+                "slurm (local sbatch, idle node)": []}
+        bed.env = lambda base, ssh_env=bed.env: slurm.env(ssh_env(base))   # orrery reaches both beds
         for _ in range(args.repeat):
+            rows["slurm (local sbatch, idle node)"].append(first_point_delay(prj, bed, spec, "slurm"))
             rows["local"].append(first_point_delay(prj, bed, spec, "local"))
             close_masters(bed)
             subprocess.run(["rm", "-rf", str(bed.root / "remote-127.0.0.1" / "bin")], check=True)

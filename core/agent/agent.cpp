@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -107,15 +108,21 @@ class Agent {
     int log_fd = ::open((opt_.run_dir / "logs" / "launcher.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     const int grace_ms = static_cast<int>(opt_.grace.count());
     launch::SpawnOptions s;
-    s.argv = {opt_.mpirun, "-np", std::to_string(record_.ranks), "--oversubscribe", "--bind-to", "none",
-              // mpirun's own SIGTERM → SIGKILL delay must cover our grace period.
-              "--mca", "odls_base_sigkill_timeout", std::to_string(grace_ms / 1000 + 2)};
-    if (geteuid() == 0) s.argv.push_back("--allow-run-as-root");
-    s.argv.insert(s.argv.end(), opt_.mpirun_args.begin(), opt_.mpirun_args.end());
-    for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_COMMANDS", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
-                             "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS"}) {
-      s.argv.push_back("-x");
-      s.argv.push_back(name);
+    if (opt_.use_srun) {
+      // srun passes the whole environment on (--export=ALL) and ends the step when a rank fails, as mpirun does.
+      s.argv = {opt_.srun, "--mpi=pmix", "--ntasks", std::to_string(record_.ranks), "--export=ALL", "--kill-on-bad-exit=1"};
+      s.argv.insert(s.argv.end(), opt_.srun_args.begin(), opt_.srun_args.end());
+    } else {
+      s.argv = {opt_.mpirun, "-np", std::to_string(record_.ranks), "--oversubscribe", "--bind-to", "none",
+                // mpirun's own SIGTERM → SIGKILL delay must cover our grace period.
+                "--mca", "odls_base_sigkill_timeout", std::to_string(grace_ms / 1000 + 2)};
+      if (geteuid() == 0) s.argv.push_back("--allow-run-as-root");
+      s.argv.insert(s.argv.end(), opt_.mpirun_args.begin(), opt_.mpirun_args.end());
+      for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_COMMANDS", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
+                               "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS"}) {
+        s.argv.push_back("-x");
+        s.argv.push_back(name);
+      }
     }
     s.argv.push_back((opt_.bin_dir / "orrery-rank").string());
     s.argv.push_back("--");
@@ -134,6 +141,10 @@ class Agent {
     // kill -9 of the agent takes mpirun with it at once (SIGTERM made it linger ~10 s tearing
     // down); each orrery-rank sees its parent and the agent gone and stops its worker.
     s.parent_death_signal = SIGKILL;
+    std::string command;
+    for (const auto& a : s.argv) command += (command.empty() ? "" : " ") + a;
+    std::printf("orrery-agent: starting the ranks: %s\n", command.c_str());
+    std::fflush(stdout);
     mpirun_pid_ = launch::spawn(s);
     if (log_fd >= 0) ::close(log_fd);
   }
@@ -149,7 +160,12 @@ class Agent {
     Clock::time_point quiet_since{};   // epoch value: not quiet yet
     for (;;) {
       zmq::pollitem_t items[] = {{pull_.handle(), 0, ZMQ_POLLIN, 0}, {rep_.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, std::chrono::milliseconds(20));
+      try {
+        zmq::poll(items, 2, std::chrono::milliseconds(20));
+      } catch (const zmq::error_t& e) {
+        // SIGTERM (scancel of a Slurm job, kill) interrupts the poll: handled below like a cancel request.
+        if (e.num() != EINTR) throw;
+      }
       std::size_t got = drain_telemetry();
       if (items[1].revents & ZMQ_POLLIN) serve_control();
       if (int sig = g_terminate_signal.exchange(0)) request_cancel(std::string("agent received ") + strsignal(sig));
@@ -404,6 +420,7 @@ class Agent {
 int run_agent(const AgentOptions& options) {
   struct sigaction sa {};
   sa.sa_handler = on_terminate;
+  sa.sa_flags = SA_RESTART;   // file writes and the like resume; the loop's poll reports EINTR
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGINT, SIG_IGN);

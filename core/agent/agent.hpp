@@ -18,6 +18,11 @@ struct AgentOptions {
   // Further mpirun arguments, placed before the ranks' program: a target's host list
   // (--host a,b) and its MPI options (e.g. --mca btl_tcp_if_include lo).
   std::vector<std::string> mpirun_args;
+  // Inside a Slurm allocation the ranks are started by srun instead (--mpi=pmix: Debian's
+  // Open MPI works with PMIx, not pmi2), one task per rank; srun_args go before the program.
+  bool use_srun = false;
+  std::string srun = "srun";
+  std::vector<std::string> srun_args;
   std::chrono::milliseconds flush_interval{500};   // run.h5 is flushed at least this often
   std::chrono::milliseconds grace{5000};           // SIGTERM → SIGKILL on cancel
   // The agent's nice value once the ranks are started (priority.hpp); 0 leaves it as is.

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   app.add_option("--mpirun", options.mpirun, "MPI launcher")->capture_default_str();
   app.add_option("--mpirun-arg", options.mpirun_args,
                  "One further mpirun argument (repeat it; write --mpirun-arg=--mca for values starting with -)");
+  app.add_flag("--srun", options.use_srun, "Start the ranks with srun --mpi=pmix (inside a Slurm allocation) instead of mpirun");
+  app.add_option("--srun-arg", options.srun_args, "One further srun argument (repeat it; write --srun-arg=--x for values starting with -)");
   app.add_option("--flush-ms", flush_ms, "Flush run.h5 at least this often")->check(CLI::Range(50, 1000))->capture_default_str();
   app.add_option("--grace-ms", grace_ms, "Cancel: time between SIGTERM and SIGKILL")->check(CLI::Range(100, 600000))->capture_default_str();
   app.add_option("--nice", options.nice,

@@ -105,7 +105,7 @@ runfiles::RunStatus observed_status(const runfiles::RunRecord& record) {
   if (runfiles::is_final(record.status)) return record.status;
   if (record.agent.pid > 0 && record.agent.host == runtime::host_name() && !process_alive(record.agent.pid))
     return runfiles::RunStatus::Lost;
-  if (record.agent.pid == 0 && record.created > 0 && orrery::now() - record.created > 60)
+  if (record.agent.pid == 0 && record.scheduler.empty() && record.created > 0 && orrery::now() - record.created > 60)
     return runfiles::RunStatus::Lost;   // no agent ever took it over
   return record.status;
 }

@@ -134,7 +134,7 @@ void read_ssh(FieldReader& r, SshTarget& t) {
 
 void read_slurm(FieldReader& r, SlurmTarget& t) {
   r.allow_only({"type", "via", "partition", "account", "qos", "time", "nodes", "tasks_per_node", "gpus_per_node",
-                "extra_sbatch", "modules"});
+                "extra_sbatch", "modules", "launcher"});
   r.string("via", t.via, valid_target_name, "the name of an ssh target");
   const std::string word_rule = "letters, digits, '.', '_' and '-' only, starting with a letter or digit";
   r.string("partition", t.partition, [](const std::string& s) { return valid_slurm_word(s); }, word_rule);
@@ -149,6 +149,8 @@ void read_slurm(FieldReader& r, SlurmTarget& t) {
                 "one sbatch option per element, starting with --");
   r.string_list("modules", t.modules, [](const std::string& s) { return valid_slurm_word(s, "/+"); },
                 "a module name: letters, digits, '.', '_', '-', '/', '+'");
+  r.string("launcher", t.launcher, [](const std::string& s) { return s == "srun" || s == "mpirun"; },
+           "srun (srun --mpi=pmix) or mpirun");
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 //                 "mpirun_args": ["--mca", "btl", "tcp,self"], "hosts": ["gpu1", "gpu2"]},
 //     "cluster": {"type": "slurm", "via": "gpu-box", "partition": "gpu", "account": "p1",
 //                 "qos": "normal", "time": "01:00:00", "nodes": 2, "tasks_per_node": 4,
-//                 "gpus_per_node": 4, "extra_sbatch": ["--exclusive"], "modules": ["openmpi/4.1"]}
+//                 "gpus_per_node": 4, "extra_sbatch": ["--exclusive"], "modules": ["openmpi/4.1"],
+//                 "launcher": "srun"}
 //   }
 //
 // Host and user names become ssh arguments, and a leading '-' would make them
@@ -49,6 +50,7 @@ struct SlurmTarget {
   int nodes = 1, tasks_per_node = 0, gpus_per_node = 0;
   std::vector<std::string> extra_sbatch;  // further sbatch options, one per element ("--exclusive")
   std::vector<std::string> modules;       // `module load` before the agent starts
+  std::string launcher = "srun";          // how the agent starts the ranks: "srun" (--mpi=pmix) or "mpirun"
 };
 
 struct Target {

@@ -68,6 +68,7 @@ nlohmann::json RunRecord::to_json() const {
   j["last_metrics"] = last_metrics;
   j["dropped"] = dropped;
   j["rejected"] = rejected;
+  if (!scheduler.empty()) j["scheduler"] = scheduler;
   return j;
 }
 
@@ -115,6 +116,7 @@ RunRecord RunRecord::from_json(const nlohmann::json& j) {
     r.last_metrics = j.value("last_metrics", nlohmann::json::object());
     r.dropped = j.value("dropped", std::uint64_t{0});
     r.rejected = j.value("rejected", std::uint64_t{0});
+    r.scheduler = j.value("scheduler", "");
     return r;
   } catch (const nlohmann::json::exception& e) {
     throw RunRecordError(std::string("run.json: ") + e.what());

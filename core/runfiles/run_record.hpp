@@ -49,6 +49,9 @@ struct RunRecord {
   nlohmann::json last_metrics = nlohmann::json::object();  // name -> {step, value}
   std::uint64_t dropped = 0;                           // telemetry records lost
   std::uint64_t rejected = 0;                          // frames or names refused as malformed
+  // The batch scheduler a run goes through ("slurm"; its job in slurm.json); empty for runs
+  // started directly. A run waiting in a queue has no agent yet and is not lost.
+  std::string scheduler;
 
   nlohmann::json to_json() const;
   static RunRecord from_json(const nlohmann::json& j);   // throws RunRecordError

@@ -1,0 +1,201 @@
+#include "slurm_run.hpp"
+
+#include "follow.hpp"
+
+#include "remote/slurm_launcher.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+namespace orrery::cli {
+
+namespace {
+
+using runfiles::RunStatus;
+constexpr auto kPoll = std::chrono::milliseconds(500);
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Slurm's commands for a target: here, or on the login node of its ssh target.
+struct SlurmAccess {
+  std::optional<remote::SshConnection> ssh;
+  remote::SlurmCommands commands;
+};
+
+std::unique_ptr<SlurmAccess> reach(const runfiles::Project& project, const remote::Target& target, bool accept_new_host_key) {
+  auto access = std::make_unique<SlurmAccess>();
+  if (!target.slurm.via.empty()) {
+    auto via = remote::find_target(project_targets(project), target.slurm.via);
+    if (!via) throw remote::SlurmError("the ssh target \"" + target.slurm.via + "\" of " + target.name + " is not usable");
+    access->ssh.emplace(via->ssh, remote::SshOptions::accepting_new_keys(accept_new_host_key));
+    access->ssh->open();
+    access->commands = remote::SlurmCommands(&*access->ssh);
+  }
+  return access;
+}
+
+// Prints "slurm job 12: PENDING (Resources)" whenever what Slurm says of a run changes.
+class StateLines {
+ public:
+  void show(const std::string& label, const std::optional<remote::SlurmJobState>& s) {
+    std::string text = s ? s->describe() : "no longer known to Slurm";
+    if (last_[label] == text) return;
+    last_[label] = text;
+    std::cout << label << ": " << text << "\n" << std::flush;
+  }
+
+ private:
+  std::map<std::string, std::string> last_;
+};
+
+std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, const remote::SlurmCommands& slurm) {
+  try {
+    return remote::refresh_slurm_run(dir, slurm);
+  } catch (const remote::SlurmError& e) {
+    std::cerr << "orrery: " << e.what() << " (retrying)\n";
+    auto r = remote::read_slurm_record(dir);
+    return r && !r->last.state.empty() ? std::optional(r->last) : std::nullopt;
+  }
+}
+
+// One run: Slurm's states until the agent takes the run over, then the live follower.
+int follow_one(const runfiles::Project& project, const remote::SlurmBatch& batch, const remote::SlurmCommands& slurm,
+               const RemoteRunOptions& options) {
+  const auto& dir = batch.run_dirs.front();
+  const std::string label = "slurm job " + batch.job_id;
+  StateLines lines;
+  for (;;) {
+    auto state = refresh(dir, slurm);
+    lines.show(label, state);
+    auto record = runfiles::read_run_record(dir);
+    if (record.status != RunStatus::Starting) break;
+    std::this_thread::sleep_for(kPoll);
+  }
+  auto record = runfiles::read_run_record(dir);
+  int code = runfiles::is_final(record.status) ? (print_outcome(record), exit_code_for(record.status))
+                                                : follow_run(project, batch.run_ids.front(), {options.quiet, true});
+  if (code == kDetached) return code;
+  // The job ends shortly after its agent: show Slurm's final word on it.
+  for (int i = 0; i < 20; ++i) {
+    auto state = refresh(dir, slurm);
+    if (!state || state->ended()) {
+      lines.show(label, state);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return code;
+}
+
+// A job array: every task's Slurm state and run status until all runs have their verdict.
+int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& slurm) {
+  StateLines lines;
+  std::vector<bool> done(batch.run_dirs.size(), false);
+  std::size_t left = done.size();
+  while (left > 0) {
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      if (done[i]) continue;
+      auto state = refresh(batch.run_dirs[i], slurm);
+      lines.show("slurm job " + batch.job_of(i), state);
+      auto record = runfiles::read_run_record(batch.run_dirs[i]);
+      auto status = launch::observed_status(record);
+      if (runfiles::is_final(status) && (!state || state->ended())) {
+        done[i] = true;
+        --left;
+      }
+    }
+    if (left) std::this_thread::sleep_for(kPoll);
+  }
+  int code = kSucceeded;
+  for (const auto& dir : batch.run_dirs) {
+    auto record = runfiles::read_run_record(dir);
+    print_outcome(record);
+    if (record.status != RunStatus::Succeeded && code == kSucceeded) code = exit_code_for(launch::observed_status(record));
+  }
+  return code;
+}
+
+}  // namespace
+
+int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
+                 const launch::InstallPaths& paths, const remote::Target& target, const RemoteRunOptions& options) {
+  auto access = reach(project, target, options.accept_new_host_key);
+  auto batch = remote::prepare_slurm(project, kind, specs, paths, target);
+  if (options.show_script) {
+    std::cout << "sbatch script (" << (batch.run_dirs.front() / "job.sh").string() << "), submitted as: sbatch --parsable";
+    for (const auto& a : batch.sbatch_args) std::cout << " " << a;
+    std::cout << " job.sh\n" << batch.script << std::flush;
+  }
+  remote::submit_slurm(batch, access->commands);
+  for (std::size_t i = 0; i < batch.run_ids.size(); ++i)
+    std::cout << "run " << batch.run_ids[i] << " submitted: " << kind.name << " on " << specs[i].ranks << " ranks on "
+              << target.name << " as slurm job " << batch.job_of(i) << "\n"
+              << "  files: " << batch.run_dirs[i].string() << "\n";
+  std::cout << std::flush;
+  if (options.detach) return kSucceeded;
+  return batch.run_ids.size() == 1 ? follow_one(project, batch, access->commands, options)
+                                   : follow_array(batch, access->commands);
+}
+
+int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id, bool wait) {
+  const auto dir = runfiles::run_path(project, run_id);
+  auto job = remote::read_slurm_record(dir);
+  if (!job) {
+    std::cerr << "orrery: run " << run_id << " went to Slurm but its job is not recorded (slurm.json)\n";
+    return kFailed;
+  }
+  auto target = remote::find_target(project_targets(project), job->target);
+  if (!target || target->type != remote::TargetType::Slurm) {
+    std::cerr << "orrery: the Slurm target \"" << job->target << "\" of run " << run_id << " is not in orrery.json\n";
+    return kFailed;
+  }
+  auto access = reach(project, *target, false);
+  access->commands.cancel(job->job);
+  std::cout << "scancel " << job->job << " done for run " << run_id << "\n" << std::flush;
+  if (!wait) return kSucceeded;
+  // The agent (if it runs) gets SIGTERM and writes the verdict; a queued run gets Slurm's.
+  for (int i = 0; i < 120; ++i) {
+    auto state = refresh(dir, access->commands);
+    auto record = runfiles::read_run_record(dir);
+    if (runfiles::is_final(launch::observed_status(record)) && (!state || state->ended())) {
+      print_outcome(record);
+      if (state) std::cout << "  slurm job " << job->job << ": " << state->describe() << "\n";
+      return kSucceeded;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  std::cerr << "orrery: run " << run_id << " has no verdict yet after scancel\n";
+  return kFailed;
+}
+
+int test_slurm_target(const runfiles::Project& project, const remote::Target& target, bool accept_new_host_key) {
+  std::unique_ptr<SlurmAccess> access;
+  try {
+    access = reach(project, target, accept_new_host_key);
+  } catch (const std::exception& e) {
+    std::cout << target.name << ": connection FAILED\n  " << e.what() << "\n";
+    return kFailed;
+  }
+  const auto& slurm = access->commands;
+  auto version = slurm.run({"sinfo", "--version"});
+  if (!version.success()) {
+    std::cout << target.name << ": Slurm not usable on " << slurm.where() << ": " << first_line(version.err + version.out) << "\n";
+    return kFailed;
+  }
+  std::cout << target.name << ": " << first_line(version.out) << " on " << slurm.where() << "\n";
+  auto partitions = slurm.run({"sinfo", "--format=%P %a %l %D %T %N"});
+  std::cout << "  partitions (sinfo):\n";
+  std::istringstream p(partitions.success() ? partitions.out : partitions.err);
+  for (std::string line; std::getline(p, line);) std::cout << "    " << line << "\n";
+  auto queue = slurm.run({"squeue", "--me", "--format=%i %P %j %T %M %R"});
+  std::cout << "  queue (squeue --me):\n";
+  std::istringstream q(queue.success() ? queue.out : queue.err);
+  for (std::string line; std::getline(q, line);) std::cout << "    " << line << "\n";
+  return partitions.success() && queue.success() ? kSucceeded : kFailed;
+}
+
+}  // namespace orrery::cli

@@ -1,0 +1,60 @@
+// Slurm's own commands (sbatch, scontrol, squeue, sinfo, scancel), run on this machine or on a
+// cluster's login node through an ssh target; always argv lists, each word quoted for the
+// remote shell by SshConnection. Job states are read from `scontrol show job -o` (no
+// accounting database needed; finished jobs stay there for MinJobAge, 300 s by default).
+#pragma once
+
+#include "remote/captured_command.hpp"
+#include "remote/ssh_connection.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orrery::remote {
+
+class SlurmError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One job (or one task of a job array) as scontrol shows it.
+struct SlurmJobState {
+  std::string job_id;       // "12", or "12_3" for an array task
+  std::string state;        // PENDING, RUNNING, COMPLETING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ...
+  std::string reason;       // why it waits or why it ended (Resources, JobHeldUser, NonZeroExitCode, None)
+  std::string nodes;        // the allocated nodes once running
+  std::string exit_code;    // "0:0": exit code and signal of the batch script
+  bool pending() const { return state == "PENDING" || state == "REQUEUED" || state == "CONFIGURING"; }
+  bool ended() const;       // a final state: the job holds no resources any more
+  std::string describe() const;   // "PENDING (Resources)", "RUNNING on node1", "FAILED (NonZeroExitCode, exit 1:0)"
+};
+
+// The key=value words of one `scontrol show job -o` line (values without spaces only, which
+// are all the fields read here). nullopt when the line holds no JobId.
+std::optional<SlurmJobState> parse_scontrol_job(const std::string& line);
+
+// A Slurm job id as sbatch prints it, or an array task "12_3": digits, '_' and digits.
+bool valid_job_id(const std::string& id);
+
+class SlurmCommands {
+ public:
+  // via: the connection to the login node, or nullptr for this machine (it must outlive this object).
+  explicit SlurmCommands(const SshConnection* via = nullptr) : via_(via) {}
+
+  CapturedOutput run(const std::vector<std::string>& argv, const CaptureOptions& options = within(std::chrono::seconds(30))) const;
+
+  // sbatch --parsable ARGS SCRIPT; returns the job id. Throws SlurmError with sbatch's message.
+  std::string submit(const std::vector<std::string>& sbatch_args, const std::string& script_path) const;
+  // The job's state; nullopt when Slurm no longer knows it (gone from scontrol after MinJobAge).
+  // Throws SlurmError when the controller cannot be asked.
+  std::optional<SlurmJobState> query(const std::string& job_id) const;
+  // scancel JOB; throws SlurmError with scancel's message.
+  void cancel(const std::string& job_id) const;
+
+  std::string where() const;   // "this machine" or user@host:port
+
+ private:
+  const SshConnection* via_;
+};
+
+}  // namespace orrery::remote

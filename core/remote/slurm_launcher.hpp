@@ -1,0 +1,61 @@
+// Launching runs on a Slurm target: one run as one job, or a sweep's runs as one job array.
+//
+// The run folders are made in the project (runs/<id>/ with run.json "starting", scheduler
+// "slurm"), the sbatch script is written to each as job.sh, and sbatch submits it; the agent
+// then runs inside the allocation and writes the run's files itself. slurm.json in each run
+// folder records the job and the state last seen (pending and its reason, running and its
+// nodes, the final state), so every client can show it. A job that ends before its agent has
+// taken the run over (cancelled while pending, or its script failed) gets its verdict here,
+// from Slurm's: the agent never ran, so nobody else writes it.
+//
+// The project folder must be reachable from the compute nodes under the same path (the usual
+// shared home or scratch of a cluster; the loopback test bed trivially).
+#pragma once
+
+#include "launch/local_launcher.hpp"
+#include "remote/slurm_commands.hpp"
+#include "remote/target.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orrery::remote {
+
+struct SlurmBatch {
+  std::string target;
+  std::vector<std::string> run_ids;                   // array task i runs run_ids[i]
+  std::vector<std::filesystem::path> run_dirs;
+  std::string script;                                 // job.sh, also written to each run's folder
+  std::vector<std::string> sbatch_args;               // given on sbatch's command line (paths may hold any character)
+  std::string job_id;                                 // set by submit_slurm
+  // The job of run i: "12", or "12_i" for an array.
+  std::string job_of(std::size_t i) const { return run_ids.size() > 1 ? job_id + "_" + std::to_string(i) : job_id; }
+};
+
+// Makes the runs' folders, run.json and job.sh for specs (one per run; more than one: a job array).
+// Throws std::runtime_error / std::invalid_argument with a reason a user can act on.
+SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
+                         const launch::InstallPaths& paths, const Target& target);
+
+// Submits the prepared batch and writes each run's slurm.json. On refusal the runs are marked
+// failed with sbatch's message (and SlurmError is thrown).
+void submit_slurm(SlurmBatch& batch, const SlurmCommands& slurm);
+
+// slurm.json: {"target", "job", "state", "reason", "nodes", "exit_code", "updated"}.
+struct SlurmJobRecord {
+  std::string target, job;
+  SlurmJobState last;   // the state last seen (state empty: not asked yet)
+  double updated = 0;
+};
+std::optional<SlurmJobRecord> read_slurm_record(const std::filesystem::path& run_dir);
+void write_slurm_record(const std::filesystem::path& run_dir, const SlurmJobRecord& record);
+
+// Asks Slurm for the run's job, records what it says in slurm.json, and when the job has ended
+// (or is no longer known) while run.json is still "starting", writes the run's verdict:
+// cancelled, or failed with Slurm's state, reason, exit code and the last lines of its output.
+// Returns the state seen (nullopt: unknown to Slurm).
+std::optional<SlurmJobState> refresh_slurm_run(const std::filesystem::path& run_dir, const SlurmCommands& slurm);
+
+}  // namespace orrery::remote
