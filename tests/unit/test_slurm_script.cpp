@@ -1,0 +1,79 @@
+// The sbatch script of a Slurm target and the reading of `scontrol show job -o`: every target
+// setting becomes its #SBATCH line, shell words stay quoted whatever they hold, ranks that
+// cannot fit the nodes are refused, and job states (arrays included) are read as Slurm prints them.
+#include "remote/slurm_commands.hpp"
+#include "remote/slurm_script.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace orrery::remote;
+
+TEST(SlurmScript, TargetSettingsBecomeSbatchLines) {
+  SlurmTarget t;
+  t.partition = "gpu";
+  t.account = "p1";
+  t.qos = "normal";
+  t.time = "01:00:00";
+  t.nodes = 2;
+  t.tasks_per_node = 4;
+  t.gpus_per_node = 4;
+  t.extra_sbatch = {"--exclusive", "--constraint=a100"};
+  t.modules = {"openmpi/4.1"};
+  auto s = sbatch_script(t, {8, {"/p/runs/a"}, "/opt/orrery/bin/orrery-agent"});
+  for (const char* line : {"#!/bin/bash\n", "#SBATCH --ntasks=8\n", "#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=4\n",
+                           "#SBATCH --gpus-per-node=4\n", "#SBATCH --partition=gpu\n", "#SBATCH --account=p1\n",
+                           "#SBATCH --qos=normal\n", "#SBATCH --time=01:00:00\n", "#SBATCH --exclusive\n",
+                           "#SBATCH --constraint=a100\n", "module load 'openmpi/4.1'\n",
+                           "exec '/opt/orrery/bin/orrery-agent' --run-dir \"$run_dir\" --srun\n"})
+    EXPECT_NE(s.find(line), std::string::npos) << line << "\n" << s;
+  EXPECT_EQ(s.find("--array"), std::string::npos);
+  // Every #SBATCH line comes before the first command (sbatch stops reading them there).
+  EXPECT_LT(s.rfind("#SBATCH"), s.find("set -eu"));
+}
+
+TEST(SlurmScript, ArrayAndQuoting) {
+  SlurmTarget t;
+  t.launcher = "mpirun";
+  auto s = sbatch_script(t, {2, {"/p/runs/a", "/p/it's $(here)", "/p/runs/c"}, "/x y/orrery-agent"});
+  EXPECT_NE(s.find("#SBATCH --array=0-2\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("run_dirs=('/p/runs/a' '/p/it'\\''s $(here)' '/p/runs/c')\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("exec '/x y/orrery-agent' --run-dir \"$run_dir\"\n"), std::string::npos) << s;   // no --srun
+}
+
+TEST(SlurmScript, RanksThatDoNotFitAreRefused) {
+  SlurmTarget t;
+  t.nodes = 2;
+  t.tasks_per_node = 2;
+  EXPECT_THROW(sbatch_script(t, {5, {"/r"}, "/a"}), std::invalid_argument);
+  EXPECT_NO_THROW(sbatch_script(t, {4, {"/r"}, "/a"}));
+  EXPECT_THROW(sbatch_script(t, {1, {}, "/a"}), std::invalid_argument);
+}
+
+TEST(SlurmJobState, ReadsScontrolLines) {
+  auto pending = parse_scontrol_job(
+      "JobId=12 JobName=orrery-x UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nice=0 Account=(null) "
+      "QOS=(null) JobState=PENDING Reason=Resources Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 "
+      "ExitCode=0:0 RunTime=00:00:00 NodeList=(null) Command=/p/runs/a b/job.sh WorkDir=/p/runs/a b");
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->job_id, "12");
+  EXPECT_TRUE(pending->pending());
+  EXPECT_FALSE(pending->ended());
+  EXPECT_EQ(pending->describe(), "PENDING (Resources)");
+
+  auto failed = parse_scontrol_job("JobId=13 JobState=FAILED Reason=NonZeroExitCode ExitCode=127:0 NodeList=node1");
+  ASSERT_TRUE(failed);
+  EXPECT_TRUE(failed->ended());
+  EXPECT_EQ(failed->describe(), "FAILED (NonZeroExitCode, exit code 127:0)");
+
+  auto running = parse_scontrol_job("JobId=15 ArrayJobId=14 ArrayTaskId=1 JobState=RUNNING Reason=None NodeList=node[1-2]");
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->job_id, "14_1");
+  EXPECT_EQ(running->describe(), "RUNNING on node[1-2]");
+
+  EXPECT_FALSE(parse_scontrol_job("slurm_load_jobs error: Invalid job id specified"));
+}
+
+TEST(SlurmJobState, JobIds) {
+  for (const char* ok : {"1", "12345", "12_3"}) EXPECT_TRUE(valid_job_id(ok)) << ok;
+  for (const char* bad : {"", "_1", "1_", "1_2_3", "12;rm", "-1", "12 13", "abc"}) EXPECT_FALSE(valid_job_id(bad)) << bad;
+}
