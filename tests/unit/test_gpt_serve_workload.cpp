@@ -4,6 +4,7 @@
 // name. No model: fast under ASan/UBSan.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,33 @@ TEST(GptServeWorkload, ArrivalsHaveTheRateAndBurstiness) {
   EXPECT_NE(arrival_times(o), bursty);
 }
 
+TEST(GptServeWorkload, LengthDistributions) {
+  orrery::gpt::Rng rng(5);
+  const LengthRange r{4, 64};
+  std::vector<int> uniform, lognormal;
+  for (int i = 0; i < 4000; ++i) {
+    uniform.push_back(draw_length(rng, "uniform", r));
+    lognormal.push_back(draw_length(rng, "lognormal", r));
+  }
+  for (const auto* v : {&uniform, &lognormal}) {
+    EXPECT_EQ(*std::min_element(v->begin(), v->end()), 4);
+    EXPECT_EQ(*std::max_element(v->begin(), v->end()), 64);
+  }
+  auto median = [](std::vector<int> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  EXPECT_NEAR(median(uniform), 34, 3);    // the range's middle
+  EXPECT_NEAR(median(lognormal), 16, 2);  // the range's geometric mean: most requests short
+  const auto over_40 = [](const std::vector<int>& v) { return std::count_if(v.begin(), v.end(), [](int n) { return n > 40; }); };
+  EXPECT_GT(over_40(lognormal), 100);     // but a tail of long ones
+  EXPECT_LT(over_40(lognormal), over_40(uniform) / 3);
+  EXPECT_EQ(draw_length(rng, "lognormal", {7, 7}), 7);
+  WorkloadOptions o;
+  o.lengths = "zipf";
+  EXPECT_EQ(error_of([&] { validate(o); }), "--lengths: uniform or lognormal, got 'zipf'");
+}
+
 TEST(GptServeWorkload, RequestsFromTheCorpus) {
   std::vector<int> corpus(500);
   std::iota(corpus.begin(), corpus.end(), 0);
@@ -160,12 +188,13 @@ TEST(GptServeOptions, BadInputsAreNamed) {
   };
   const std::string ck = "--checkpoint=x.h5";
   const auto o = parse({ck, "--rate=3.5", "--placement=disaggregated", "--prefill_ranks=2", "--slo_ttft_ms=250",
-                        "--temperature=0.7", "--top_k=4", "--arrival=gamma"});
+                        "--temperature=0.7", "--top_k=4", "--arrival=gamma", "--lengths=lognormal"});
   EXPECT_DOUBLE_EQ(o.workload.rate, 3.5);
   EXPECT_EQ(o.prefill_ranks, 2);
   EXPECT_DOUBLE_EQ(o.slo.ttft_s, 0.25);
   EXPECT_FLOAT_EQ(o.sampling.temperature, 0.7f);
   EXPECT_EQ(o.workload.arrival, "gamma");
+  EXPECT_EQ(o.workload.lengths, "lognormal");
   EXPECT_EQ(error_of([&] { parse({ck, "--rate=0"}); }), "--rate: must be greater than 0 requests/s");
   EXPECT_EQ(error_of([&] { parse({ck, "--rate=-2"}); }), "--rate: must be greater than 0 requests/s");
   EXPECT_EQ(error_of([&] { parse({ck, "--slo_ttft_ms=0"}); }), "--slo_ttft_ms: must be greater than 0");

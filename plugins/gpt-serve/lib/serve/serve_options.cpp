@@ -42,6 +42,7 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
       {"output_min", number_option(w.output.min)},
       {"output_max", number_option(w.output.max)},
       {"trace", text_option(w.trace)},
+      {"lengths", text_option(w.lengths)},
       {"temperature", number_option(temperature)},
       {"top_k", number_option(o.sampling.top_k)},
       {"seed", number_option(seed)},

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpt/rng.hpp"
 
 namespace orrery::serve {
 
@@ -28,11 +27,18 @@ double standard_gamma(gpt::Rng& rng, double shape) {
   }
 }
 
-int uniform_length(gpt::Rng& rng, LengthRange r) {
+}  // namespace
+
+int draw_length(gpt::Rng& rng, const std::string& distribution, LengthRange r) {
+  if (distribution == "lognormal" && r.max > r.min) {
+    const double mu = 0.5 * (std::log(r.min) + std::log(r.max)), sigma = (std::log(r.max) - std::log(r.min)) / 4.0;
+    for (;;) {  // ~95 % of draws land in the range at once
+      const long n = std::lround(std::exp(mu + sigma * rng.normal()));
+      if (n >= r.min && n <= r.max) return static_cast<int>(n);
+    }
+  }
   return r.min + static_cast<int>(rng.next() % static_cast<std::uint64_t>(r.max - r.min + 1));
 }
-
-}  // namespace
 
 void validate(const WorkloadOptions& o) {
   if (o.trace.empty()) {
@@ -41,6 +47,8 @@ void validate(const WorkloadOptions& o) {
     if (!(o.rate > 0) || !std::isfinite(o.rate)) throw std::invalid_argument("--rate: must be greater than 0 requests/s");
     if (!(o.gamma_shape > 0) || !std::isfinite(o.gamma_shape)) throw std::invalid_argument("--gamma_shape: must be greater than 0");
     if (!(o.duration_s > 0) || !std::isfinite(o.duration_s)) throw std::invalid_argument("--duration_s: must be greater than 0");
+    if (o.lengths != "uniform" && o.lengths != "lognormal")
+      throw std::invalid_argument("--lengths: uniform or lognormal, got '" + o.lengths + "'");
   }
   for (const auto& [name, r] : {std::pair{"prompt", o.prompt}, std::pair{"output", o.output}})
     if (r.min < 1 || r.max < r.min)
@@ -97,7 +105,7 @@ std::vector<Request> generate_workload(const WorkloadOptions& o, const std::vect
     entries = read_trace(o.trace);
   } else {
     gpt::Rng lengths(o.seed ^ 0x6C656E67746873ull);
-    for (const double t : arrival_times(o)) entries.push_back({t, uniform_length(lengths, o.prompt), uniform_length(lengths, o.output)});
+    for (const double t : arrival_times(o)) entries.push_back({t, draw_length(lengths, o.lengths, o.prompt), draw_length(lengths, o.lengths, o.output)});
   }
   gpt::Rng where(o.seed ^ 0x70726F6D707473ull);
   std::vector<Request> out;

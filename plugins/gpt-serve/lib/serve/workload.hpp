@@ -1,6 +1,7 @@
 // The requests a gpt-serve run answers: arrivals as a Poisson process or a gamma renewal
 // process (burstier for shape < 1, as in DistServe's and AlpaServe's workloads) at a rate,
-// for a duration, with prompt and output lengths uniform in ranges; or the arrivals and
+// for a duration, with prompt and output lengths in ranges (uniform, or log-normal: most
+// requests short, a long tail, as in chat traces such as ShareGPT); or the arrivals and
 // lengths of a JSON-lines trace. Prompts are windows of the corpus's token ids. Everything
 // is a function of the seed, so every rank generates the same workload and takes its share.
 #pragma once
@@ -9,12 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "gpt/rng.hpp"
 #include "serve/engine.hpp"
 
 namespace orrery::serve {
 
 struct LengthRange {
-  int min = 1, max = 1;  // inclusive, uniform
+  int min = 1, max = 1;  // inclusive
 };
 
 struct WorkloadOptions {
@@ -23,6 +25,9 @@ struct WorkloadOptions {
   double gamma_shape = 0.5;         // gamma arrivals: shape k (inter-arrival CV = 1 / sqrt(k))
   double duration_s = 10.0;
   LengthRange prompt{8, 16}, output{8, 16};
+  // uniform in the range, or lognormal: median the range's geometric mean, the range's ends
+  // two standard deviations (of the log) away, drawn again when outside the range.
+  std::string lengths = "uniform";
   std::string trace;                // a JSON-lines file instead of the above
   std::uint64_t seed = 1;
 };
@@ -39,6 +44,9 @@ void validate(const WorkloadOptions& options);
 // Throws std::runtime_error naming the file and line of the first bad entry (not JSON, a
 // missing or non-positive field, arrivals going back in time).
 std::vector<TraceEntry> read_trace(const std::string& path);
+
+// One length of the chosen distribution within r.
+int draw_length(gpt::Rng& rng, const std::string& distribution, LengthRange r);
 
 // Arrival times in [0, duration) of the chosen process.
 std::vector<double> arrival_times(const WorkloadOptions& options);
