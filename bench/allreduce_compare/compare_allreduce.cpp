@@ -30,11 +30,11 @@
 #include <orrery/runtime.hpp>
 
 #include "allreduce_measure.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 namespace {
 
-using namespace orrery::allreduce::mpi;
+using namespace orrery::mpi;
 
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());

@@ -31,11 +31,11 @@
 #include <orrery/runtime.hpp>
 
 #include "allreduce_measure.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 namespace {
 
-using orrery::allreduce::mpi::kWorld;
+using orrery::mpi::kWorld;
 
 using orrery::allreduce::human_bytes;
 

@@ -1,5 +1,5 @@
 #include "allreduce_measure.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 #include <mpi.h>
 

@@ -98,6 +98,20 @@ class Project:
         return self.wait_for(run_id, lambda r: r["status"] in ("succeeded", "failed", "cancelled", "lost"),
                              timeout, "a final status")
 
+    def expect_worker_refusals(self, started, timeout=120, via_show=False):
+        """Each (run_id, message) of runs started side by side must fail with exit code 2 and
+        the worker's message in the failure record's log tail (and `orrery show` when asked)."""
+        for run_id, message in started:
+            rec = self.wait_final(run_id, timeout)
+            assert rec["status"] == "failed", (message, rec["status"], rec.get("reason"))
+            tail = "\n".join(rec["failure"]["log_tail"])
+            assert message in tail, (message, json.dumps(rec["failure"], indent=1))
+            assert rec["failure"]["exit_code"] == 2, rec["failure"]
+            if via_show:
+                shown = self.cli("show", run_id).stdout
+                assert message in shown, (message, shown)
+            print(f"refused: {message}")
+
     def logs(self, run_id):
         d = self.run_dir(run_id) / "logs"
         return "\n".join(f"--- {f.name}\n{f.read_text(errors='replace')}" for f in sorted(d.glob("*.log")))

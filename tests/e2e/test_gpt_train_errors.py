@@ -2,7 +2,6 @@
 2, the parameter's JSON path); what only the worker can judge (a missing corpus, one that is
 not UTF-8, a vocabulary larger than the corpus allows, a batch that does not split over the
 ranks, a checkpoint that does not exist) fails the run with a reason naming it."""
-import json
 
 from e2e_support import Project, main
 from gpt_train_support import TINY, start, write_corpus
@@ -29,13 +28,7 @@ def test():
     for i, (params, message) in enumerate(cases):
         ranks = params.pop("ranks", 1)
         started.append((start(prj, f"bad-{i}", dict(TINY, steps=2, **params), ranks), message))
-    for run_id, message in started:
-        rec = prj.wait_final(run_id, 120)
-        assert rec["status"] == "failed", (message, rec["status"], rec.get("reason"))
-        tail = "\n".join(rec["failure"]["log_tail"])
-        assert message in tail, (message, json.dumps(rec["failure"], indent=1))
-        assert rec["failure"]["exit_code"] == 2, rec["failure"]
-        print(f"refused: {message}")
+    prj.expect_worker_refusals(started)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
 
 #include "fed/async_run.hpp"
 #include "fed/sampling.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 namespace orrery::fed {
 

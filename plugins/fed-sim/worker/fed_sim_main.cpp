@@ -17,7 +17,7 @@
 
 #include "fed/config.hpp"
 #include "fed/simulation.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 #include "async_rounds.hpp"
 #include "gossip_rounds.hpp"
 #include "sync_rounds.hpp"
@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   orrery::init();
   int rank = 0, ranks = 1;
-  MPI_Comm_rank(orrery::fed::mpi::kWorld, &rank);
-  MPI_Comm_size(orrery::fed::mpi::kWorld, &ranks);
+  MPI_Comm_rank(orrery::mpi::kWorld, &rank);
+  MPI_Comm_size(orrery::mpi::kWorld, &ranks);
 
   std::unique_ptr<orrery::fed::Simulation> sim;
   try {
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     if (rank == 0) orrery::event("error", e.what());
     std::fflush(stderr);
     orrery::shutdown();
-    MPI_Abort(orrery::fed::mpi::kWorld, 2);
+    MPI_Abort(orrery::mpi::kWorld, 2);
   }
 
   if (sim) {
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "orrery-fed-sim: rank %d: %s\n", rank, e.what());
       std::fflush(stderr);
       orrery::shutdown();
-      MPI_Abort(orrery::fed::mpi::kWorld, 1);
+      MPI_Abort(orrery::mpi::kWorld, 1);
     }
   }
 

@@ -13,7 +13,7 @@
 #include "fed/gossip.hpp"
 #include "fed/outages.hpp"
 #include "fed/sampling.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 namespace orrery::fed {
 

@@ -13,7 +13,7 @@
 #include "fed/exact_sum.hpp"
 #include "fed/round_plan.hpp"
 #include "fed/sampling.hpp"
-#include "mpi_handles.hpp"
+#include <orrery/mpi_handles.hpp>
 
 namespace orrery::fed {
 
