@@ -3,8 +3,6 @@ starts (exit 2, the parameter's JSON path); what only the worker can judge fails
 with exit 2 and a reason naming it: rate <= 0, an SLO <= 0, a checkpoint of another model
 shape or not there (a relative path resolved in the project), more prefill ranks than the ranks allow, requests past the model's
 context, a bad trace line."""
-import json
-
 from e2e_support import Project, main
 from gpt_serve_support import WORKLOAD, start_serve, train_checkpoint
 
@@ -35,13 +33,7 @@ def test():
     ]
     # A failing run takes seconds here (mpirun's teardown): the cases run side by side.
     started = [(start_serve(prj, f"bad-{i}", dict(base, **params)), message) for i, (params, message) in enumerate(cases)]
-    for run_id, message in started:
-        rec = prj.wait_final(run_id, 120)
-        assert rec["status"] == "failed", (message, rec["status"], rec.get("reason"))
-        tail = "\n".join(rec["failure"]["log_tail"])
-        assert message in tail, (message, json.dumps(rec["failure"], indent=1))
-        assert rec["failure"]["exit_code"] == 2, rec["failure"]
-        print(f"refused: {message}")
+    prj.expect_worker_refusals(started)
 
 
 if __name__ == "__main__":
