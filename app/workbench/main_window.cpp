@@ -5,6 +5,7 @@
 #include "charts/charts_panel.hpp"
 #include "charts/report_exporter.hpp"
 #include "checkpoints/checkpoint_browser.hpp"
+#include "compare/compare_panel.hpp"
 #include "common/job_kind_plugin.hpp"
 #include "common/run_data_service.hpp"
 #include "launch/launch_panel.hpp"
@@ -108,6 +109,16 @@ MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPa
             launchDock_->show();
             launchDock_->raise();
           });
+
+  // Run comparison: "Compare selected" takes the runs browser's selection; "Overlay curves"
+  // shows the compared runs everywhere, as a selection would.
+  auto* compare = new panels::ComparePanel(project_, this);
+  QDockWidget* compareDock = addDock(compare, tr("Compare"), "dock.compare", Qt::BottomDockWidgetArea);
+  tabifyDockWidget(logsDock, compareDock);
+  logsDock->raise();
+  connect(compare, &panels::ComparePanel::compareSelectedRequested, compare,
+          [this, compare] { compare->compareRuns(runs_->selectedRunIds()); });
+  connect(compare, &panels::ComparePanel::overlayRequested, this, &MainWindow::showRuns);
 
   reports_ = new panels::ReportExporter(project_, this);
   connect(runs_, &panels::RunsPanel::reportRequested, this, &MainWindow::exportReport);

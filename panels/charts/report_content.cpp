@@ -4,11 +4,8 @@
 #include "series/load_run_h5.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <chrono>
 #include <map>
-#include <string_view>
 
 namespace orrery::panels {
 
@@ -78,14 +75,6 @@ std::vector<std::string> metrics_of_every_run(const std::vector<std::vector<Metr
 }
 
 }  // namespace
-
-bool lower_is_better(const std::string& metric) {
-  std::string name = metric;
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 11> kLowerWords = {
-      "loss", "error", "err", "latency", "perplexity", "ppl", "mse", "mae", "regret", "_ms", "_us"};
-  return std::any_of(kLowerWords.begin(), kLowerWords.end(), [&](std::string_view w) { return name.find(w) != std::string::npos; });
-}
 
 ReportContent collect_report(const runfiles::Project& project, const std::vector<std::string>& runs, bool all_parameters) {
   ReportContent content;

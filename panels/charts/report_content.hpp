@@ -4,6 +4,7 @@
 // run shares (one chart each). The series stay loaded in `store` for the charts.
 #pragma once
 
+#include "compare/metric_summary.hpp"
 #include "runfiles/annotations.hpp"
 #include "runfiles/project.hpp"
 #include "runfiles/run_record.hpp"
@@ -49,8 +50,9 @@ struct ReportContent {
   double generated = 0;                              // seconds since the epoch
 };
 
-// Loss-like names (loss, error, latency, perplexity, ...) are better when lower.
-bool lower_is_better(const std::string& metric);
+// Loss-like names (loss, error, latency, perplexity, ...) are better when lower: the
+// comparison panel's rule (core/compare), so a report and the panel agree on "best".
+using compare::lower_is_better;
 
 // Reads the runs (ids as given: exact, prefix or name, resolved by runfiles::resolve_run,
 // which throws ProjectError naming an unknown one). A run whose run.h5 is missing or
