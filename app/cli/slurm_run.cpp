@@ -3,6 +3,7 @@
 #include "follow.hpp"
 
 #include "remote/slurm_launcher.hpp"
+#include "remote/ssh_launcher.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -18,7 +19,7 @@ namespace {
 using runfiles::RunStatus;
 constexpr auto kPoll = std::chrono::milliseconds(500);
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_output_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 // Slurm's commands for a target: here, or on the login node of its ssh target.
 struct SlurmAccess {
@@ -62,22 +63,42 @@ std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, c
   }
 }
 
+// Follows a run whose agent has taken it over on the login node's side of an ssh target: the
+// ssh launcher's mirror (forwarded feed, run.json, copy back at the end) under the live follower.
+int follow_through_ssh(const runfiles::Project& project, SlurmAccess& access, const remote::SlurmBatch& batch,
+                       const runfiles::RunRecord& record, const RemoteRunOptions& options) {
+  remote::RemoteRun run{batch.run_ids.front(), batch.target, batch.run_dirs.front(), batch.job_run_dirs.front(), record, {}};
+  remote::RemoteRunMirror mirror(*access.ssh, run, [](const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; });
+  mirror.start();
+  int code = follow_run(project, run.run_id, {options.quiet, true});
+  if (code != kDetached && !mirror.wait_copied(std::chrono::minutes(10))) {
+    std::cerr << "orrery: the run's folder could not be copied back from " << access.ssh->describe() << ":"
+              << run.remote_run_dir << "\n";
+    if (code == kSucceeded) code = kFailed;
+  }
+  mirror.stop();
+  return code;
+}
+
 // One run: Slurm's states until the agent takes the run over, then the live follower.
-int follow_one(const runfiles::Project& project, const remote::SlurmBatch& batch, const remote::SlurmCommands& slurm,
+int follow_one(const runfiles::Project& project, SlurmAccess& access, const remote::SlurmBatch& batch,
                const RemoteRunOptions& options) {
+  const auto& slurm = access.commands;
   const auto& dir = batch.run_dirs.front();
   const std::string label = "slurm job " + batch.job_id;
+  const remote::SshConnection* via = access.ssh ? &*access.ssh : nullptr;
   StateLines lines;
+  std::optional<runfiles::RunRecord> record;
   for (;;) {
     auto state = refresh(dir, slurm);
     lines.show(label, state);
-    auto record = runfiles::read_run_record(dir);
-    if (record.status != RunStatus::Starting) break;
+    record = remote::job_side_record(dir, via);
+    if (record && record->status != RunStatus::Starting) break;
     std::this_thread::sleep_for(kPoll);
   }
-  auto record = runfiles::read_run_record(dir);
-  int code = runfiles::is_final(record.status) ? (print_outcome(record), exit_code_for(record.status))
-                                                : follow_run(project, batch.run_ids.front(), {options.quiet, true});
+  int code = via                                   ? follow_through_ssh(project, access, batch, *record, options)
+             : runfiles::is_final(record->status) ? (print_outcome(*record), exit_code_for(record->status))
+                                                   : follow_run(project, batch.run_ids.front(), {options.quiet, true});
   if (code == kDetached) return code;
   // The job ends shortly after its agent: show Slurm's final word on it.
   for (int i = 0; i < 20; ++i) {
@@ -124,7 +145,17 @@ int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& s
 int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
                  const launch::InstallPaths& paths, const remote::Target& target, const RemoteRunOptions& options) {
   auto access = reach(project, target, options.accept_new_host_key);
-  auto batch = remote::prepare_slurm(project, kind, specs, paths, target);
+  if (access->ssh && specs.size() > 1) {
+    std::cerr << "orrery: sweeps (job arrays) through an ssh login node are not available yet; " << target.name
+              << " reaches Slurm through " << target.slurm.via << "\n";
+    return kUsage;
+  }
+  if (access->ssh && options.detach) {
+    std::cerr << "orrery: --detach is not available for Slurm through ssh yet: the local copy is kept in step while "
+                 "orrery follows the run\n";
+    return kUsage;
+  }
+  auto batch = remote::prepare_slurm(project, kind, specs, paths, target, access->ssh ? &*access->ssh : nullptr);
   if (options.show_script) {
     std::cout << "sbatch script (" << (batch.run_dirs.front() / "job.sh").string() << "), submitted as: sbatch --parsable";
     for (const auto& a : batch.sbatch_args) std::cout << " " << a;
@@ -137,7 +168,7 @@ int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind,
               << "  files: " << batch.run_dirs[i].string() << "\n";
   std::cout << std::flush;
   if (options.detach) return kSucceeded;
-  return batch.run_ids.size() == 1 ? follow_one(project, batch, access->commands, options)
+  return batch.run_ids.size() == 1 ? follow_one(project, *access, batch, options)
                                    : follow_array(batch, access->commands);
 }
 
@@ -160,7 +191,12 @@ int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id
   // The agent (if it runs) gets SIGTERM and writes the verdict; a queued run gets Slurm's.
   for (int i = 0; i < 120; ++i) {
     auto state = refresh(dir, access->commands);
-    auto record = runfiles::read_run_record(dir);
+    auto seen = remote::job_side_record(dir, access->ssh ? &*access->ssh : nullptr);
+    if (!seen) {
+      std::this_thread::sleep_for(kPoll);
+      continue;
+    }
+    auto record = *seen;
     if (runfiles::is_final(launch::observed_status(record)) && (!state || state->ended())) {
       print_outcome(record);
       if (state) std::cout << "  slurm job " << job->job << ": " << state->describe() << "\n";
@@ -183,10 +219,10 @@ int test_slurm_target(const runfiles::Project& project, const remote::Target& ta
   const auto& slurm = access->commands;
   auto version = slurm.run({"sinfo", "--version"});
   if (!version.success()) {
-    std::cout << target.name << ": Slurm not usable on " << slurm.where() << ": " << first_line(version.err + version.out) << "\n";
+    std::cout << target.name << ": Slurm not usable on " << slurm.where() << ": " << first_output_line(version.err + version.out) << "\n";
     return kFailed;
   }
-  std::cout << target.name << ": " << first_line(version.out) << " on " << slurm.where() << "\n";
+  std::cout << target.name << ": " << first_output_line(version.out) << " on " << slurm.where() << "\n";
   auto partitions = slurm.run({"sinfo", "--format=%P %a %l %D %T %N"});
   std::cout << "  partitions (sinfo):\n";
   std::istringstream p(partitions.success() ? partitions.out : partitions.err);

@@ -52,6 +52,7 @@ class SlurmCommands {
   void cancel(const std::string& job_id) const;
 
   std::string where() const;   // "this machine" or user@host:port
+  const SshConnection* via() const { return via_; }
 
  private:
   const SshConnection* via_;

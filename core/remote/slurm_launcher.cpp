@@ -2,9 +2,12 @@
 
 #include "launch/starting_record.hpp"
 #include "orrery/runtime.hpp"
+#include "remote/shell_quote.hpp"
 #include "remote/slurm_script.hpp"
+#include "remote/ssh_launcher.hpp"
 #include "spec/render_command.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -28,63 +31,97 @@ std::string tail_of(const fs::path& file, std::size_t count) {
   return out;
 }
 
-void settle(const fs::path& run_dir, runfiles::RunStatus status, const std::string& reason) {
+// Writes text to a file on the login node (through the connection's shell, the path quoted).
+void write_remote_file(const SshConnection& ssh, const std::string& path, const std::string& text) {
+  CaptureOptions with_text;
+  with_text.input = text;
+  auto r = ssh.run_script("cat > " + shell_quote(path), with_text);
+  if (!r.success()) throw SshError("cannot write " + path + " on " + ssh.describe() + ": " + r.err);
+}
+
+// A run whose agent never started: its verdict, in the job's folder and in the local one.
+void settle(const fs::path& run_dir, const std::string& remote_run_dir, const SshConnection* via,
+            runfiles::RunStatus status, const std::string& reason) {
   auto record = runfiles::read_run_record(run_dir);
+  if (via && !remote_run_dir.empty()) {
+    auto remote = read_remote_record(*via, remote_run_dir, std::chrono::seconds(10));
+    if (!remote) return;
+    record = *remote;
+  }
   if (record.status != runfiles::RunStatus::Starting) return;   // the agent took the run over: its verdict stands
   record.status = status;
   record.reason = reason;
   record.ended = orrery::now();
+  if (via && !remote_run_dir.empty()) write_remote_file(*via, remote_run_dir + "/run.json", record.to_json().dump(2) + "\n");
   runfiles::write_run_record(run_dir, record);
 }
 
 }  // namespace
 
 SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
-                         const launch::InstallPaths& paths, const Target& target) {
+                         const launch::InstallPaths& paths, const Target& target, const SshConnection* via) {
   if (target.type != TargetType::Slurm) throw std::invalid_argument("target " + target.name + " is not a Slurm target");
-  if (!target.slurm.via.empty())
-    throw std::runtime_error("target " + target.name + " reaches Slurm through \"" + target.slurm.via +
-                             "\": launching through an ssh login node is not available yet (local Slurm only)");
+  if (!target.slurm.via.empty() && !via) throw std::invalid_argument("target " + target.name + " needs its ssh connection");
   if (specs.empty()) throw std::invalid_argument("nothing to launch");
+  // Where the job finds Orrery and its folders: this installation and project, or the ssh target's work folder.
+  const std::string work = via ? remote_work_dir(*via, via->target().work_dir) : std::string();
+  const std::string bin = via ? work + "/bin" : paths.bin_dir.string();
+  const std::string share = via ? work + "/share/orrery" : paths.share_dir.string();
   SlurmBatch batch;
   batch.target = target.name;
   std::vector<runfiles::RunRecord> records;
+  std::vector<DeployFile> files;
   for (const auto& spec : specs) {
     auto id = runfiles::make_run_id(project, spec.name.empty() ? kind.name : spec.name);
     auto dir = runfiles::run_path(project, id);
     fs::create_directories(dir / "logs");   // now, so the next run of a sweep gets another id
-    auto record = launch::starting_record(id, kind, spec, target.name,
-                                          spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, dir}));
+    const std::string job_dir = via ? work + "/runs/" + id : dir.string();
+    auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, dir});
+    auto job_argv = via ? spec::render_command(kind, spec, {bin, share, work, job_dir}) : local_argv;
+    if (via)
+      for (auto& f : files_for_run(paths, bin, local_argv, job_argv))
+        if (std::none_of(files.begin(), files.end(), [&](const DeployFile& d) { return d.remote == f.remote; })) files.push_back(f);
+    auto record = launch::starting_record(id, kind, spec, target.name, job_argv);
     record.scheduler = "slurm";
     records.push_back(std::move(record));
     batch.run_ids.push_back(id);
     batch.run_dirs.push_back(dir);
+    batch.job_run_dirs.push_back(job_dir);
   }
+  if (via) deploy(*via, files);
   BatchScriptInput in;
   in.ranks = specs.front().ranks;
-  in.agent = (paths.bin_dir / "orrery-agent").string();
-  for (const auto& d : batch.run_dirs) in.run_dirs.push_back(d.string());
+  in.agent = bin + "/orrery-agent";
+  in.run_dirs = batch.job_run_dirs;
   batch.script = sbatch_script(target.slurm, in);
-  // Output of the batch script (the agent's own lines): in the run's folder, or the first run's for an array.
-  const fs::path out = batch.run_dirs.front() / "logs" / (batch.run_ids.size() > 1 ? "slurm-%A_%a.out" : "slurm-%j.out");
+  // Slurm's own output (slurmstepd's lines): in the run's folder, or the first run's for an array.
+  const std::string first = batch.job_run_dirs.front();
   batch.sbatch_args = {"--job-name=orrery-" + (specs.front().name.empty() ? kind.name : specs.front().name),
-                       "--output=" + out.string(), "--chdir=" + batch.run_dirs.front().string()};
+                       "--output=" + first + "/logs/" + (batch.run_ids.size() > 1 ? "slurm-%A_%a.out" : "slurm-%j.out"),
+                       "--chdir=" + first};
   for (std::size_t i = 0; i < records.size(); ++i) {
     runfiles::write_file_atomically(batch.run_dirs[i] / "job.sh", batch.script);
     runfiles::write_run_record(batch.run_dirs[i], records[i]);
+    if (!via) continue;
+    auto made = via->run({"mkdir", "-p", "--", batch.job_run_dirs[i] + "/logs"});
+    if (!made.success()) throw SshError("cannot make " + batch.job_run_dirs[i] + " on " + via->describe() + ": " + made.err);
+    write_remote_file(*via, batch.job_run_dirs[i] + "/job.sh", batch.script);
+    write_remote_file(*via, batch.job_run_dirs[i] + "/run.json", records[i].to_json().dump(2) + "\n");
   }
   return batch;
 }
 
 void submit_slurm(SlurmBatch& batch, const SlurmCommands& slurm) {
+  const bool remote = batch.job_run_dirs.front() != batch.run_dirs.front().string();
   try {
-    batch.job_id = slurm.submit(batch.sbatch_args, (batch.run_dirs.front() / "job.sh").string());
+    batch.job_id = slurm.submit(batch.sbatch_args, batch.job_run_dirs.front() + "/job.sh");
   } catch (const SlurmError& e) {
-    for (const auto& d : batch.run_dirs) settle(d, runfiles::RunStatus::Failed, e.what());
+    for (std::size_t i = 0; i < batch.run_dirs.size(); ++i)
+      settle(batch.run_dirs[i], remote ? batch.job_run_dirs[i] : "", slurm.via(), runfiles::RunStatus::Failed, e.what());
     throw;
   }
   for (std::size_t i = 0; i < batch.run_dirs.size(); ++i)
-    write_slurm_record(batch.run_dirs[i], {batch.target, batch.job_of(i), {}, orrery::now()});
+    write_slurm_record(batch.run_dirs[i], {batch.target, batch.job_of(i), remote ? batch.job_run_dirs[i] : "", {}, orrery::now()});
 }
 
 std::optional<SlurmJobRecord> read_slurm_record(const fs::path& run_dir) {
@@ -95,6 +132,7 @@ std::optional<SlurmJobRecord> read_slurm_record(const fs::path& run_dir) {
   SlurmJobRecord r;
   r.target = j.value("target", "");
   r.job = j["job"].get<std::string>();
+  r.remote_run_dir = j.value("remote_run_dir", "");
   if (!valid_job_id(r.job)) return std::nullopt;
   r.last.job_id = r.job;
   r.last.state = j.value("state", "");
@@ -106,13 +144,25 @@ std::optional<SlurmJobRecord> read_slurm_record(const fs::path& run_dir) {
 }
 
 void write_slurm_record(const fs::path& run_dir, const SlurmJobRecord& r) {
-  nlohmann::json j = {{"target", r.target},        {"job", r.job},           {"state", r.last.state},
+  nlohmann::json j = {{"target", r.target},        {"job", r.job},           {"remote_run_dir", r.remote_run_dir},
+                      {"state", r.last.state},
                       {"reason", r.last.reason},   {"nodes", r.last.nodes},  {"exit_code", r.last.exit_code},
                       {"updated", r.updated}};
   runfiles::write_file_atomically(run_dir / "slurm.json", j.dump(2) + "\n");
 }
 
+std::optional<runfiles::RunRecord> job_side_record(const fs::path& run_dir, const SshConnection* via) {
+  auto job = read_slurm_record(run_dir);
+  if (via && job && !job->remote_run_dir.empty()) return read_remote_record(*via, job->remote_run_dir, std::chrono::seconds(10));
+  try {
+    return runfiles::read_run_record(run_dir);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::optional<SlurmJobState> refresh_slurm_run(const fs::path& run_dir, const SlurmCommands& slurm) {
+  const SshConnection* via = slurm.via();
   auto record = read_slurm_record(run_dir);
   if (!record) throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
   auto state = slurm.query(record->job);
@@ -124,13 +174,22 @@ std::optional<SlurmJobState> refresh_slurm_run(const fs::path& run_dir, const Sl
   if (state && !state->ended()) return state;
   // The job is over. If its agent never took the run over, Slurm's word is the verdict.
   const std::string job = "Slurm job " + record->job;
+  const std::string& remote = record->remote_run_dir;
   if (state && state->state == "CANCELLED") {
-    settle(run_dir, runfiles::RunStatus::Cancelled, job + " was cancelled before orrery-agent started (" + state->describe() + ")");
+    settle(run_dir, remote, via, runfiles::RunStatus::Cancelled,
+           job + " was cancelled before orrery-agent started (" + state->describe() + ")");
   } else {
-    std::string output = tail_of(run_dir / "logs" / "agent.log", 8);
-    for (const auto& f : fs::directory_iterator(run_dir / "logs"))
-      if (f.path().filename().string().rfind("slurm-", 0) == 0) output += tail_of(f.path(), 4);
-    settle(run_dir, runfiles::RunStatus::Failed,
+    std::string output;
+    if (via && !remote.empty()) {
+      auto tail = via->run_script("tail -n 8 " + shell_quote(remote + "/logs/agent.log") + " 2>/dev/null; tail -q -n 4 " +
+                                  shell_quote(remote + "/logs") + "/slurm-*.out 2>/dev/null; true");
+      output = tail.out;
+    } else {
+      output = tail_of(run_dir / "logs" / "agent.log", 8);
+      for (const auto& f : fs::directory_iterator(run_dir / "logs"))
+        if (f.path().filename().string().rfind("slurm-", 0) == 0) output += tail_of(f.path(), 4);
+    }
+    settle(run_dir, remote, via, runfiles::RunStatus::Failed,
            job + (state ? " ended " + state->describe() : std::string(" is no longer known to Slurm")) +
                " before orrery-agent started" + (output.empty() ? "" : "; its output:\n" + output));
   }

@@ -8,8 +8,11 @@
 // taken the run over (cancelled while pending, or its script failed) gets its verdict here,
 // from Slurm's: the agent never ran, so nobody else writes it.
 //
-// The project folder must be reachable from the compute nodes under the same path (the usual
-// shared home or scratch of a cluster; the loopback test bed trivially).
+// Local Slurm: the project folder must be reachable from the compute nodes under the same path
+// (the usual shared home or scratch of a cluster; the loopback test bed trivially). Through an ssh
+// target ("via"), the job's folders live in that target's work folder (<work_dir>/runs/<id>, the
+// binaries deployed to <work_dir>/bin by content hash, as for ssh runs), and the local folder
+// mirrors them (ssh_launcher.hpp: RemoteRunMirror) once the agent runs.
 #pragma once
 
 #include "launch/local_launcher.hpp"
@@ -27,6 +30,7 @@ struct SlurmBatch {
   std::string target;
   std::vector<std::string> run_ids;                   // array task i runs run_ids[i]
   std::vector<std::filesystem::path> run_dirs;
+  std::vector<std::string> job_run_dirs;              // the same folders where the job runs (remote ones through "via")
   std::string script;                                 // job.sh, also written to each run's folder
   std::vector<std::string> sbatch_args;               // given on sbatch's command line (paths may hold any character)
   std::string job_id;                                 // set by submit_slurm
@@ -36,16 +40,18 @@ struct SlurmBatch {
 
 // Makes the runs' folders, run.json and job.sh for specs (one per run; more than one: a job array).
 // Throws std::runtime_error / std::invalid_argument with a reason a user can act on.
+// via: the connection to the login node of a target with "via" (nullptr for local Slurm).
 SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
-                         const launch::InstallPaths& paths, const Target& target);
+                         const launch::InstallPaths& paths, const Target& target, const SshConnection* via = nullptr);
 
 // Submits the prepared batch and writes each run's slurm.json. On refusal the runs are marked
 // failed with sbatch's message (and SlurmError is thrown).
 void submit_slurm(SlurmBatch& batch, const SlurmCommands& slurm);
 
-// slurm.json: {"target", "job", "state", "reason", "nodes", "exit_code", "updated"}.
+// slurm.json: {"target", "job", "remote_run_dir", "state", "reason", "nodes", "exit_code", "updated"}.
 struct SlurmJobRecord {
   std::string target, job;
+  std::string remote_run_dir;   // where the job runs when reached through ssh; empty: this run folder
   SlurmJobState last;   // the state last seen (state empty: not asked yet)
   double updated = 0;
 };
@@ -55,7 +61,10 @@ void write_slurm_record(const std::filesystem::path& run_dir, const SlurmJobReco
 // Asks Slurm for the run's job, records what it says in slurm.json, and when the job has ended
 // (or is no longer known) while run.json is still "starting", writes the run's verdict:
 // cancelled, or failed with Slurm's state, reason, exit code and the last lines of its output.
-// Returns the state seen (nullopt: unknown to Slurm).
+// Returns the state seen (nullopt: unknown to Slurm). Through "via", both copies of run.json are settled.
 std::optional<SlurmJobState> refresh_slurm_run(const std::filesystem::path& run_dir, const SlurmCommands& slurm);
+
+// The run.json where the job runs: this folder's, or the login node's copy through via.
+std::optional<runfiles::RunRecord> job_side_record(const std::filesystem::path& run_dir, const SshConnection* via);
 
 }  // namespace orrery::remote

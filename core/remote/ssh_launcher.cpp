@@ -30,6 +30,12 @@ bool is_under(const fs::path& file, const fs::path& dir) {
   return f.rfind(d, 0) == 0;
 }
 
+std::string strip_ipc(const std::string& endpoint) {
+  return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string{};
+}
+
+}  // namespace
+
 std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
                                                       std::chrono::milliseconds timeout) {
   auto r = ssh.run({"cat", run_dir + "/run.json"}, within(timeout));
@@ -43,21 +49,32 @@ std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, 
   }
 }
 
-std::string strip_ipc(const std::string& endpoint) {
-  return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string{};
+std::string remote_work_dir(const SshConnection& ssh, const std::string& work_dir) {
+  auto where = ssh.run_script("mkdir -p " + shell_quote(work_dir) + " && cd " + shell_quote(work_dir) + " && pwd -P");
+  if (!where.success())
+    throw SshError("cannot use the work folder " + work_dir + " on " + ssh.describe() + ": " + trim(where.err));
+  return trim(where.out);
 }
 
-}  // namespace
+std::vector<DeployFile> files_for_run(const launch::InstallPaths& paths, const std::string& bin,
+                                      const std::vector<std::string>& local_argv, const std::vector<std::string>& remote_argv) {
+  std::vector<DeployFile> files = {{paths.bin_dir / "orrery-agent", bin + "/orrery-agent"},
+                                   {paths.bin_dir / "orrery-rank", bin + "/orrery-rank"}};
+  for (std::size_t i = 0; i < local_argv.size() && i < remote_argv.size(); ++i) {
+    fs::path f = local_argv[i];
+    if (local_argv[i] != remote_argv[i] && (is_under(f, paths.bin_dir) || is_under(f, paths.share_dir)) &&
+        fs::is_regular_file(f))
+      files.push_back({f, remote_argv[i]});
+  }
+  return files;
+}
 
 RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                      const launch::InstallPaths& paths, const Target& target, const SshConnection& ssh,
                      std::chrono::milliseconds agent_start_timeout) {
   const auto& t = target.ssh;
   // The remote work folder as an absolute path: the ranks' argv and the agent's sockets need one.
-  auto where = ssh.run_script("mkdir -p " + shell_quote(t.work_dir) + " && cd " + shell_quote(t.work_dir) + " && pwd -P");
-  if (!where.success())
-    throw SshError("cannot use the work folder " + t.work_dir + " on " + ssh.describe() + ": " + trim(where.err));
-  const std::string work = trim(where.out);
+  const std::string work = remote_work_dir(ssh, t.work_dir);
   const std::string bin = work + "/bin", share = work + "/share/orrery";
 
   RemoteRun run;
@@ -70,15 +87,7 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
   // local ones to find which of our files (the worker, its scripts) the ranks need there.
   auto remote_argv = spec::render_command(kind, spec, {bin, share, work, run.remote_run_dir});
   auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, run.local_run_dir});
-  std::vector<DeployFile> files = {{paths.bin_dir / "orrery-agent", bin + "/orrery-agent"},
-                                   {paths.bin_dir / "orrery-rank", bin + "/orrery-rank"}};
-  for (std::size_t i = 0; i < local_argv.size() && i < remote_argv.size(); ++i) {
-    fs::path f = local_argv[i];
-    if (local_argv[i] != remote_argv[i] && (is_under(f, paths.bin_dir) || is_under(f, paths.share_dir)) &&
-        fs::is_regular_file(f))
-      files.push_back({f, remote_argv[i]});
-  }
-  run.deployed = deploy(ssh, files);
+  run.deployed = deploy(ssh, files_for_run(paths, bin, local_argv, remote_argv));
 
   auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
   fs::create_directories(run.local_run_dir);

@@ -31,6 +31,19 @@ struct RemoteRun {
   DeployReport deployed;
 };
 
+// The remote work folder as an absolute path (created when missing); throws SshError.
+std::string remote_work_dir(const SshConnection& ssh, const std::string& work_dir);
+
+// What a run needs on the remote side, to deploy to <remote_bin>: orrery-agent, orrery-rank, and
+// the files of the rank's argv that live in this installation (the job kind's worker, its scripts),
+// found by rendering the argv twice: with the local paths and with the remote ones.
+std::vector<DeployFile> files_for_run(const launch::InstallPaths& paths, const std::string& remote_bin,
+                                      const std::vector<std::string>& local_argv, const std::vector<std::string>& remote_argv);
+
+// The remote agent's run.json; nullopt when it cannot be read (yet).
+std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
+                                                      std::chrono::milliseconds timeout);
+
 // Deploys what the run needs, writes its run.json remotely, starts the remote agent
 // detached (it survives the ssh connection), and waits until it has started the ranks.
 // Throws SshError / std::runtime_error with a reason a user can act on.

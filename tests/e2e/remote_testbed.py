@@ -74,7 +74,7 @@ def _kill(pids, sig=signal.SIGKILL):
 
 
 class SshServer:
-    def __init__(self, root, address, authorized_key):
+    def __init__(self, root, address, authorized_key, extra_config=()):
         self.address = address
         self.port = free_port(address)
         self.dir = Path(root) / f"sshd-{address}"
@@ -103,6 +103,7 @@ class SshServer:
             "MaxSessions 50",
             "MaxStartups 50",
             "LogLevel INFO",   # connections are logged: a test can tell which "host" mpirun reached
+            *extra_config,
             "",
         ]))
         self.log = open(self.dir / "sshd.log", "w")
@@ -148,7 +149,8 @@ class SshServer:
 class SshTestBed:
     """Two sshd "hosts" on 127.0.0.1 and 127.0.0.2 and a client set up to reach them."""
 
-    def __init__(self, addresses=("127.0.0.1", "127.0.0.2")):
+    def __init__(self, addresses=("127.0.0.1", "127.0.0.2"), sshd_config=()):
+        """sshd_config: further lines for every server (e.g. SetEnv for the sessions)."""
         # A short path: ssh control sockets live under it (unix socket paths are limited to ~107 bytes).
         self._tmp = tempfile.TemporaryDirectory(prefix="orr-ssh-", dir="/tmp")
         self.root = Path(self._tmp.name)
@@ -161,7 +163,7 @@ class SshTestBed:
         self.servers = []
         try:
             for a in addresses:
-                self.servers.append(SshServer(self.root, a, (self.root / "id_ed25519.pub").read_text()))
+                self.servers.append(SshServer(self.root, a, (self.root / "id_ed25519.pub").read_text(), sshd_config))
         except Exception:
             self.stop()
             raise
