@@ -11,6 +11,7 @@ a 2-core machine. SLURM_CONF in env() points every client (sbatch, squeue, orrer
 stop() cancels what is still queued, then ends slurmd, slurmctld and munged by PID, whatever
 happened, and kills what the jobs left running (processes naming the bed's folder)."""
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -45,7 +46,7 @@ class SlurmTestBed:
                                             env=env)
 
     def _start(self):
-        for d in ("munge", "state", "spool", "log"):
+        for d in ("munge", "state", "spool", "log", "tmp"):
             (self.root / d).mkdir(mode=0o700)
         os.chmod(self.root, 0o755)   # munged wants the socket's folders reachable
         os.chmod(self.root / "munge", 0o755)
@@ -65,6 +66,10 @@ class SlurmTestBed:
         host = socket.gethostname().split(".")[0]   # slurmctld only runs on the host SlurmctldHost names
         self.conf.write_text("\n".join([
             "ClusterName=orrerytest",
+            # Beds running side by side (ctest -j) must not share job ids: srun's PMIx plugin
+            # names its folders after them. Their own ids, and their temporary files in the bed.
+            f"FirstJobId={random.randrange(1000, 60_000_000, 1000)}",
+            f"TmpFS={self.root / 'tmp'}",
             f"SlurmctldHost={host}(127.0.0.1)",
             f"SlurmctldPort={self.ctld_port}",
             f"SlurmdPort={self.slurmd_port}",
