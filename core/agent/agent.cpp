@@ -231,9 +231,11 @@ class Agent {
       reply = {{"ok", true}, {"status", "cancelling"}};
     } else if (cmd == "checkpoint") {
       reply = request_checkpoint();
+    } else if (cmd == "prompt") {
+      reply = request_prompt(j);
     } else {
       reply = {{"ok", false},
-               {"error", "unknown or malformed request; expected {\"cmd\": \"status\"|\"cancel\"|\"checkpoint\"}"}};
+               {"error", "unknown or malformed request; expected {\"cmd\": \"status\"|\"cancel\"|\"checkpoint\"|\"prompt\"}"}};
     }
     rep_.send(zmq::buffer(reply.dump()), zmq::send_flags::dontwait);
   }
@@ -247,6 +249,20 @@ class Agent {
     std::printf("orrery-agent: checkpoint requested\n");
     std::fflush(stdout);
     return {{"ok", true}, {"status", "checkpoint requested"}};
+  }
+
+  // Publishes "prompt ID\nTEXT" to the ranks (runtime: orrery::take_prompt()); the worker
+  // streams its answer back as events naming ID, which the asker follows on the feed.
+  nlohmann::json request_prompt(const nlohmann::json& j) {
+    if (cancel_requested_ || mpirun_exit_) return {{"ok", false}, {"error", "the ranks are stopping"}};
+    if (!j.contains("text") || !j["text"].is_string()) return {{"ok", false}, {"error", "a prompt needs \"text\""}};
+    const std::string text = j["text"].get<std::string>();
+    if (text.empty() || text.size() > 4096) return {{"ok", false}, {"error", "a prompt has 1 to 4096 bytes"}};
+    const std::string id = std::to_string(++prompts_sent_);
+    const std::string message = "prompt " + id + "\n" + text;
+    if (!commands_.send(zmq::buffer(message), zmq::send_flags::dontwait))
+      return {{"ok", false}, {"error", "the ranks' request queue is full"}};
+    return {{"ok", true}, {"id", id}};
   }
 
   void request_cancel(const std::string& reason) {
@@ -408,6 +424,7 @@ class Agent {
   std::optional<launch::ExitStatus> mpirun_exit_;
   std::optional<Clock::time_point> mpirun_exit_time_;
   bool cancel_requested_ = false;
+  std::uint64_t prompts_sent_ = 0;  // ids of prompt requests
   std::string cancel_reason_;
   std::optional<Clock::time_point> cancel_deadline_;
   std::int64_t sample_step_ = 0;

@@ -163,6 +163,17 @@ bool checkpoint_requested() {
   return s.commands && s.commands->take("checkpoint");
 }
 
+std::optional<Prompt> take_prompt() {
+  auto& s = state();
+  std::lock_guard lock(s.mutex);
+  if (!s.commands) return std::nullopt;
+  const auto rest = s.commands->take_prefixed("prompt ");  // "prompt ID\nTEXT"
+  if (!rest) return std::nullopt;
+  const auto newline = rest->find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  return Prompt{rest->substr(0, newline), rest->substr(newline + 1)};
+}
+
 TelemetryStats stats() {
   auto& s = state();
   std::lock_guard lock(s.mutex);

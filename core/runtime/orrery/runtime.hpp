@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,17 @@ void progress(double done, double total);
 // worker lets one rank poll and shares the answer with the others (e.g. in a collective it
 // already makes), so all ranks checkpoint at the same step. False without an agent.
 bool checkpoint_requested();
+
+// A prompt sent to the run's agent (control request {"cmd": "prompt", "text": ...}; every
+// rank receives it, a worker answers on one), or nullopt. The answer goes back as events:
+// kind "prompt.token", text "ID:piece" for each piece of text as it is generated, then
+// "prompt.done", text "ID".
+// Cheap (a non-blocking socket read); nullopt without an agent.
+struct Prompt {
+  std::string id;
+  std::string text;
+};
+std::optional<Prompt> take_prompt();
 
 struct TelemetryStats {
   std::uint64_t recorded = 0;   // records accepted into the buffer

@@ -49,6 +49,8 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
       {"slo_ttft_ms", number_option(slo_ttft_ms)},
       {"slo_tpot_ms", number_option(slo_tpot_ms)},
       {"threads", number_option(o.threads)},
+      {"prompt_wait_s", number_option(o.prompt_wait_s)},
+      {"answer_tokens", number_option(o.answer_tokens)},
   };
   o.expect = {0, 0, 0, 0, 0};
   help = gpt::apply_options(args, setters);
@@ -63,6 +65,8 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
   if (o.val_every < 2) throw std::invalid_argument("--val_every: must be at least 2");
   if (o.batch_limit < 1) throw std::invalid_argument("--batch_limit: must be at least 1");
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
+  if (!(o.prompt_wait_s >= 0)) throw std::invalid_argument("--prompt_wait_s: must not be negative");
+  if (o.answer_tokens < 1) throw std::invalid_argument("--answer_tokens: must be at least 1");
   w.seed = static_cast<std::uint64_t>(seed);
   o.sampling.seed = static_cast<std::uint64_t>(seed);
   o.sampling.temperature = static_cast<float>(temperature);

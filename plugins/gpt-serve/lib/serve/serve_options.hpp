@@ -27,6 +27,8 @@ struct ServeOptions {
   SamplingOptions sampling;
   Slo slo;
   int threads = 1;
+  double prompt_wait_s = 0;  // rank 0 answers `orrery prompt` this long after the workload
+  int answer_tokens = 32;    // tokens of each answer
 };
 
 extern const char* const kServeUsage;
