@@ -17,6 +17,7 @@ void add_export_command(CLI::App& app, Globals& g, int& result);
 void add_kinds_command(CLI::App& app, Globals& g, int& result);
 void add_demo_command(CLI::App& app, Globals& g, int& result);
 void add_checkpoint_command(CLI::App& app, Globals& g, int& result);
+void add_prompt_command(CLI::App& app, Globals& g, int& result);
 void add_gui_command(CLI::App& app, Globals& g, int& result);
 void add_logs_command(CLI::App& app, Globals& g, int& result);
 void add_report_command(CLI::App& app, Globals& g, int& result);

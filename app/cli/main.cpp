@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_kinds_command(app, globals, result);
   add_demo_command(app, globals, result);
   add_checkpoint_command(app, globals, result);
+  add_prompt_command(app, globals, result);
   add_gui_command(app, globals, result);
   add_logs_command(app, globals, result);
   add_report_command(app, globals, result);
