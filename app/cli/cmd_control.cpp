@@ -92,8 +92,9 @@ void add_checkpoint_command(CLI::App& app, Globals& g, int& result) {
 }
 
 void add_export_command(CLI::App& app, Globals& g, int& result) {
-  auto* cmd = app.add_subcommand("export", "Export a run's data (CSV) or a chart of one of its metrics (PNG/SVG/PDF)");
-  auto run = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "export", "Export a run's data (CSV) or a chart of one of its metrics (PNG/SVG/PDF), several runs overlaid");
+  auto runs = std::make_shared<std::vector<std::string>>();
   auto csv_dir = std::make_shared<std::string>();
   auto plot = std::make_shared<std::string>();
   auto pictures = std::make_shared<std::vector<std::string>>(3);  // png, svg, pdf
@@ -101,7 +102,9 @@ void add_export_command(CLI::App& app, Globals& g, int& result) {
   auto log_y = std::make_shared<bool>(false);
   auto per_rank = std::make_shared<bool>(false);
   auto smoothing = std::make_shared<double>(0.0);
-  cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
+  cmd->add_option("RUN", *runs, "Run id, unique id prefix, or run name; with --plot, several runs share the chart")
+      ->required()
+      ->expected(1, -1);
   auto* csv_opt = cmd->add_option("--csv", *csv_dir, "Write every series as CSV (one file per series) under this folder");
   auto* plot_opt = cmd->add_option("--plot", *plot, "Draw the chart of this metric (with --png, --svg and/or --pdf)");
   cmd->add_option("--png", (*pictures)[0], "Chart as PNG to this file")->needs(plot_opt);
@@ -111,24 +114,27 @@ void add_export_command(CLI::App& app, Globals& g, int& result) {
   cmd->add_flag("--log-y", *log_y, "Chart with a logarithmic y axis");
   cmd->add_flag("--per-rank", *per_rank, "Chart one line per rank instead of the mean with its min/max band");
   cmd->add_option("--smoothing", *smoothing, "Chart EMA smoothing weight, 0 (none) to 0.99")->check(CLI::Range(0.0, 0.99));
-  cmd->callback([&g, &result, run, csv_dir, csv_opt, plot, plot_opt, pictures, x_axis, log_y, per_rank, smoothing] {
+  cmd->callback([&g, &result, runs, csv_dir, csv_opt, plot, plot_opt, pictures, x_axis, log_y, per_rank, smoothing] {
     if (!csv_opt->count() && !plot_opt->count()) throw CLI::ValidationError("export", "give --csv DIR or --plot METRIC");
     if (plot_opt->count() && std::all_of(pictures->begin(), pictures->end(), [](auto& f) { return f.empty(); })) {
       throw CLI::ValidationError("--plot", "give --png, --svg and/or --pdf FILE");
     }
+    if (csv_opt->count() && runs->size() > 1) throw CLI::ValidationError("--csv", "exports one run at a time");
     auto project = open_project(g);
-    auto id = runfiles::resolve_run(project, *run);
-    const auto run_h5 = runfiles::run_path(project, id) / "run.h5";
+    std::vector<panels::PlotRun> resolved;
+    for (const auto& run : *runs) {
+      const auto id = runfiles::resolve_run(project, run);
+      resolved.push_back({id, QString::fromStdString(runfiles::read_run_record(runfiles::run_path(project, id)).name),
+                          runfiles::run_path(project, id) / "run.h5"});
+    }
     if (csv_opt->count()) {
-      runfiles::RunH5Reader reader(run_h5);
+      runfiles::RunH5Reader reader(resolved.front().run_h5);
       auto files = runfiles::export_csv(reader, *csv_dir);
       std::cout << "wrote " << files.size() << " CSV files under " << *csv_dir << "\n";
     }
     if (plot_opt->count()) {
       panels::PlotExport request;
-      request.run_id = id;
-      request.label = QString::fromStdString(runfiles::read_run_record(runfiles::run_path(project, id)).name);
-      request.run_h5 = run_h5;
+      request.runs = resolved;
       request.metric = QString::fromStdString(*plot);
       for (const auto& file : *pictures) {
         if (!file.empty()) request.files << QString::fromStdString(file);

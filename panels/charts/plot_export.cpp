@@ -41,27 +41,30 @@ std::unique_ptr<MetricChart> offscreen_chart(std::shared_ptr<series::SeriesStore
 }
 
 void export_run_plot(const PlotExport& request) {
+  if (request.runs.empty()) throw std::runtime_error("no run to draw");
   auto store = std::make_shared<series::SeriesStore>();
   const std::string metric = request.metric.toStdString();
-  series::load_run_h5(*store, request.run_id, request.run_h5, [&](const runfiles::SeriesKey& key) {
-    return key.group == "metrics";
-  });
-  std::string available;
-  bool found = false;
-  std::string last;
-  for (const auto& key : store->keys_of_run(request.run_id)) {
-    if (key.group != "metrics" || key.name == last) continue;
-    last = key.name;
-    found = found || key.name == metric;
-    available += (available.empty() ? "" : ", ") + key.name;
-  }
-  if (!found) {
-    throw std::runtime_error("run " + request.run_id + " has no metric '" + metric + "'" +
-                             (available.empty() ? std::string(" (it has no metrics)") : " (it has: " + available + ")"));
+  std::vector<ChartRun> chart_runs;
+  for (const PlotRun& run : request.runs) {
+    series::load_run_h5(*store, run.run_id, run.run_h5,
+                        [&](const runfiles::SeriesKey& key) { return key.group == "metrics"; });
+    std::string available;
+    bool found = false;
+    std::string last;
+    for (const auto& key : store->keys_of_run(run.run_id)) {
+      if (key.group != "metrics" || key.name == last) continue;
+      last = key.name;
+      found = found || key.name == metric;
+      available += (available.empty() ? "" : ", ") + key.name;
+    }
+    if (!found) {
+      throw std::runtime_error("run " + run.run_id + " has no metric '" + metric + "'" +
+                               (available.empty() ? std::string(" (it has no metrics)") : " (it has: " + available + ")"));
+    }
+    chart_runs.push_back({run.run_id, run.label.isEmpty() ? QString::fromStdString(run.run_id) : run.label});
   }
 
-  const QString label = request.label.isEmpty() ? QString::fromStdString(request.run_id) : request.label;
-  auto chart = offscreen_chart(store, request.metric, {{request.run_id, label}}, request.options, request.size);
+  auto chart = offscreen_chart(store, request.metric, chart_runs, request.options, request.size);
   for (const QString& file : request.files) {
     QString error;
     if (!export_chart(*chart, file, &error)) throw std::runtime_error(error.toStdString());

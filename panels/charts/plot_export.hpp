@@ -1,5 +1,5 @@
-// `orrery export RUN --plot METRIC --png/--svg/--pdf FILE`: the chart of one metric
-// of one run, drawn from its run.h5 by the same chart the workbench shows (offscreen,
+// `orrery export RUN... --plot METRIC --png/--svg/--pdf FILE`: the chart of one metric
+// of one or more runs (overlaid, one legend entry each), drawn from its run.h5 by the same chart the workbench shows (offscreen,
 // at a fixed size), written to files by suffix. Needs a QApplication.
 #pragma once
 
@@ -20,18 +20,22 @@ namespace orrery::panels {
 
 class MetricChart;
 
-struct PlotExport {
+struct PlotRun {
   std::string run_id;
   QString label;                      // legend text; the run id when empty
   std::filesystem::path run_h5;
+};
+
+struct PlotExport {
+  std::vector<PlotRun> runs;          // one line (or band) per run, overlaid on one chart
   QString metric;
   QStringList files;                  // .png, .svg, .pdf or .csv each
   ChartOptions options;
   QSize size{1200, 700};
 };
 
-// Throws std::runtime_error with a message for the user: run.h5 unreadable, no such
-// metric (the message lists the run's metrics), a file that cannot be written.
+// Throws std::runtime_error with a message for the user: a run.h5 unreadable, a run without
+// the metric (the message names the run and lists its metrics), a file that cannot be written.
 void export_run_plot(const PlotExport& request);
 
 // For a command-line tool about to create its QApplication: render offscreen when

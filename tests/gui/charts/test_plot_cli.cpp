@@ -24,6 +24,7 @@ class TestPlotCli : public QObject {
   QTemporaryDir dir_;
   QString project_;
   QString run_id_;
+  QString rival_id_;
 
   // Runs the orrery CLI; returns its exit code, output in *out.
   int orrery(const QStringList& args, QString* out) {
@@ -51,6 +52,10 @@ class TestPlotCli : public QObject {
     run.metrics = {"loss", "train/tokens_per_s"};
     run.value = [](int rank, int s) { return 2.0 * std::exp(-s / 4000.0) + 0.05 * rank + (s == 12345 ? 5 : 0); };
     run_id_ = QString::fromStdString(testing::write_finished_run(project, run));
+    run.name = "rival";
+    run.metrics = {"loss"};
+    run.value = [](int, int s) { return 1.0 + 0.5 * std::cos(s / 3000.0); };
+    rival_id_ = QString::fromStdString(testing::write_finished_run(project, run));
   }
 
   void pngSvgPdfAtOnce() {
@@ -84,6 +89,26 @@ class TestPlotCli : public QObject {
                             &out);
     QVERIFY2(code == 0, qPrintable(out));
     QVERIFY(!QImage(png).isNull());
+  }
+
+  void severalRunsShareOneChart() {
+    const QString svg = dir_.filePath("both.svg"), png = dir_.filePath("both.png");
+    QString out;
+    const int code = orrery({"export", "plotted", "rival", "--plot", "loss", "--svg", svg, "--png", png}, &out);
+    QVERIFY2(code == 0, qPrintable(out));
+    QFile f(svg);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    // One legend entry per run, by run name.
+    QVERIFY2(text.contains(">plotted<") && text.contains(">rival<"), text.left(400).constData());
+
+    // The rival run has no train/tokens_per_s: refused, naming it, nothing written.
+    const QString partial = dir_.filePath("partial.png");
+    QCOMPARE(orrery({"export", "plotted", "rival", "--plot", "train/tokens_per_s", "--png", partial}, &out), 1);
+    QVERIFY2(out.contains("run " + rival_id_ + " has no metric 'train/tokens_per_s'"), qPrintable(out));
+    QVERIFY(!QFile::exists(partial));
+    // CSV export is per run.
+    QCOMPARE(orrery({"export", "plotted", "rival", "--csv", dir_.filePath("csv")}, &out), 2);
   }
 
   void unknownMetricNamesTheKnownOnes() {
