@@ -83,7 +83,7 @@ void stream_blocks(const TensorFile& file, const TensorInfo& t, NativeType type,
 }
 
 template <typename T>
-void append_number(std::string& line, T value) {
+void append_csv_value(std::string& line, T value) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
   if (ec != std::errc()) throw RunFileError("cannot format a value");
@@ -94,7 +94,7 @@ template <typename T>
 void write_csv_values(std::ofstream& out, const T* v, std::uint64_t n, std::uint64_t per_line, std::uint64_t& col) {
   std::string text;
   for (std::uint64_t i = 0; i < n; ++i) {
-    append_number(text, v[i]);
+    append_csv_value(text, v[i]);
     if (++col == per_line) {
       text += '\n';
       col = 0;

@@ -26,10 +26,6 @@ constexpr std::pair<ParamType, std::string_view> kTypeNames[] = {
     {ParamType::String, "string"}, {ParamType::Choice, "choice"}, {ParamType::StringList, "string_list"},
 };
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 }  // namespace
 
 std::string_view to_string(ParamType type) {
@@ -45,14 +41,14 @@ std::optional<ParamType> param_type_from_string(std::string_view text) {
 }
 
 bool valid_run_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !is_alnum(name.front())) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
+  if (name.empty() || name.size() > 64 || !is_ascii_alnum(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 bool valid_param_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   if (name.front() >= '0' && name.front() <= '9') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](char c) { return is_ascii_alnum(c) || c == '_'; });
 }
 
 bool is_builtin_placeholder(std::string_view name) {

@@ -109,6 +109,10 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // " (did you mean \"iterations\"?)" for a close candidate, else "".
 std::string did_you_mean(std::string_view given, const std::vector<std::string>& candidates);
 std::string format_number(double value);     // integral values without a fraction
+// ASCII letters and digits, whatever the locale says (names must mean the same everywhere).
+inline bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 }  // namespace detail
 
 }  // namespace orrery::spec

@@ -12,10 +12,6 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"kind", "name", "ranks", "target", "tags", "params"};
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // A rank count as written in a document: an integer (or an integral number
 // such as 4.0) of at least 1. Returns the count, or records why not.
 std::optional<int> read_rank_count(const json& v, std::string& why) {
@@ -216,9 +212,9 @@ json Spec::to_json() const {
 }
 
 bool valid_tag(std::string_view tag) {
-  if (tag.empty() || tag.size() > 64 || !is_alnum(tag.front()) || tag.back() == ' ') return false;
+  if (tag.empty() || tag.size() > 64 || !is_ascii_alnum(tag.front()) || tag.back() == ' ') return false;
   return std::all_of(tag.begin(), tag.end(), [](char c) {
-    return is_alnum(c) || c == ' ' || std::string_view("._-:=+/").find(c) != std::string_view::npos;
+    return is_ascii_alnum(c) || c == ' ' || std::string_view("._-:=+/").find(c) != std::string_view::npos;
   });
 }
 

@@ -1,5 +1,7 @@
 #include "launch/launch_panel.hpp"
 
+#include "launch/form_text.hpp"
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -25,9 +27,9 @@ using nlohmann::json;
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+using form_text::qs;
+using form_text::kInvalidStyle;
 
-constexpr const char* kInvalidStyle = "border: 1px solid #d32f2f;";
 constexpr int kDefaultConcurrency = 2;
 
 struct LoadedKinds {

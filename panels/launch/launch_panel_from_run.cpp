@@ -4,6 +4,8 @@
 // very same spec back (tests/gui/launch/test_launch_runs.cpp checks it).
 #include "launch/launch_panel.hpp"
 
+#include "launch/form_text.hpp"
+
 #include <QComboBox>
 #include <QFutureWatcher>
 #include <QLabel>
@@ -22,7 +24,7 @@ using nlohmann::json;
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+using form_text::qs;
 
 struct RunSpecRead {
   json spec;

@@ -1,5 +1,7 @@
 #include "launch/param_editor.hpp"
 
+#include "launch/form_text.hpp"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -16,9 +18,8 @@ using spec::ParamType;
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
-
-constexpr const char* kInvalidStyle = "border: 1px solid #d32f2f;";
+using form_text::qs;
+using form_text::kInvalidStyle;
 
 // "1 to 1000 bytes", "at least 0", "1 to 8 elements": what the field accepts, for its hint.
 QString range_hint(const spec::ParamSchema& p) {

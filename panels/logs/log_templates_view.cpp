@@ -14,7 +14,7 @@ namespace orrery::panels {
 
 namespace {
 
-constexpr int kRefreshMs = 250;
+constexpr int kTemplatesRefreshMs = 250;
 const QColor kSomeRanksTint(255, 236, 179);  // amber: a code path only some ranks took
 const QColor kLateTint(255, 205, 210);       // red: something new, late
 
@@ -66,7 +66,7 @@ LogTemplatesView::LogTemplatesView(QWidget* parent) : QWidget(parent) {
   column->addWidget(split, 1);
 
   refresh_.setSingleShot(true);
-  refresh_.setInterval(kRefreshMs);
+  refresh_.setInterval(kTemplatesRefreshMs);
   connect(&refresh_, &QTimer::timeout, this, &LogTemplatesView::show_pending);
   connect(table_, &QTableWidget::itemSelectionChanged, this, &LogTemplatesView::on_selection);
 

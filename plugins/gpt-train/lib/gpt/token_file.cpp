@@ -10,7 +10,7 @@ namespace orrery::gpt {
 
 namespace {
 constexpr char kMagic[8] = {'O', 'R', 'R', 'Y', 'T', 'O', 'K', 'S'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kTokenFileVersion = 1;
 }  // namespace
 
 void write_token_file(const std::string& path, const std::vector<int>& ids, int vocab) {
@@ -18,7 +18,7 @@ void write_token_file(const std::string& path, const std::vector<int>& ids, int 
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + tmp);
-    const std::uint32_t version = kVersion, v = static_cast<std::uint32_t>(vocab);
+    const std::uint32_t version = kTokenFileVersion, v = static_cast<std::uint32_t>(vocab);
     const std::uint64_t count = ids.size();
     out.write(kMagic, sizeof kMagic);
     out.write(reinterpret_cast<const char*>(&version), sizeof version);
@@ -43,9 +43,9 @@ std::vector<int> read_token_file(const std::string& path, int vocab) {
   in.read(reinterpret_cast<char*>(&count), sizeof count);
   if (!in || std::memcmp(magic, kMagic, sizeof kMagic) != 0)
     throw std::runtime_error(path + " is not a token file (bad magic; delete it to have it rebuilt)");
-  if (version != kVersion)
+  if (version != kTokenFileVersion)
     throw std::runtime_error(path + " is token file version " + std::to_string(version) + ", this build reads " +
-                             std::to_string(kVersion) + " (delete it to have it rebuilt)");
+                             std::to_string(kTokenFileVersion) + " (delete it to have it rebuilt)");
   if (static_cast<int>(v) != vocab)
     throw std::runtime_error(path + " holds ids of a " + std::to_string(v) + "-token vocabulary, expected " +
                              std::to_string(vocab));
