@@ -44,4 +44,6 @@ fi
 cd "$BUILD"
 # Under a virtual X server (Xvfb, Mesa llvmpipe): the rank timeline's widget test needs OpenGL,
 # which Qt's offscreen platform cannot give a QOpenGLWidget; the other widget tests stay offscreen.
-exec xvfb-run -a ctest --output-on-failure -j "$JOBS" --timeout 600
+# Twice as many tests as cores at a time: most of a test's time is spent waiting (MPI start-up,
+# daemons, grace periods), not computing.
+exec xvfb-run -a ctest --output-on-failure -j "$((JOBS * 2))" --timeout 600
