@@ -114,7 +114,8 @@ class TestLogsPanel : public QObject {
     std::string garbage = "bad \xff\xfe utf8 \x01\x02 nul:";
     garbage += '\0';
     garbage += " end\n";
-    garbage += std::string(1'000'000, 'x') + "\n" + "after the long line\n";
+    garbage.append(1'000'000, 'x');
+    garbage += "\nafter the long line\n";
     write(0, garbage);
     QTRY_COMPARE_WITH_TIMEOUT(lines(panel), 3, 5000);
     QString bad = line(panel, 0);
