@@ -99,14 +99,16 @@ std::vector<double> arrival_times(const WorkloadOptions& o) {
   }
 }
 
-std::vector<Request> generate_workload(const WorkloadOptions& o, const std::vector<int>& corpus) {
+std::vector<TraceEntry> workload_entries(const WorkloadOptions& o) {
+  if (!o.trace.empty()) return read_trace(o.trace);
   std::vector<TraceEntry> entries;
-  if (!o.trace.empty()) {
-    entries = read_trace(o.trace);
-  } else {
-    gpt::Rng lengths(o.seed ^ 0x6C656E67746873ull);
-    for (const double t : arrival_times(o)) entries.push_back({t, draw_length(lengths, o.lengths, o.prompt), draw_length(lengths, o.lengths, o.output)});
-  }
+  gpt::Rng lengths(o.seed ^ 0x6C656E67746873ull);
+  for (const double t : arrival_times(o)) entries.push_back({t, draw_length(lengths, o.lengths, o.prompt), draw_length(lengths, o.lengths, o.output)});
+  return entries;
+}
+
+std::vector<Request> generate_workload(const WorkloadOptions& o, const std::vector<int>& corpus) {
+  const std::vector<TraceEntry> entries = workload_entries(o);
   gpt::Rng where(o.seed ^ 0x70726F6D707473ull);
   std::vector<Request> out;
   for (const auto& e : entries) {

@@ -51,6 +51,10 @@ int draw_length(gpt::Rng& rng, const std::string& distribution, LengthRange r);
 // Arrival times in [0, duration) of the chosen process.
 std::vector<double> arrival_times(const WorkloadOptions& options);
 
+// The arrivals and lengths alone (the trace's, or drawn), in arrival order: what a
+// simulator of serving (serve-sim) needs without a corpus.
+std::vector<TraceEntry> workload_entries(const WorkloadOptions& options);
+
 // The requests, ids 0.. in arrival order, prompts drawn from corpus (which must be longer
 // than the longest prompt).
 std::vector<Request> generate_workload(const WorkloadOptions& options, const std::vector<int>& corpus);
