@@ -11,6 +11,22 @@ const char* const kServeUsage =
     "  Serves a gpt-train checkpoint to a generated workload; every parameter of\n"
     "  plugins/gpt-serve/kind.json is a --name=value option (see plugins/gpt-serve/README.md).\n";
 
+void add_workload_setters(gpt::OptionSetters& setters, WorkloadOptions& w) {
+  using gpt::number_option, gpt::text_option;
+  setters.insert({
+      {"arrival", text_option(w.arrival)},
+      {"rate", number_option(w.rate)},
+      {"gamma_shape", number_option(w.gamma_shape)},
+      {"duration_s", number_option(w.duration_s)},
+      {"prompt_min", number_option(w.prompt.min)},
+      {"prompt_max", number_option(w.prompt.max)},
+      {"output_min", number_option(w.output.min)},
+      {"output_max", number_option(w.output.max)},
+      {"trace", text_option(w.trace)},
+      {"lengths", text_option(w.lengths)},
+  });
+}
+
 ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
   ServeOptions o;
   help = false;
@@ -18,7 +34,7 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
   std::int64_t seed = 1;
   using gpt::number_option, gpt::text_option;
   auto& w = o.workload;
-  const gpt::OptionSetters setters = {
+  gpt::OptionSetters setters = {
       {"checkpoint", text_option(o.checkpoint)},
       {"corpus", text_option(o.corpus)},
       {"cache_dir", text_option(o.cache_dir)},
@@ -33,16 +49,6 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
       {"batch_limit", number_option(o.batch_limit)},
       {"kv_blocks", number_option(o.kv_blocks)},
       {"block_size", number_option(o.block_size)},
-      {"arrival", text_option(w.arrival)},
-      {"rate", number_option(w.rate)},
-      {"gamma_shape", number_option(w.gamma_shape)},
-      {"duration_s", number_option(w.duration_s)},
-      {"prompt_min", number_option(w.prompt.min)},
-      {"prompt_max", number_option(w.prompt.max)},
-      {"output_min", number_option(w.output.min)},
-      {"output_max", number_option(w.output.max)},
-      {"trace", text_option(w.trace)},
-      {"lengths", text_option(w.lengths)},
       {"temperature", number_option(temperature)},
       {"top_k", number_option(o.sampling.top_k)},
       {"seed", number_option(seed)},
@@ -52,6 +58,7 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
       {"prompt_wait_s", number_option(o.prompt_wait_s)},
       {"answer_tokens", number_option(o.answer_tokens)},
   };
+  add_workload_setters(setters, w);
   o.expect = {0, 0, 0, 0, 0};
   help = gpt::apply_options(args, setters);
   if (help) return o;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gpt/model_config.hpp"
+#include "gpt/name_value_options.hpp"
 #include "serve/sampler.hpp"
 #include "serve/serve_metrics.hpp"
 #include "serve/workload.hpp"
@@ -32,6 +33,10 @@ struct ServeOptions {
 };
 
 extern const char* const kServeUsage;
+
+// The workload's options (arrival .. lengths) as --name=value setters into w; shared with
+// serve-sim, whose workload is this one.
+void add_workload_setters(gpt::OptionSetters& setters, WorkloadOptions& w);
 
 // Throws std::invalid_argument naming the option ("--rate: must be greater than 0 requests/s").
 ServeOptions parse_serve_options(std::span<char* const> args, bool& help);
