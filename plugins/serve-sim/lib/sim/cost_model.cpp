@@ -1,0 +1,50 @@
+#include "sim/cost_model.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace orrery::sim {
+
+namespace {
+
+double compute_scale(const CostModel& m, const InstanceShape& s) { return s.tp > 1 ? 1.0 / (s.tp * m.tp_efficiency) : 1.0; }
+double pipeline_hops(const CostModel& m, const InstanceShape& s) { return (s.pp - 1) * m.pp_hop_s; }
+
+}  // namespace
+
+void validate(const CostModel& m, const InstanceShape& s) {
+  const std::pair<const char*, double> non_negative[] = {
+      {"prefill_fixed_ms", m.prefill_fixed_s},   {"prefill_ms_per_token", m.prefill_s_per_token},
+      {"decode_fixed_ms", m.decode_fixed_s},     {"decode_ms_per_seq", m.decode_s_per_seq},
+      {"decode_us_per_context_token", m.decode_s_per_context_token}, {"pp_hop_ms", m.pp_hop_s}};
+  for (const auto& [name, v] : non_negative)
+    if (!(v >= 0) || !std::isfinite(v)) throw std::invalid_argument(std::string("--") + name + ": must not be negative");
+  const std::pair<const char*, double> positive[] = {{"kv_bytes_per_token", m.kv_bytes_per_token},
+                                                     {"kv_gib_per_gpu", m.kv_capacity_bytes_per_gpu},
+                                                     {"kv_gbps", m.kv_bandwidth_bytes_per_s}};
+  for (const auto& [name, v] : positive)
+    if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument(std::string("--") + name + ": must be greater than 0");
+  if (!(m.tp_efficiency > 0 && m.tp_efficiency <= 1)) throw std::invalid_argument("--tp_efficiency: must be in (0, 1]");
+  if (s.tp < 1 || s.pp < 1) throw std::invalid_argument("--tp/--pp: must be at least 1");
+}
+
+double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens) {
+  return (m.prefill_fixed_s + m.prefill_s_per_token * static_cast<double>(prompt_tokens)) * compute_scale(m, s) + pipeline_hops(m, s);
+}
+
+double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, long context_tokens) {
+  return (m.decode_fixed_s + m.decode_s_per_seq * batch + m.decode_s_per_context_token * static_cast<double>(context_tokens)) *
+             compute_scale(m, s) +
+         pipeline_hops(m, s);
+}
+
+double kv_transfer_time(const CostModel& m, long tokens) {
+  return m.kv_bytes_per_token * static_cast<double>(tokens) / m.kv_bandwidth_bytes_per_s;
+}
+
+long kv_capacity_tokens(const CostModel& m, const InstanceShape& s) {
+  return static_cast<long>(std::floor(m.kv_capacity_bytes_per_gpu * s.gpus() / m.kv_bytes_per_token));
+}
+
+}  // namespace orrery::sim

@@ -1,0 +1,43 @@
+// What a serving instance costs: a model's per-token prefill cost, its decode step as a
+// function of the batch and the context it attends over, its KV bytes per token, the KV
+// transfer bandwidth between a prefill and a decode instance, and the instance's shape
+// (GPUs as tensor x pipeline parallel degrees, as EnergonAI shapes its instances).
+//
+// Times are for one GPU (tp = pp = 1). Tensor parallelism divides the compute over tp GPUs
+// at tp_efficiency (the all-reduces' share); pipeline parallelism does not shorten one
+// iteration (its stages run one after the other for a batch) and adds a hop per stage
+// boundary, but the instance holds pp times the KV cache. Pipelining several batches at once
+// is not modelled.
+#pragma once
+
+namespace orrery::sim {
+
+struct InstanceShape {
+  int tp = 1, pp = 1;
+  int gpus() const { return tp * pp; }
+};
+
+struct CostModel {
+  double prefill_fixed_s = 0.0;            // per prefill iteration (kernel launches, scheduling)
+  double prefill_s_per_token = 1e-4;       // per prompt token in the batch
+  double decode_fixed_s = 0.01;            // per decode step (weights read once per step)
+  double decode_s_per_seq = 1e-4;          // per sequence in the running batch
+  double decode_s_per_context_token = 0;   // per token of KV the step attends over (all sequences)
+  double kv_bytes_per_token = 1e5;
+  double kv_capacity_bytes_per_gpu = 1e10;
+  double kv_bandwidth_bytes_per_s = 1e10;  // prefill -> decode instance
+  double tp_efficiency = 0.9;              // tp > 1: speed-up tp * tp_efficiency
+  double pp_hop_s = 0;                     // per stage boundary per iteration
+};
+
+// Throws std::invalid_argument naming the field (negative costs, zero KV size or bandwidth,
+// tp_efficiency outside (0, 1], a shape below 1).
+void validate(const CostModel& model, const InstanceShape& shape);
+
+double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens);
+double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, long context_tokens);
+double kv_transfer_time(const CostModel& m, long tokens);
+// Tokens of KV one instance of this shape holds.
+long kv_capacity_tokens(const CostModel& m, const InstanceShape& s);
+
+}  // namespace orrery::sim

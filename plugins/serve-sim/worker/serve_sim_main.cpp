@@ -1,0 +1,110 @@
+// orrery-serve-sim: the serve-sim job kind's worker. Simulates an LLM serving cluster on
+// gpt-serve's workload (one process, no MPI: the simulation is sequential), or searches its
+// placements, and reports through the Orrery runtime (see plugins/serve-sim/README.md).
+// A bad parameter is reported on stderr and as an error event, and the worker exits with
+// status 2.
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <span>
+#include <string>
+
+#include <orrery/runtime.hpp>
+
+#include "sim/placement_search.hpp"
+#include "sim_options.hpp"
+
+namespace {
+
+using orrery::sim::SimOptions;
+
+void report_summary(const orrery::serve::ServeSummary& s) {
+  const std::pair<const char*, double> finals[] = {
+      {"goodput_rps", s.goodput_rps},         {"slo_attainment", s.slo_attainment},   {"requests_per_s", s.requests_per_s},
+      {"throughput_tokens_per_s", s.tokens_per_s}, {"ttft_p50_s", s.ttft.p50}, {"ttft_p90_s", s.ttft.p90},
+      {"tpot_p50_s", s.tpot.p50},             {"tpot_p90_s", s.tpot.p90},             {"e2e_p50_s", s.e2e.p50},
+      {"e2e_p90_s", s.e2e.p90}};
+  for (const auto& [name, v] : finals) orrery::metric(name, 0, v);
+}
+
+void simulate_one(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& requests) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = orrery::sim::simulate(o.cluster, requests);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto s = orrery::serve::summarize(r.timings, o.slo);
+  if (requests.size() <= static_cast<std::size_t>(o.per_request_limit)) {
+    const orrery::Metric ttft("ttft_s"), tpot("tpot_s"), e2e("e2e_s"), met("slo_met");
+    for (std::size_t i = 0; i < r.timings.size(); ++i) {
+      const auto id = static_cast<std::int64_t>(i);
+      ttft.log(id, orrery::serve::ttft(r.timings[i]));
+      if (r.timings[i].output_tokens > 1) tpot.log(id, orrery::serve::tpot(r.timings[i]));
+      e2e.log(id, orrery::serve::e2e_latency(r.timings[i]));
+      met.log(id, orrery::serve::meets(r.timings[i], o.slo) ? 1.0 : 0.0);
+    }
+  }
+  report_summary(s);
+  orrery::metric("events", 0, static_cast<double>(r.stats.events));
+  orrery::metric("events_per_s", 0, static_cast<double>(r.stats.events) / std::max(wall, 1e-9));
+  orrery::metric("sim_wall_s", 0, wall);
+  orrery::metric("goodput_per_gpu", 0, s.goodput_rps / o.cluster.gpus());
+  orrery::metric("max_batch", 0, r.stats.max_batch);
+  orrery::metric("max_kv_tokens", 0, static_cast<double>(r.stats.max_kv_tokens));
+  std::printf("orrery-serve-sim: %s on %d GPUs, %zu requests: goodput %.3f req/s (%.1f %% met the SLOs), TTFT p50 %.4f s p90 %.4f s, "
+              "TPOT p50 %.4f s p90 %.4f s; %llu events in %.3f s\n",
+              orrery::sim::describe(o.cluster).c_str(), o.cluster.gpus(), requests.size(), s.goodput_rps, 100 * s.slo_attainment,
+              s.ttft.p50, s.ttft.p90, s.tpot.p50, s.tpot.p90, static_cast<unsigned long long>(r.stats.events), wall);
+}
+
+void search(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& requests) {
+  orrery::sim::SearchSpace space;
+  space.max_instances = o.max_instances;
+  space.batch_limits = o.batch_limits;
+  space.shape = o.cluster.shape;
+  space.cost = o.cluster.cost;
+  const auto r = orrery::sim::search_placements(space, requests, o.slo);
+  const orrery::Metric per_gpu("goodput_per_gpu"), attainment("slo_attainment");
+  for (std::size_t i = 0; i < r.tried.size(); ++i) {
+    const auto& k = r.tried[i];
+    per_gpu.log(static_cast<std::int64_t>(i), k.goodput_per_gpu);
+    attainment.log(static_cast<std::int64_t>(i), k.summary.slo_attainment);
+    orrery::event("candidate", std::to_string(i) + ": " + orrery::sim::describe(k.cluster) + ", goodput/GPU " + std::to_string(k.goodput_per_gpu), static_cast<std::int64_t>(i));
+  }
+  orrery::metric("best_colocated_goodput_per_gpu", 0, r.best_colocated.goodput_per_gpu);
+  orrery::metric("best_disaggregated_goodput_per_gpu", 0, r.best_disaggregated.goodput_per_gpu);
+  orrery::metric("disaggregated_over_colocated", 0, r.disaggregated_over_colocated);
+  const std::string line = "best colocated: " + orrery::sim::describe(r.best_colocated.cluster) + " (" +
+                           std::to_string(r.best_colocated.goodput_per_gpu) + " req/s per GPU); best disaggregated: " +
+                           orrery::sim::describe(r.best_disaggregated.cluster) + " (" + std::to_string(r.best_disaggregated.goodput_per_gpu) +
+                           " req/s per GPU); ratio " + std::to_string(r.disaggregated_over_colocated);
+  orrery::event("search", line);
+  std::printf("orrery-serve-sim: %zu placements tried; %s\n", r.tried.size(), line.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  orrery::init();
+  try {
+    bool help = false;
+    const auto o = orrery::sim::parse_sim_options(std::span<char* const>(argv + 1, static_cast<std::size_t>(argc - 1)), help);
+    if (help) {
+      std::fputs(orrery::sim::kSimUsage, stdout);
+    } else {
+      const auto requests = orrery::serve::workload_entries(o.workload);
+      if (o.mode == "search")
+        search(o, requests);
+      else
+        simulate_one(o, requests);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "orrery-serve-sim: %s\n", e.what());
+    orrery::event("error", e.what());
+    std::fflush(stderr);
+    orrery::shutdown();
+    return 2;
+  }
+  std::fflush(stdout);
+  orrery::shutdown();
+  return 0;
+}

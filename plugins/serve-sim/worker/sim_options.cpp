@@ -1,0 +1,97 @@
+#include "sim_options.hpp"
+
+#include <stdexcept>
+
+#include "gpt/name_value_options.hpp"
+#include "serve/serve_options.hpp"
+
+namespace orrery::sim {
+
+const char* const kSimUsage =
+    "usage: orrery-serve-sim [--name=value ...]\n"
+    "  Simulates an LLM serving cluster (or searches its placements); every parameter of\n"
+    "  plugins/serve-sim/kind.json is a --name=value option (see plugins/serve-sim/README.md).\n";
+
+namespace {
+
+std::vector<int> parse_int_list(std::string_view name, const std::string& text) {
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto end = comma == std::string::npos ? text.size() : comma;
+    const int v = gpt::parse_option_number<int>(name, std::string_view(text).substr(start, end - start));
+    if (v < 1 || v > 65536) throw gpt::option_error(name, "each value from 1 to 65536, got " + std::to_string(v));
+    out.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (out.size() > 16) throw gpt::option_error(name, "at most 16 values");
+  return out;
+}
+
+}  // namespace
+
+SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
+  SimOptions o;
+  auto& c = o.cluster;
+  auto& m = c.cost;
+  auto& w = o.workload;
+  double prefill_fixed_ms = 0, prefill_ms_per_token = 0.1, decode_fixed_ms = 10, decode_ms_per_seq = 0.1,
+         decode_us_per_context_token = 0, kv_gib_per_gpu = 10, kv_gbps = 10, pp_hop_ms = 0, slo_ttft_ms = 1000, slo_tpot_ms = 100;
+  std::int64_t seed = 1;
+  std::string batch_limits = "4,8,16";
+  using gpt::number_option, gpt::text_option;
+  gpt::OptionSetters setters = {
+      {"mode", text_option(o.mode)},
+      {"placement", text_option(c.placement)},
+      {"instances", number_option(c.instances)},
+      {"prefill_instances", number_option(c.prefill_instances)},
+      {"batch_limit", number_option(c.batch_limit)},
+      {"tp", number_option(c.shape.tp)},
+      {"pp", number_option(c.shape.pp)},
+      {"tp_efficiency", number_option(m.tp_efficiency)},
+      {"pp_hop_ms", number_option(pp_hop_ms)},
+      {"prefill_fixed_ms", number_option(prefill_fixed_ms)},
+      {"prefill_ms_per_token", number_option(prefill_ms_per_token)},
+      {"decode_fixed_ms", number_option(decode_fixed_ms)},
+      {"decode_ms_per_seq", number_option(decode_ms_per_seq)},
+      {"decode_us_per_context_token", number_option(decode_us_per_context_token)},
+      {"kv_bytes_per_token", number_option(m.kv_bytes_per_token)},
+      {"kv_gib_per_gpu", number_option(kv_gib_per_gpu)},
+      {"kv_gbps", number_option(kv_gbps)},
+      {"seed", number_option(seed)},
+      {"slo_ttft_ms", number_option(slo_ttft_ms)},
+      {"slo_tpot_ms", number_option(slo_tpot_ms)},
+      {"max_instances", number_option(o.max_instances)},
+      {"batch_limits", text_option(batch_limits)},
+      {"per_request_limit", number_option(o.per_request_limit)},
+  };
+  serve::add_workload_setters(setters, w);
+  help = gpt::apply_options(args, setters);
+  if (help) return o;
+  if (o.mode != "simulate" && o.mode != "search") throw std::invalid_argument("--mode: simulate or search, got '" + o.mode + "'");
+  if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
+  if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
+  w.seed = static_cast<std::uint64_t>(seed);
+  m.prefill_fixed_s = prefill_fixed_ms / 1e3;
+  m.prefill_s_per_token = prefill_ms_per_token / 1e3;
+  m.decode_fixed_s = decode_fixed_ms / 1e3;
+  m.decode_s_per_seq = decode_ms_per_seq / 1e3;
+  m.decode_s_per_context_token = decode_us_per_context_token / 1e6;
+  m.kv_capacity_bytes_per_gpu = kv_gib_per_gpu * 1073741824.0;
+  m.kv_bandwidth_bytes_per_s = kv_gbps * 1e9;
+  m.pp_hop_s = pp_hop_ms / 1e3;
+  o.slo = {slo_ttft_ms / 1000.0, slo_tpot_ms / 1000.0};
+  serve::validate(o.slo);
+  serve::validate(w);
+  if (o.mode == "search") {
+    o.batch_limits = parse_int_list("batch_limits", batch_limits);
+    validate(o.cluster.cost, o.cluster.shape);
+  } else {
+    validate(o.cluster);
+  }
+  return o;
+}
+
+}  // namespace orrery::sim

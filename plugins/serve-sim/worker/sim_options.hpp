@@ -1,0 +1,30 @@
+// The serve-sim worker's parameters (every parameter of plugins/serve-sim/kind.json as a
+// --name=value option), in the units the kind shows (ms, GiB, GB/s), and their validation.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "serve/serve_metrics.hpp"
+#include "serve/workload.hpp"
+#include "sim/cluster_sim.hpp"
+
+namespace orrery::sim {
+
+struct SimOptions {
+  std::string mode = "simulate";  // simulate: one cluster | search: placements and batch limits
+  ClusterOptions cluster;
+  serve::WorkloadOptions workload;
+  serve::Slo slo;
+  int max_instances = 4;           // search
+  std::vector<int> batch_limits;   // search ("4,8,16")
+  int per_request_limit = 10000;   // per-request series only for runs of at most this many requests
+};
+
+extern const char* const kSimUsage;
+
+// Throws std::invalid_argument naming the option.
+SimOptions parse_sim_options(std::span<char* const> args, bool& help);
+
+}  // namespace orrery::sim
