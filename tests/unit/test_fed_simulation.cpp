@@ -14,6 +14,8 @@
 #include "fed/client_profile.hpp"
 #include "fed/round_plan.hpp"
 #include "fed/sampling.hpp"
+#include "fed/outages.hpp"
+#include "fed/sequential_coding.hpp"
 #include "fed/simulation.hpp"
 #include "fed_test_support.hpp"
 #include "test_support.hpp"
@@ -258,6 +260,96 @@ TEST(FedFailures, GradientCodingMasksStragglersWithTheSameModel) {
   EXPECT_GT(run(*d, 2).back(), 0.9);
 }
 
+// Sequential gradient coding (sequential_coding.hpp): stragglers are the crash model's down
+// clients (bursts of crash_rounds rounds). With every burst at most T slots long, each
+// round is decoded within T slots, the model is uncoded FedAvg's bit for bit, the clients
+// compute fewer partitions per slot than per-round coding's s + 1, and N rounds take less
+// virtual time than uncoded FedAvg that waits for its stragglers.
+TEST(FedFailures, SequentialCodingDecodesEachRoundWithinTheDelayWithFedAvgsModel) {
+  Config plain = digits(20, 8);
+  Config seq = plain;
+  seq.outage.crash_prob = 0.15;
+  seq.outage.crash_rounds = 1;
+  seq.sgc_delay = 2;
+  auto a = prepare(plain), b = prepare(seq);
+  const auto acc_b = run(*b, 2);
+  run(*a, 1);
+  EXPECT_EQ(a->global, b->global) << "every round decoded whole: FedAvg's sum";
+  EXPECT_GT(acc_b.back(), 0.9);
+
+  // The pattern lies inside the tolerated model: no client is down more than T slots in a row.
+  const SequentialSchedule sgc = plan_sequential_coding(*b, 0, seq.sgc_delay);
+  std::vector<int> run_length(20, 0);
+  int longest = 0, stragglers = 0;
+  for (std::int64_t slot = 1; slot <= static_cast<std::int64_t>(sgc.slot_seconds.size()); ++slot) {
+    const auto down = crashed_nodes(seq.outage, 20, 1, slot);
+    for (std::size_t k = 0; k < 20; ++k) {
+      run_length[k] = down[k] ? run_length[k] + 1 : 0;
+      longest = std::max(longest, run_length[k]);
+      stragglers += down[k] ? 1 : 0;
+    }
+  }
+  ASSERT_LE(longest, seq.sgc_delay);
+  EXPECT_GT(stragglers, 10);
+  for (std::size_t j = 0; j < 8; ++j) {
+    ASSERT_GE(sgc.decoded[j], sgc.started[j]) << "round " << j + 1 << " decoded";
+    EXPECT_LE(sgc.decoded[j] - sgc.started[j], seq.sgc_delay) << "round " << j + 1;
+  }
+  EXPECT_EQ(sgc.stall_slots, 0);
+  EXPECT_EQ(sgc.late_jobs, 0);
+  EXPECT_GT(sgc.reattempts, 0) << "stragglers re-attempted their missed tasks";
+
+  // Per-client load: per-round coding (s = 1) computes 2 partitions per working client and slot,
+  // uncoded FedAvg 1; sequential coding 1 plus the re-attempted tasks.
+  const SequentialSchedule per_round = plan_sequential_coding(*b, 1, 0);
+  const SequentialSchedule uncoded = plan_sequential_coding(*b, 0, 0);
+  EXPECT_DOUBLE_EQ(per_round.mean_load, 2.0);
+  EXPECT_DOUBLE_EQ(uncoded.mean_load, 1.0);
+  EXPECT_GT(sgc.mean_load, 1.0);
+  EXPECT_LT(sgc.mean_load, per_round.mean_load);
+  std::printf("8 rounds of 20 clients, 15 %% stragglers per slot (bursts of 1): virtual s uncoded (waits) %.2f "
+              "[%lld stalled slots], per-round GC s=1 %.2f [%lld], SGC s=0 T=2 %.2f [%lld]; load %.3f / %.3f / %.3f "
+              "partitions per working client and slot\n",
+              uncoded.total_seconds(), static_cast<long long>(uncoded.stall_slots), per_round.total_seconds(),
+              static_cast<long long>(per_round.stall_slots), sgc.total_seconds(),
+              static_cast<long long>(sgc.stall_slots), uncoded.mean_load, per_round.mean_load, sgc.mean_load);
+  EXPECT_GT(uncoded.stall_slots, 0);
+  EXPECT_LT(sgc.total_seconds(), uncoded.total_seconds());
+
+  // With T = 0 and no stragglers the planner is the per-round code of plan_round.
+  auto c = prepare([&] {
+    Config g = plain;
+    g.gradient_coding = 1;
+    return g;
+  }());
+  const SequentialSchedule gc = plan_sequential_coding(*c, 1, 0);
+  std::vector<std::size_t> all(20);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  double gc_seconds = 0;
+  for (std::int64_t round = 1; round <= 8; ++round) gc_seconds += plan_round(*c, all, round).seconds;
+  EXPECT_DOUBLE_EQ(gc.total_seconds(), gc_seconds);
+}
+
+// Outside the tolerated model (bursts of 3 slots, T = 1) the server waits: rounds are late,
+// slots stall, and every round is still decoded whole.
+TEST(FedFailures, SequentialCodingFallsBackToWaitingOutsideItsStragglerModel) {
+  Config seq = digits(20, 6);
+  seq.outage.crash_prob = 0.1;
+  seq.outage.crash_rounds = 3;
+  seq.sgc_delay = 1;
+  auto sim = prepare(seq);
+  const SequentialSchedule sgc = plan_sequential_coding(*sim, 0, 1);
+  EXPECT_GT(sgc.late_jobs, 0);
+  EXPECT_GT(sgc.stall_slots, 0);
+  for (std::size_t j = 0; j < 6; ++j) EXPECT_GE(sgc.decoded[j], sgc.started[j]);
+  EXPECT_EQ(sgc.slot_seconds.size(),
+            static_cast<std::size_t>(*std::max_element(sgc.decoded.begin(), sgc.decoded.end())));
+  auto plain = prepare(digits(20, 6));
+  run(*plain, 1);
+  run(*sim, 1);
+  EXPECT_EQ(sim->global, plain->global);
+}
+
 // MoDeST: no server; each round samples 10 trainers and 3 aggregators from (seed, round).
 // The model still learns, and a round moves 10 model downloads + 10 x 3 update uploads
 // whatever the number of clients (FedAvg with everyone: 2 n).
@@ -318,6 +410,8 @@ TEST(FedConfig, BadInputsGiveClearErrors) {
       {{"--aggregation_tree=yes"}, "--aggregation_tree: expects true or false"},
       {{"--link_failure_prob=0.1"}, "link failures and disasters apply to decentralized runs (dpsgd)"},
       {{"--gradient_coding=2", "--clients=10"}, "--gradient_coding: groups of gradient_coding + 1 clients must divide"},
+      {{"--sgc_delay=1", "--client_fraction=0.5"}, "--sgc_delay: codes FedAvg's weighted sum over every client"},
+      {{"--sgc_delay=-1"}, "--sgc_delay: must be at least 0"},
       {{"--gradient_coding=1", "--client_fraction=0.5"}, "--gradient_coding: codes FedAvg's weighted sum"},
       {{"--gradient_coding=1", "--aggregator=median"}, "--gradient_coding: codes FedAvg's weighted sum"},
       {{"--gradient_coding=10", "--clients=10"}, "--gradient_coding: must be between 0 and clients - 1"},

@@ -121,6 +121,7 @@ Config parse_config(std::span<char* const> args, bool& help) {
       {"flag_dims", num(c.flag_dims)},
       {"aggregation_tree", flag(c.aggregation_tree)},
       {"gradient_coding", num(c.gradient_coding)},
+      {"sgc_delay", num(c.sgc_delay)},
       {"aggregators", num(c.aggregators)},
       {"topology", choice(c.topology, parse_topology)},
       {"degree", num(c.degree)},
@@ -214,14 +215,15 @@ void validate(const Config& c) {
   const bool network_failures = o.link_failure_prob > 0 || o.disaster_fraction > 0;
   require(!network_failures || c.algorithm == Algorithm::dpsgd, "algorithm",
           "link failures and disasters apply to decentralized runs (dpsgd)");
-  if (c.gradient_coding != 0) {
+  require(c.sgc_delay >= 0, "sgc_delay", "must be at least 0");
+  if (c.gradient_coding != 0 || c.sgc_delay != 0) {
     const auto s = c.gradient_coding;
-    require(s >= 1 && s < c.clients, "gradient_coding", "must be between 0 and clients - 1");
+    require(s >= 0 && s < c.clients, "gradient_coding", "must be between 0 and clients - 1");
     require(c.clients % (s + 1) == 0, "gradient_coding",
             "groups of gradient_coding + 1 clients must divide clients (" + std::to_string(c.clients) + ")");
     require((c.algorithm == Algorithm::fedavg || c.algorithm == Algorithm::fedprox) && c.client_fraction == 1 &&
                 c.aggregator == AggregatorKind::mean && c.byzantine_fraction == 0 && !c.aggregation_tree,
-            "gradient_coding",
+            c.sgc_delay != 0 ? "sgc_delay" : "gradient_coding",
             "codes FedAvg's weighted sum over every client: it needs fedavg or fedprox, client_fraction 1, the "
             "mean aggregator, no Byzantine clients and aggregation_tree=false");
   }

@@ -64,6 +64,9 @@ struct Config {
   bool aggregation_tree = false;
   // Synchronous runs: stragglers tolerated per coding group by gradient coding (round_plan.hpp); 0: off.
   std::int64_t gradient_coding = 0;
+  // Synchronous runs: sequential gradient coding's delay T (sequential_coding.hpp): a round's sum may be
+  // decoded up to T slots after it starts, on groups of gradient_coding + 1 clients (0 allowed); 0: off.
+  std::int64_t sgc_delay = 0;
   // modest: aggregators sampled per round (round_plan.hpp)
   std::int64_t aggregators = 3;
   // decentralized (dpsgd; see gossip.hpp, topology.hpp)

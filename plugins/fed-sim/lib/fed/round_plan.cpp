@@ -46,9 +46,16 @@ void plan_modest(const Simulation& sim, std::int64_t round, const std::vector<bo
 
 RoundPlan plan_round(const Simulation& sim, std::span<const std::size_t> sample, std::int64_t round) {
   const Config& c = sim.cfg;
-  const std::vector<bool> down = crashed_nodes(c.outage, sim.clients(), static_cast<std::uint64_t>(c.seed), round);
   RoundPlan plan;
   plan.downloads = sample.size();
+  if (c.sgc_delay > 0) {
+    // Sequential coding decodes every round whole, at most T slots late (or later, waiting): every
+    // partition is aggregated; who straggled when, and the time, are in sequential_coding.hpp's schedule.
+    plan.trained.assign(sample.begin(), sample.end());
+    plan.uploads = sample.size();
+    return plan;
+  }
+  const std::vector<bool> down = crashed_nodes(c.outage, sim.clients(), static_cast<std::uint64_t>(c.seed), round);
   const auto s = static_cast<std::size_t>(c.gradient_coding);
   if (s == 0) {
     for (std::size_t k : sample) {

@@ -22,6 +22,9 @@
 //     per group are masked, at the price of (s + 1) x the local work.
 //   A group all of whose members crashed is dropped from the round (its partitions are then
 //   missing from the mean, which is taken over the decoded groups' samples).
+//   With sgc_delay T > 0 (sequential gradient coding, sequential_coding.hpp) every round is
+//   decoded whole, possibly up to T slots late: the plan aggregates every client and the
+//   worker takes the round's time from the sequential schedule.
 //
 // MoDeST-style decentralized sampling (algorithm modest; after de Vos et al., "MoDeST:
 // Bridging the Gap between Federated and Decentralized Learning with Decentralized
