@@ -113,7 +113,7 @@ TEST(ServeSimCluster, ConservationUnderLoad) {
     c.prefill_instances = 1;
     c.batch_limit = 4;
     c.cost.kv_bytes_per_token = 1000;
-    c.cost.kv_capacity_bytes_per_gpu = 200 * 1000;  // 200 tokens: the KV limits admission too
+    c.cost.kv_capacity_bytes_per_gpu = 120 * 1000;  // 120 tokens: the KV limits admission too
     c.cost.decode_s_per_context_token = 1e-5;
     const auto r = simulate(c, requests);
     long tokens = 0;
@@ -129,7 +129,7 @@ TEST(ServeSimCluster, ConservationUnderLoad) {
     EXPECT_LE(r.stats.max_batch, c.batch_limit) << placement;
     EXPECT_EQ(r.stats.max_batch, c.batch_limit) << placement << ": the load should fill a batch";
     EXPECT_LE(r.stats.max_kv_tokens, r.stats.kv_capacity_tokens) << placement;
-    EXPECT_EQ(r.stats.kv_capacity_tokens, 200);
+    EXPECT_EQ(r.stats.kv_capacity_tokens, 120);
     // The same inputs give the same run.
     const auto again = simulate(c, requests);
     EXPECT_EQ(again.stats.events, r.stats.events);
