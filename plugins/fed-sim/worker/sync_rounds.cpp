@@ -159,7 +159,8 @@ RunSummary run_sync_rounds(Simulation& sim, int rank, int ranks) {
       m.participants.log(round, static_cast<double>(outcome.participants));
       m.aggregation_ms.log(round, aggregation_s * 1e3);
       m.byzantine_participants.log(round, static_cast<double>(outcome.byzantine_participants));
-      if (c.outage.crash_prob > 0) m.clients_crashed.log(round, static_cast<double>(plan.crashed));
+      // With sequential coding a down client is a straggler whose work comes later, not a lost update.
+      if (c.outage.crash_prob > 0 && c.sgc_delay == 0) m.clients_crashed.log(round, static_cast<double>(plan.crashed));
       if (c.sgc_delay > 0) {
         const auto job = static_cast<std::size_t>(round - 1);
         m.decode_delay.log(round, static_cast<double>(sequential.decoded[job] - sequential.started[job]));
