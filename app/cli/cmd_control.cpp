@@ -1,5 +1,6 @@
 // orrery cancel / checkpoint / export (CSV, and charts as PNG/SVG/PDF) / kinds
 #include "commands.hpp"
+#include "event_waiter.hpp"
 #include "follow.hpp"
 #include "slurm_run.hpp"
 
@@ -11,6 +12,7 @@
 #include <QApplication>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -72,8 +74,11 @@ void add_checkpoint_command(CLI::App& app, Globals& g, int& result) {
   auto* cmd = app.add_subcommand("checkpoint",
                                  "Ask a live run for a checkpoint now (workers that poll for it save at their next step)");
   auto run = std::make_shared<std::string>();
+  auto wait_s = std::make_shared<double>(0.0);
   cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
-  cmd->callback([&g, &result, run] {
+  cmd->add_option("--wait", *wait_s, "Wait up to this many seconds for the checkpoint and print its path")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&g, &result, run, wait_s] {
     auto project = open_project(g);
     auto id = runfiles::resolve_run(project, *run);
     auto r = runfiles::read_run_record(runfiles::run_path(project, id));
@@ -82,12 +87,40 @@ void add_checkpoint_command(CLI::App& app, Globals& g, int& result) {
       result = kFailed;
       return;
     }
+    const auto deadline = EventWaiter::Clock::now() + std::chrono::duration_cast<EventWaiter::Clock::duration>(
+                                                          std::chrono::duration<double>(*wait_s));
+    std::unique_ptr<EventWaiter> waiter;
+    if (*wait_s > 0) waiter = std::make_unique<EventWaiter>(r, deadline);
     if (!ask_agent(r, id, "checkpoint")) {
       result = kFailed;
       return;
     }
     std::cout << "checkpoint requested for run " << id << "\n";
-    result = kSucceeded;
+    if (!waiter) {
+      result = kSucceeded;
+      return;
+    }
+    // The first checkpoint saved after the request holds the state at or after it.
+    std::string saved, ended;
+    const auto outcome = waiter->wait(
+        [&](const telemetry::EventItem& e) {
+          if (e.kind != "checkpoint.saved") return false;
+          saved = e.text;
+          return true;
+        },
+        ended);
+    if (outcome == EventWaiter::Outcome::kAnswered) {
+      std::cout << "checkpoint saved: " << saved << "\n";
+      result = kSucceeded;
+      return;
+    }
+    if (outcome == EventWaiter::Outcome::kRunEnded) {
+      std::cerr << "orrery: run " << id << " ended (" << ended << ") before saving a checkpoint\n";
+      result = kFailed;
+      return;
+    }
+    std::cerr << "orrery: no checkpoint from run " << id << " within " << *wait_s << " s\n";
+    result = kFailed;
   });
 }
 

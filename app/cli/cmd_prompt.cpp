@@ -2,16 +2,16 @@
 // answer printed as it streams back. The text goes to the run's agent as a control request,
 // which publishes it to the ranks (the commands socket `orrery checkpoint` uses); the
 // worker's answer comes back as events ("prompt.token" "ID:piece", then "prompt.done" "ID")
-// on the live feed this command subscribes to before asking.
+// on the live feed this command subscribes to before asking (EventWaiter).
 #include "commands.hpp"
 
+#include "event_waiter.hpp"
 #include "feed/feed_client.hpp"
 
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <variant>
 
 namespace orrery::cli {
 
@@ -33,11 +33,8 @@ void add_prompt_command(CLI::App& app, Globals& g, int& result) {
       result = kFailed;
       return;
     }
-    // Subscribed, and a first message seen, before asking: no piece of the answer goes by unseen.
-    feed::FeedClient feed(r, true);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(*timeout);
-    while (!feed.next(std::chrono::milliseconds(500)) && std::chrono::steady_clock::now() < deadline) {
-    }
+    EventWaiter waiter(r, EventWaiter::Clock::now() + std::chrono::duration_cast<EventWaiter::Clock::duration>(
+                                                         std::chrono::duration<double>(*timeout)));
     auto reply = feed::control_request(r, {{"cmd", "prompt"}, {"text", *text}});
     if (!reply || !reply->value("ok", false)) {
       std::cerr << "orrery: the agent of run " << id << " did not accept the prompt"
@@ -47,27 +44,22 @@ void add_prompt_command(CLI::App& app, Globals& g, int& result) {
     }
     const std::string prompt_id = reply->value("id", std::string());
     const std::string mine = prompt_id + ":";
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto message = feed.next(std::chrono::milliseconds(200));
-      if (!message) continue;
-      if (const auto* b = std::get_if<feed::BatchMessage>(&*message)) {
-        for (const auto& e : b->batch.events) {
-          if (e.kind == "prompt.token" && e.text.starts_with(mine)) {
-            std::cout << e.text.substr(mine.size()) << std::flush;
-          } else if (e.kind == "prompt.done" && e.text == prompt_id) {
-            std::cout << "\n";
-            result = kSucceeded;
-            return;
-          }
-        }
-      } else if (const auto* st = std::get_if<feed::StatusMessage>(&*message)) {
-        const auto status = st->status.value("status", std::string());
-        if (status == "succeeded" || status == "failed" || status == "cancelled" || status == "lost") {
-          std::cerr << "\norrery: run " << id << " ended (" << status << ") before answering\n";
-          result = kFailed;
-          return;
-        }
-      }
+    std::string ended;
+    const auto outcome = waiter.wait(
+        [&](const telemetry::EventItem& e) {
+          if (e.kind == "prompt.token" && e.text.starts_with(mine)) std::cout << e.text.substr(mine.size()) << std::flush;
+          return e.kind == "prompt.done" && e.text == prompt_id;
+        },
+        ended);
+    if (outcome == EventWaiter::Outcome::kAnswered) {
+      std::cout << "\n";
+      result = kSucceeded;
+      return;
+    }
+    if (outcome == EventWaiter::Outcome::kRunEnded) {
+      std::cerr << "\norrery: run " << id << " ended (" << ended << ") before answering\n";
+      result = kFailed;
+      return;
     }
     std::cerr << "\norrery: no complete answer from run " << id << " within " << *timeout << " s\n";
     result = kFailed;

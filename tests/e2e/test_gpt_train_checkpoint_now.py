@@ -1,5 +1,6 @@
 """gpt-train end to end, on-demand checkpoints and resuming on other rank counts: a run on
-4 ranks (interval 100) is asked `orrery checkpoint RUN` mid-run; the agent publishes the
+4 ranks (interval 100) is asked `orrery checkpoint RUN --wait 60` mid-run (it returns with the
+saved file's path); the agent publishes the
 request, rank 0 polls it between steps and all ranks save at the same step boundary, so a
 step-N.h5 appears with N not a multiple of 100. That checkpoint (saved on 4 ranks) resumes
 on 2 and on 1 rank for 8 steps and continues the 4-rank run's losses within float
@@ -22,9 +23,12 @@ def test():
     a = start(prj, "a", params, 4)
     prj.wait_for(a, lambda r: r["status"] == "running" and r.get("progress", {}).get("done", 0) >= 3, 60,
                  "step 3 of the 4-rank run")
-    p = prj.cli("checkpoint", a, check=0)
+    p = prj.cli("checkpoint", a, "--wait", "60", check=0)
     assert "checkpoint requested" in p.stdout, p.stdout
     ckpts = prj.run_dir(a) / "checkpoints"
+    # --wait returned once the worker said it saved: the file is there, named in the output.
+    saved = re.search(r"checkpoint saved: (\S+)", p.stdout)
+    assert saved and (ckpts / saved.group(1).rsplit("/", 1)[-1]).exists(), p.stdout
 
     def on_demand():
         steps = [int(m.group(1)) for f in ckpts.iterdir() if (m := re.fullmatch(r"step-(\d+)\.h5", f.name))]
