@@ -1,5 +1,5 @@
-"""CPack builds a .deb holding the binaries, the plugin, the shared data, the
-desktop entry and the icon."""
+"""CPack builds a .deb holding the binaries (every job kind's worker among them), the plugin,
+the shared data with every kind's manifest, the desktop entry and the icon."""
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,16 +18,20 @@ def test():
         listing = subprocess.run(["dpkg-deb", "--contents", str(debs[0])], capture_output=True, text=True,
                                  check=True).stdout
         for path in ("./usr/bin/orrery", "./usr/bin/orrery-agent", "./usr/bin/orrery-rank",
-                     "./usr/bin/orrery-allreduce-bench",
+                     "./usr/bin/orrery-allreduce-bench", "./usr/bin/orrery-fed-sim", "./usr/bin/orrery-gpt-train",
+                     "./usr/bin/orrery-gpt-serve", "./usr/bin/orrery-serve-sim",
+                     "./usr/share/orrery/kinds/fed-sim.json", "./usr/share/orrery/kinds/gpt-train.json",
+                     "./usr/share/orrery/kinds/gpt-serve.json", "./usr/share/orrery/kinds/serve-sim.json",
                      "./usr/lib/orrery/plugins/liborrery_kind_allreduce_bench.so",
                      "./usr/share/orrery/kinds/allreduce-bench.json", "./usr/share/orrery/python/orrery_reporter.py",
                      "./usr/share/orrery/demo/orrery.json", "./usr/share/applications/orrery.desktop",
                      "./usr/share/icons/hicolor/scalable/apps/orrery.svg"):
             assert path in listing, f"{path} missing from the package:\n{listing}"
-        info = subprocess.run(["dpkg-deb", "--field", str(debs[0]), "Package", "Version", "Depends"],
+        info = subprocess.run(["dpkg-deb", "--field", str(debs[0]), "Package", "Version", "Depends", "Recommends"],
                               capture_output=True, text=True, check=True).stdout
         assert "Package: orrery" in info and "Version: 0." in info, info
         assert "libqt6widgets6" in info and "openmpi-bin" in info, info
+        assert "python3-sklearn" in info and "bible-kjv-text" in info, info
 
 
 if __name__ == "__main__":
