@@ -17,6 +17,7 @@
 #include "gpt/text_corpus.hpp"
 #include "gpt/token_file.hpp"
 #include "gpt/train_options.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -30,15 +31,7 @@ fs::path temp_dir(const std::string& name) {
   return p;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using orrery::test_support::error_of;
 
 TEST(GptModel, PresetSizes) {
   EXPECT_EQ(preset("gpt2").parameter_count(), 124439808u);  // GPT-2 small, with its 50257-token vocabulary

@@ -16,21 +16,14 @@
 #include "serve/serve_metrics.hpp"
 #include "serve/serve_options.hpp"
 #include "serve/workload.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace orrery::serve;
 namespace fs = std::filesystem;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using orrery::test_support::error_of;
 
 TEST(GptServeMetrics, GoodputOfAHandComputedCase) {
   // SLOs: TTFT 0.5 s, TPOT 0.1 s.

@@ -41,4 +41,15 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The message of the std::exception f() throws, or "(no error)" when it throws none.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 }  // namespace orrery::test_support
