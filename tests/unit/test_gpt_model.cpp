@@ -152,6 +152,8 @@ TEST(GptOptions, BadValuesNamed) {
   EXPECT_NE(error_of([&] { parse({"--channels=30", "--heads=4"}); }).find("multiple of heads"), std::string::npos);
   EXPECT_EQ(error_of([&] { parse({"--layers=two"}); }), "--layers: expects an integer, got 'two'");
   EXPECT_EQ(error_of([&] { parse({"--colour=red"}); }), "unknown option --colour");
+  EXPECT_EQ(parse({"--zero_stage=1"}).zero_stage, 1);
+  EXPECT_NE(error_of([&] { parse({"--zero_stage=2"}); }).find("--zero_stage: must be 0"), std::string::npos);
   EXPECT_NE(error_of([&] { parse({"--preset=huge"}); }).find("unknown model preset 'huge'"), std::string::npos);
 }
 

@@ -13,8 +13,8 @@ double AllreduceTiming::hidden_fraction() const {
 }
 
 GradientBuckets::GradientBuckets(const std::vector<TensorInfo>& tensors, std::size_t bucket_floats, bool overlap,
-                                 MPI_Comm comm)
-    : bucket_of_(tensors.size()), overlap_(overlap), comm_(comm) {
+                                 MPI_Comm comm, const std::vector<ShardRange>& rank_shards)
+    : bucket_of_(tensors.size()), overlap_(overlap), comm_(comm), rank_shards_(rank_shards) {
   // From the last tensor back: each bucket a contiguous range of whole tensors.
   Bucket current;
   for (std::size_t i = tensors.size(); i-- > 0;) {
@@ -26,6 +26,17 @@ GradientBuckets::GradientBuckets(const std::vector<TensorInfo>& tensors, std::si
       buckets_.push_back(current);
       current = Bucket{};
     }
+  }
+  if (!sharded()) return;
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  const ShardRange mine = rank_shards_[static_cast<std::size_t>(rank)];
+  shard_grads_.assign(mine.count, 0.0f);
+  for (auto& b : buckets_) {
+    for (const ShardRange& s : rank_shards_)
+      b.scatter_counts.push_back(static_cast<int>(intersect({b.offset, b.count}, s).count));
+    const ShardRange piece = intersect({b.offset, b.count}, mine);
+    b.scatter_into = piece.count > 0 ? piece.first - mine.first : 0;
   }
 }
 
@@ -43,7 +54,11 @@ void GradientBuckets::post_ready(float* grads) {
   while (next_to_post_ < buckets_.size() && buckets_[next_to_post_].ready == buckets_[next_to_post_].tensors) {
     auto& b = buckets_[next_to_post_++];
     b.posted_at = orrery::now();
-    MPI_Iallreduce(MPI_IN_PLACE, grads + b.offset, static_cast<int>(b.count), MPI_FLOAT, MPI_SUM, comm_, &b.request);
+    if (sharded())
+      MPI_Ireduce_scatter(grads + b.offset, shard_grads_.data() + b.scatter_into, b.scatter_counts.data(), MPI_FLOAT,
+                          MPI_SUM, comm_, &b.request);
+    else
+      MPI_Iallreduce(MPI_IN_PLACE, grads + b.offset, static_cast<int>(b.count), MPI_FLOAT, MPI_SUM, comm_, &b.request);
     b.posted = true;
   }
 }
@@ -87,7 +102,8 @@ AllreduceTiming GradientBuckets::finish(float* grads, std::int64_t step) {
     if (b.done_at > from) t.comm_s += b.done_at - from;
     merged_end = std::max(merged_end, b.done_at);
     last_done = std::max(last_done, b.done_at);
-    orrery::span("comm", "allreduce bucket " + std::to_string(k), step, b.posted_at, b.done_at);
+    orrery::span("comm", (sharded() ? "reduce-scatter bucket " : "allreduce bucket ") + std::to_string(k), step,
+                 b.posted_at, b.done_at);
   }
   t.exposed_s = last_done - backward_end;
   t.buckets = static_cast<int>(buckets_.size());

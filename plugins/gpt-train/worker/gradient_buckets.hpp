@@ -4,6 +4,12 @@
 // tensor of a bucket is final, a non-blocking MPI_Iallreduce sums that contiguous range
 // in place across the ranks while backward goes on with the layers below. Without
 // overlap, every bucket is posted after backward, so the gain can be measured.
+//
+// With ZeRO-1 sharding (rank_shards given), a bucket is reduce-scattered instead: each
+// rank receives the sums of only the part of the bucket that falls in its slice of the
+// parameters (MPI_Ireduce_scatter with per-rank counts: the slices are in rank order, so
+// the bucket's pieces are too), into shard_grads(). Same buckets, same posting points, same
+// overlap with backward; each rank receives 1/N of the sums instead of all of them.
 #pragma once
 
 #include <mpi.h>
@@ -12,6 +18,7 @@
 #include <vector>
 
 #include "gpt/model.hpp"
+#include "gpt/shard_range.hpp"
 
 namespace orrery::gpt {
 
@@ -24,8 +31,13 @@ struct AllreduceTiming {
 
 class GradientBuckets {
  public:
-  GradientBuckets(const std::vector<TensorInfo>& tensors, std::size_t bucket_floats, bool overlap, MPI_Comm comm);
+  // rank_shards empty: all-reduce; else every rank's slice (shards_of), this rank's at its index.
+  GradientBuckets(const std::vector<TensorInfo>& tensors, std::size_t bucket_floats, bool overlap, MPI_Comm comm,
+                  const std::vector<ShardRange>& rank_shards = {});
   std::size_t count() const { return buckets_.size(); }
+  bool sharded() const { return !rank_shards_.empty(); }
+  // Sharded: the summed gradients of this rank's slice (element i - slice.first is parameter i's).
+  std::vector<float>& shard_grads() { return shard_grads_; }
 
   void begin_step();
   // From backward's GradientsReady: tensors [first, end) of grads are final.
@@ -40,6 +52,8 @@ class GradientBuckets {
     MPI_Request request = MPI_REQUEST_NULL;
     bool posted = false, done = false;
     double posted_at = 0, done_at = 0;
+    std::vector<int> scatter_counts;  // sharded: floats of the bucket in each rank's slice
+    std::size_t scatter_into = 0;     // sharded: where this rank's piece goes in shard_grads_
   };
   void post_ready(float* grads);
   void poll();
@@ -49,6 +63,8 @@ class GradientBuckets {
   std::size_t next_to_post_ = 0;
   bool overlap_;
   MPI_Comm comm_;
+  std::vector<ShardRange> rank_shards_;
+  std::vector<float> shard_grads_;
 };
 
 }  // namespace orrery::gpt

@@ -100,7 +100,18 @@ void train(const TrainOptions& o, MPI_Comm comm) {
 
   // A checkpoint to resume names its shape and tokenizer: a mismatch is an input error.
   auto model = std::make_unique<Gpt>(mc);
-  AdamW opt({0.9f, 0.95f, 1e-8f, o.weight_decay}, model->params().size());
+  // ZeRO-1: rank r keeps the moments (and does the update) of its slice of the flat
+  // parameters only; the updated slices are all-gathered after each step.
+  const bool sharded = o.zero_stage == 1;
+  const std::vector<ShardRange> rank_shards =
+      sharded ? shards_of(model->params().size(), ranks) : std::vector<ShardRange>{};
+  AdamW opt({0.9f, 0.95f, 1e-8f, o.weight_decay},
+            sharded ? rank_shards[static_cast<std::size_t>(rank)] : ShardRange{0, model->params().size()});
+  std::vector<int> gather_counts, gather_displs;
+  for (const ShardRange& r : rank_shards) {
+    gather_counts.push_back(static_cast<int>(r.count));
+    gather_displs.push_back(static_cast<int>(r.first));
+  }
   TrainingState state;
   if (!o.resume.empty()) {
     state = load_checkpoint(o.resume, *model, opt);
@@ -130,24 +141,27 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   const double peak = measured_sgemm_flops();
   const double flops_per_token = training_flops_per_token(mc);
   GradientBuckets buckets(model->tensors(), static_cast<std::size_t>(o.bucket_mb * 1024 * 1024 / sizeof(float)),
-                          o.overlap, comm);
+                          o.overlap, comm, rank_shards);
   std::error_code ec;
   fs::create_directories(paths.checkpoint_dir, ec);
 
   if (rank == 0) {
     std::printf("orrery-gpt-train: %zu parameters (%d layers, %d heads, %d channels, context %d, vocab %d); "
                 "corpus %zu bytes -> %zu training and %zu validation tokens%s; %d ranks x %d threads, %d sequences a "
-                "step, %zu gradient buckets (%s); sgemm peak %.1f GFLOP/s%s\n",
+                "step, %zu gradient buckets (%s, %s); AdamW state %.2f MiB a rank; sgemm peak %.1f GFLOP/s%s\n",
                 model->params().size(), mc.layers, mc.heads, mc.channels, mc.context, mc.vocab, corpus.text_bytes,
                 corpus.train.size(), corpus.val.size(), corpus.from_cache ? " (cached)" : "", ranks, o.threads,
-                o.batch_size, buckets.count(), o.overlap ? "overlapped" : "after backward", peak / 1e9,
+                o.batch_size, buckets.count(), o.overlap ? "overlapped" : "after backward",
+                sharded ? "reduce-scattered, ZeRO-1 sharded optimizer" : "all-reduced",
+                static_cast<double>(opt.state_bytes()) / (1024.0 * 1024.0), peak / 1e9,
                 o.resume.empty() ? "" : ("; resuming at step " + std::to_string(state.step)).c_str());
     std::fflush(stdout);
   }
 
   const orrery::Metric m_loss("train_loss"), m_val("val_loss"), m_lr("lr"), m_norm("grad_norm"),
       m_tps("tokens_per_s"), m_tps_rank("tokens_per_s_rank"), m_mfu("mfu"), m_ar("allreduce_s"),
-      m_hidden("allreduce_hidden_fraction"), m_step("step_s");
+      m_hidden("allreduce_hidden_fraction"), m_step("step_s"), m_state("optimizer_state_bytes"),
+      m_gather("allgather_s");
   std::vector<int> inputs, targets;
   Rng sampler(static_cast<std::uint64_t>(state.seed) ^ 0x73616D706C65ull, static_cast<std::uint64_t>(state.sample_counter));
 
@@ -159,8 +173,21 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       state.loader_position = steps_done * o.batch_size;
       state.sample_counter = static_cast<std::int64_t>(sampler.counter());
       state.ranks = ranks;
+      state.zero_stage = o.zero_stage;
       state.config_json = o.config_json();
-      save_checkpoint(path, *model, opt, state);
+      if (!sharded) save_checkpoint(path, *model, opt, state);
+    }
+    if (sharded) {
+      // Serial HDF5 in one file: rank 0 writes the head, then the ranks write their moment
+      // slices in turn (each barrier passes the turn on), then rank 0 publishes the file.
+      const std::string tmp = temporary_checkpoint_path(path);
+      if (rank == 0) write_checkpoint_head(tmp, *model, opt.t(), state);
+      for (int turn = 0; turn < ranks; ++turn) {
+        MPI_Barrier(comm);
+        if (rank == turn) write_optimizer_slice(tmp, *model, opt);
+      }
+      MPI_Barrier(comm);
+      if (rank == 0) publish_checkpoint(tmp, path);
     }
     MPI_Barrier(comm);
     const double t1 = orrery::now();
@@ -202,11 +229,29 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     loss /= static_cast<double>(o.batch_size) * mc.context;
     const float lr = schedule.at(step);
     double norm = 0;
-    {
+    if (!sharded) {
       orrery::ScopedSpan s("compute", "optimizer", step);
       norm = gradient_norm(model->grads());
       clip_gradients(model->grads(), norm, o.grad_clip);
       opt.step(model->tensors(), model->params(), model->grads(), lr);
+    } else {
+      std::vector<float>& shard = buckets.shard_grads();
+      {
+        // The global norm from the slices: one all-reduce of a scalar.
+        orrery::ScopedSpan s("compute", "optimizer", step);
+        const double local_squares = sum_of_squares(shard);
+        double squares = 0;
+        MPI_Allreduce(&local_squares, &squares, 1, MPI_DOUBLE, MPI_SUM, comm);
+        norm = std::sqrt(squares);
+        clip_gradients(shard, norm, o.grad_clip);
+        opt.step(model->tensors(), model->params(), shard, lr);
+      }
+      const double g0 = orrery::now();
+      MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, model->params().data(), gather_counts.data(),
+                     gather_displs.data(), MPI_FLOAT, comm);
+      const double g1 = orrery::now();
+      orrery::span("comm", "allgather params", step, g0, g1);
+      m_gather.log(step, g1 - g0);
     }
     const double step_s = orrery::now() - t_start;
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
@@ -227,6 +272,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     m_mfu.log(step, rank_tps * flops_per_token / peak);
     m_ar.log(step, ar.comm_s);
     m_hidden.log(step, ar.hidden_fraction());
+    m_state.log(step, static_cast<double>(opt.state_bytes()));
     if (rank == 0) {
       m_loss.log(step, loss);
       m_lr.log(step, lr);

@@ -1,6 +1,8 @@
 #include "gpt/adamw.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace orrery::gpt {
 
@@ -13,20 +15,26 @@ float LrSchedule::at(std::int64_t step) const {
   return static_cast<float>(min_lr + cosine * (max_lr - min_lr));
 }
 
-void AdamW::step(const std::vector<TensorInfo>& tensors, std::vector<float>& params, const std::vector<float>& grads,
+void AdamW::step(const std::vector<TensorInfo>& tensors, std::vector<float>& params, std::span<const float> grads,
                  float lr) {
+  if (grads.size() != range_.count || params.size() < range_.end())
+    throw std::invalid_argument("AdamW::step: " + std::to_string(grads.size()) + " gradients for a range of " +
+                                std::to_string(range_.count) + " parameters");
   ++t_;
   const float b1 = cfg_.beta1, b2 = cfg_.beta2, eps = cfg_.eps;
   const float bc1 = 1.0f - std::pow(b1, static_cast<float>(t_));
   const float bc2_sqrt = std::sqrt(1.0f - std::pow(b2, static_cast<float>(t_)));
   const float step_size = lr / bc1;
   for (const auto& t : tensors) {
+    const ShardRange part = intersect({t.offset, t.size}, range_);
+    if (part.count == 0) continue;
     const float decay = t.decayed ? 1.0f - lr * cfg_.weight_decay : 1.0f;
-    float* p = params.data() + t.offset;
-    const float* g = grads.data() + t.offset;
-    float* m = m_.data() + t.offset;
-    float* v = v_.data() + t.offset;
-    const long n = static_cast<long>(t.size);
+    const std::size_t local = part.first - range_.first;
+    float* p = params.data() + part.first;
+    const float* g = grads.data() + local;
+    float* m = m_.data() + local;
+    float* v = v_.data() + local;
+    const long n = static_cast<long>(part.count);
 #pragma omp parallel for simd schedule(static)
     for (long i = 0; i < n; ++i) {
       m[i] = b1 * m[i] + (1.0f - b1) * g[i];
@@ -37,13 +45,15 @@ void AdamW::step(const std::vector<TensorInfo>& tensors, std::vector<float>& par
   }
 }
 
-double gradient_norm(const std::vector<float>& grads) {
+double sum_of_squares(std::span<const float> grads) {
   double sum = 0;
   for (float g : grads) sum += static_cast<double>(g) * g;
-  return std::sqrt(sum);
+  return sum;
 }
 
-void clip_gradients(std::vector<float>& grads, double norm, double max_norm) {
+double gradient_norm(std::span<const float> grads) { return std::sqrt(sum_of_squares(grads)); }
+
+void clip_gradients(std::span<float> grads, double norm, double max_norm) {
   if (max_norm <= 0) return;
   const double coef = max_norm / (norm + 1e-6);
   if (coef >= 1.0) return;

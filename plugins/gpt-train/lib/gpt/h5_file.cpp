@@ -53,6 +53,9 @@ Id create_file(const std::string& path) {
 Id open_file(const std::string& path) {
   return Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open " + path + " as HDF5");
 }
+Id open_file_rw(const std::string& path) {
+  return Id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "open " + path + " for writing");
+}
 Id create_group(hid_t loc, const std::string& name) {
   return Id(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, "create group " + name);
 }
@@ -97,6 +100,97 @@ std::string read_bytes(hid_t loc, const std::string& name) {
   std::string bytes(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())), '\0');
   check(H5Dread(set.get(), kUint8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), "read dataset " + name);
   return bytes;
+}
+
+void create_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape) {
+  const Id space = simple_space(shape);
+  const Id set(H5Dcreate2(loc, name.c_str(), kStdFloat, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+               "create dataset " + name);
+}
+
+std::vector<Box> flat_range_boxes(const std::vector<std::int64_t>& shape, std::int64_t first, std::int64_t count) {
+  std::vector<Box> boxes;
+  if (count <= 0 || shape.empty()) return boxes;
+  const std::int64_t end = first + count;
+  if (shape.size() == 1) {
+    boxes.push_back({{first}, {count}});
+    return boxes;
+  }
+  // Rows of the last dimension: a partial first row, whole rows (a flat range of the outer
+  // dimensions, by recursion), a partial last row.
+  const std::int64_t row = shape.back();
+  const std::vector<std::int64_t> outer(shape.begin(), shape.end() - 1);
+  auto one_row = [&](std::int64_t r, std::int64_t from, std::int64_t to) {
+    Box b;
+    b.start.resize(outer.size());
+    for (std::size_t d = outer.size(); d-- > 0;) {
+      b.start[d] = r % outer[d];
+      r /= outer[d];
+    }
+    b.count.assign(outer.size(), 1);
+    b.start.push_back(from);
+    b.count.push_back(to - from);
+    boxes.push_back(std::move(b));
+  };
+  const std::int64_t first_row = first / row, last_row = end / row;
+  if (first_row == last_row) {
+    one_row(first_row, first % row, end % row);
+    return boxes;
+  }
+  std::int64_t whole_from = first_row;
+  if (first % row != 0) {
+    one_row(first_row, first % row, row);
+    ++whole_from;
+  }
+  for (Box& b : flat_range_boxes(outer, whole_from, last_row - whole_from)) {
+    b.start.push_back(0);
+    b.count.push_back(row);
+    boxes.push_back(std::move(b));
+  }
+  if (end % row != 0) one_row(last_row, 0, end % row);
+  return boxes;
+}
+
+namespace {
+
+// The dataset's file space with [first, first + count) selected, checked against its size.
+Id select_flat_range(hid_t set, const std::string& name, std::int64_t first, std::int64_t count) {
+  Id space(H5Dget_space(set), H5Sclose, "read the shape of " + name);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) throw std::runtime_error("HDF5: cannot read the shape of " + name);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  const auto points = H5Sget_simple_extent_npoints(space.get());
+  if (first < 0 || count < 0 || first + count > points)
+    throw std::runtime_error("dataset " + name + " has " + std::to_string(points) + " values, not the range " +
+                             std::to_string(first) + " + " + std::to_string(count));
+  H5S_seloper_t op = H5S_SELECT_SET;
+  for (const Box& b : flat_range_boxes({dims.begin(), dims.end()}, first, count)) {
+    const std::vector<hsize_t> start(b.start.begin(), b.start.end()), size(b.count.begin(), b.count.end());
+    check(H5Sselect_hyperslab(space.get(), op, start.data(), nullptr, size.data(), nullptr), "select a range of " + name);
+    op = H5S_SELECT_OR;
+  }
+  return space;
+}
+
+}  // namespace
+
+void write_floats_range(hid_t loc, const std::string& name, std::int64_t first, std::int64_t count, const float* data) {
+  if (count == 0) return;
+  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
+  const Id file_space = select_flat_range(set.get(), name, first, count);
+  const Id mem_space = simple_space({count});
+  check(H5Dwrite(set.get(), kFloat, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "write a range of " + name);
+}
+
+void read_floats_range(hid_t loc, const std::string& name, std::int64_t first, std::int64_t count, float* out) {
+  if (count == 0) return;
+  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
+  const Id type(H5Dget_type(set.get()), H5Tclose, "read the type of " + name);
+  if (H5Tget_class(type.get()) != H5T_FLOAT) throw std::runtime_error("dataset " + name + " does not hold floats");
+  const Id file_space = select_flat_range(set.get(), name, first, count);
+  const Id mem_space = simple_space({count});
+  check(H5Dread(set.get(), kFloat, mem_space.get(), file_space.get(), H5P_DEFAULT, out), "read a range of " + name);
 }
 
 void set_attr(hid_t obj, const std::string& key, std::int64_t value) {

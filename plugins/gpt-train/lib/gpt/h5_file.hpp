@@ -32,6 +32,7 @@ class Id {
 
 Id create_file(const std::string& path);  // truncates
 Id open_file(const std::string& path);    // read-only
+Id open_file_rw(const std::string& path); // read-write, for ranks writing their shards in turn
 Id create_group(hid_t loc, const std::string& name);
 Id open_group(hid_t loc, const std::string& name);
 bool exists(hid_t loc, const std::string& name);
@@ -43,6 +44,21 @@ void write_bytes(hid_t loc, const std::string& name, const std::string& bytes);
 std::vector<std::int64_t> dataset_shape(hid_t loc, const std::string& name);
 void read_floats(hid_t loc, const std::string& name, float* out, std::size_t n);
 std::string read_bytes(hid_t loc, const std::string& name);
+
+// A float dataset of the given shape with no data yet (unwritten elements read as 0), for
+// writers that fill it by ranges.
+void create_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape);
+// An axis-aligned block of a dataset: start and count per dimension.
+struct Box {
+  std::vector<std::int64_t> start, count;
+};
+// The elements [first, first + count) of a row-major array of the given shape as at most
+// 2 x (dimensions) - 1 blocks, in row-major order: the hyperslabs that select a flat range
+// of a consolidated tensor.
+std::vector<Box> flat_range_boxes(const std::vector<std::int64_t>& shape, std::int64_t first, std::int64_t count);
+// Writes or reads the flat range [first, first + count) of a float dataset (any shape).
+void write_floats_range(hid_t loc, const std::string& name, std::int64_t first, std::int64_t count, const float* data);
+void read_floats_range(hid_t loc, const std::string& name, std::int64_t first, std::int64_t count, float* out);
 
 void set_attr(hid_t obj, const std::string& key, std::int64_t value);
 void set_attr(hid_t obj, const std::string& key, const std::string& value);

@@ -36,7 +36,7 @@ std::string TrainOptions::config_json() const {
     << ", \"heads\": " << model.heads << ", \"channels\": " << model.channels << ", \"batch_size\": " << batch_size
     << ", \"steps\": " << steps << ", \"lr\": " << lr << ", \"min_lr_ratio\": " << min_lr_ratio
     << ", \"warmup_steps\": " << warmup_steps << ", \"weight_decay\": " << weight_decay << ", \"grad_clip\": " << grad_clip
-    << ", \"seed\": " << seed << ", \"val_every\": " << val_every << "}";
+    << ", \"seed\": " << seed << ", \"zero_stage\": " << zero_stage << ", \"val_every\": " << val_every << "}";
   return s.str();
 }
 
@@ -68,6 +68,7 @@ TrainOptions parse_train_options(std::span<char* const> args, bool& help) {
          if (t != "true" && t != "false") throw option_error(n, "expects true or false, got '" + std::string(t) + "'");
          o.overlap = t == "true";
        })},
+      {"zero_stage", number_option(o.zero_stage)},
       {"val_interval", number_option(o.val_interval)},
       {"val_batches", number_option(o.val_batches)},
       {"sample_tokens", number_option(o.sample_tokens)},
@@ -102,6 +103,9 @@ TrainOptions parse_train_options(std::span<char* const> args, bool& help) {
   at_least("val_every", o.val_every, 2);
   at_least<std::int64_t>("warmup_steps", o.warmup_steps, 1);
   if (!(o.bucket_mb > 0)) throw option_error("bucket_mb", "must be greater than 0");
+  if (o.zero_stage != 0 && o.zero_stage != 1)
+    throw option_error("zero_stage", "must be 0 (replicated optimizer state) or 1 (sharded), got " +
+                                         std::to_string(o.zero_stage));
   at_least<std::int64_t>("val_interval", o.val_interval, 1);
   at_least("val_batches", o.val_batches, 1);
   at_least("sample_tokens", o.sample_tokens, 0);

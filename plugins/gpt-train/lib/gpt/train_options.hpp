@@ -28,6 +28,7 @@ struct TrainOptions {
   // distribution
   double bucket_mb = 1.0;  // gradient bucket size
   bool overlap = true;     // all-reduce buckets during backward; false: after it
+  int zero_stage = 0;      // 1: each rank keeps the AdamW moments of its slice of the parameters only (ZeRO-1)
   // evaluation, samples, checkpoints
   std::int64_t val_interval = 25;
   int val_batches = 2;
