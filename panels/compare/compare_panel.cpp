@@ -286,19 +286,25 @@ void ComparePanel::refreshViews() {
   for (const auto* run : shown) labels << QString::fromStdString(run->name);
   const auto paramAxis = [&shown](const std::string& name) {
     std::vector<std::optional<compare::ParamValue>> values;
+    QStringList texts;
     for (const auto* run : shown) {
       const auto it = run->params.find(name);
       values.push_back(it == run->params.end() ? std::nullopt : std::optional<compare::ParamValue>(it->second));
+      texts << (it == run->params.end() ? QString() : QString::fromStdString(it->second.text));
     }
-    return PlotAxis{QString::fromStdString(name), compare::AxisScale::of_params(values)};
+    return PlotAxis{QString::fromStdString(name), compare::AxisScale::of_params(values), texts};
   };
   const auto metricAxis = [&shown, &choice](const std::string& name) {
     std::vector<std::optional<double>> values;
-    for (const auto* run : shown) values.push_back(compare::summary_of(*run, name, choice));
+    QStringList texts;
+    for (const auto* run : shown) {
+      values.push_back(compare::summary_of(*run, name, choice));
+      texts << (values.back() ? QString::number(*values.back(), 'g', 6) : QString());
+    }
     const QString kind = choice.kind == compare::SummaryKind::Final  ? tr("final")
                          : choice.kind == compare::SummaryKind::Best ? tr("best")
                                                                      : tr("@ step %1").arg(choice.step);
-    return PlotAxis{QString::fromStdString(name) + QLatin1Char(' ') + kind, compare::AxisScale::of_numbers(values)};
+    return PlotAxis{QString::fromStdString(name) + QLatin1Char(' ') + kind, compare::AxisScale::of_numbers(values), texts};
   };
 
   if (metric.empty()) {

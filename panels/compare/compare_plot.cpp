@@ -1,6 +1,9 @@
 #include "compare/compare_plot.hpp"
 
+#include <QHelpEvent>
+#include <QMouseEvent>
 #include <QPainter>
+#include <QToolTip>
 
 #include <algorithm>
 #include <utility>
@@ -32,6 +35,56 @@ std::vector<std::pair<double, QString>> ticksOf(const compare::AxisScale& scale)
 }
 
 }  // namespace
+
+ComparePlot::ComparePlot(QWidget* parent) : QWidget(parent) { setMouseTracking(true); }
+
+void ComparePlot::setHoverContent(QStringList labels, std::vector<const PlotAxis*> axes) {
+  hoverLabels_ = std::move(labels);
+  hoverAxes_ = std::move(axes);
+  hovered_ = -1;
+}
+
+QString ComparePlot::toolTipFor(int run) const {
+  if (run < 0 || run >= hoverLabels_.size()) return {};
+  QString text = QStringLiteral("<b>%1</b>").arg(hoverLabels_[run].toHtmlEscaped());
+  for (const PlotAxis* axis : hoverAxes_) {
+    const QString value = run < axis->values.size() ? axis->values[run] : QString();
+    text += QStringLiteral("<br>%1: %2").arg(axis->title.toHtmlEscaped(),
+                                             value.isEmpty() ? tr("(none)") : value.toHtmlEscaped());
+  }
+  return text;
+}
+
+bool ComparePlot::event(QEvent* event) {
+  if (event->type() == QEvent::ToolTip) {
+    auto* help = static_cast<QHelpEvent*>(event);
+    const int run = runAt(help->pos());
+    if (run >= 0) {
+      QToolTip::showText(help->globalPos(), toolTipFor(run), this);
+    } else {
+      QToolTip::hideText();
+      event->ignore();
+    }
+    return true;
+  }
+  return QWidget::event(event);
+}
+
+void ComparePlot::mouseMoveEvent(QMouseEvent* event) {
+  setHovered(runAt(event->position()));
+  QWidget::mouseMoveEvent(event);
+}
+
+void ComparePlot::leaveEvent(QEvent* event) {
+  setHovered(-1);
+  QWidget::leaveEvent(event);
+}
+
+void ComparePlot::setHovered(int run) {
+  if (run == hovered_) return;
+  hovered_ = run;
+  update();
+}
 
 QRectF ComparePlot::plotRect() const {
   return QRectF(kMarginLeft, kMarginTop, std::max(1.0, width() - kMarginLeft - kMarginRight),

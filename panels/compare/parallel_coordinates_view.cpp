@@ -1,7 +1,10 @@
 #include "compare/parallel_coordinates_view.hpp"
 
+#include <QLineF>
 #include <QPainter>
 #include <QPainterPath>
+
+#include <algorithm>
 
 namespace orrery::panels {
 
@@ -9,7 +12,60 @@ void ParallelCoordinatesView::setData(std::vector<PlotAxis> axes, compare::AxisS
   axes_ = std::move(axes);
   colour_ = std::move(colour);
   labels_ = std::move(runLabels);
+  std::vector<const PlotAxis*> hoverAxes;
+  for (const auto& axis : axes_) hoverAxes.push_back(&axis);
+  setHoverContent(labels_, std::move(hoverAxes));
   update();
+}
+
+namespace {
+
+double distanceToSegment(QPointF p, QPointF a, QPointF b) {
+  const QPointF ab = b - a;
+  const double length2 = QPointF::dotProduct(ab, ab);
+  const double t = length2 > 0 ? std::clamp(QPointF::dotProduct(p - a, ab) / length2, 0.0, 1.0) : 0.0;
+  return QLineF(p, a + t * ab).length();
+}
+
+}  // namespace
+
+int ParallelCoordinatesView::runAt(QPointF point) const {
+  int best = -1;
+  double bestDistance = 5;
+  for (int run = 0; run < labels_.size(); ++run) {
+    std::optional<QPointF> previous;
+    for (int axis = 0; axis < axisCount(); ++axis) {
+      const auto v = vertex(run, axis);
+      if (v) {
+        const double d = previous ? distanceToSegment(point, *previous, *v) : QLineF(point, *v).length();
+        if (d <= bestDistance) best = run, bestDistance = d;
+      }
+      previous = v;   // a missing value breaks the line, as drawn
+    }
+  }
+  return best;
+}
+
+void ParallelCoordinatesView::drawRun(QPainter& p, int run, double width) const {
+  const QColor c = runColour(run);
+  QPainterPath path;
+  bool open = false;
+  for (int axis = 0; axis < axisCount(); ++axis) {
+    const auto v = vertex(run, axis);
+    if (!v) {
+      open = false;   // a missing value breaks the line instead of inventing a position
+      continue;
+    }
+    open ? path.lineTo(*v) : path.moveTo(*v);
+    open = true;
+  }
+  p.setPen(QPen(c, width));
+  p.setBrush(Qt::NoBrush);
+  p.drawPath(path);
+  p.setPen(Qt::NoPen);
+  p.setBrush(c);
+  for (int axis = 0; axis < axisCount(); ++axis)
+    if (const auto v = vertex(run, axis)) p.drawEllipse(*v, kVertexRadius + width - 2, kVertexRadius + width - 2);
 }
 
 double ParallelCoordinatesView::axisX(int axis) const {
@@ -53,27 +109,8 @@ void ParallelCoordinatesView::paintEvent(QPaintEvent*) {
     drawVerticalTicks(p, x, axes_[static_cast<std::size_t>(axis)].scale, axis + 1 < axisCount());
   }
 
-  for (int run = 0; run < labels_.size(); ++run) {
-    const QColor c = runColour(run);
-    QPainterPath path;
-    bool open = false;
-    for (int axis = 0; axis < axisCount(); ++axis) {
-      const auto v = vertex(run, axis);
-      if (!v) {
-        open = false;   // a missing value breaks the line instead of inventing a position
-        continue;
-      }
-      open ? path.lineTo(*v) : path.moveTo(*v);
-      open = true;
-    }
-    p.setPen(QPen(c, 2));
-    p.setBrush(Qt::NoBrush);
-    p.drawPath(path);
-    p.setPen(Qt::NoPen);
-    p.setBrush(c);
-    for (int axis = 0; axis < axisCount(); ++axis)
-      if (const auto v = vertex(run, axis)) p.drawEllipse(*v, kVertexRadius, kVertexRadius);
-  }
+  for (int run = 0; run < labels_.size(); ++run) drawRun(p, run, 2);
+  if (hoveredRun() >= 0) drawRun(p, hoveredRun(), 4);   // on top of the others, thicker
 
   p.setPen(QPen(ink, 1));
   p.setBrush(Qt::NoBrush);

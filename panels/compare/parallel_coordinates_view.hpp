@@ -7,6 +7,8 @@
 
 #include <QStringList>
 
+class QPainter;
+
 #include <optional>
 #include <vector>
 
@@ -15,7 +17,7 @@ namespace orrery::panels {
 class ParallelCoordinatesView : public ComparePlot {
   Q_OBJECT
  public:
-  using ComparePlot::ComparePlot;
+  explicit ParallelCoordinatesView(QWidget* parent = nullptr) : ComparePlot(parent) {}
 
   // axes: the parameters then the metric; colour: the metric's scale (its positions colour the runs).
   void setData(std::vector<PlotAxis> axes, compare::AxisScale colour, QStringList runLabels);
@@ -26,12 +28,15 @@ class ParallelCoordinatesView : public ComparePlot {
   // Where run `run` crosses axis `axis`; nullopt where it has no value there.
   std::optional<QPointF> vertex(int run, int axis) const;
   QColor runColour(int run) const;
+  int runAt(QPointF point) const override;   // the nearest line or vertex within 5 px
   static constexpr double kVertexRadius = 4;
 
  protected:
   void paintEvent(QPaintEvent* event) override;
 
  private:
+  void drawRun(QPainter& p, int run, double width) const;
+
   std::vector<PlotAxis> axes_;
   compare::AxisScale colour_;
   QStringList labels_;

@@ -1,5 +1,6 @@
 #include "compare/scatter_view.hpp"
 
+#include <QLineF>
 #include <QPainter>
 
 namespace orrery::panels {
@@ -8,7 +9,20 @@ void ScatterView::setData(PlotAxis x, PlotAxis y, QStringList runLabels) {
   x_ = std::move(x);
   y_ = std::move(y);
   labels_ = std::move(runLabels);
+  setHoverContent(labels_, {&x_, &y_});
   update();
+}
+
+int ScatterView::runAt(QPointF point) const {
+  int best = -1;
+  double bestDistance = kRadius + 3;
+  for (int run = 0; run < labels_.size(); ++run) {
+    if (const auto c = pointOf(run)) {
+      const double d = QLineF(*c, point).length();
+      if (d <= bestDistance) best = run, bestDistance = d;
+    }
+  }
+  return best;
 }
 
 std::optional<QPointF> ScatterView::pointOf(int run) const {
@@ -51,6 +65,11 @@ void ScatterView::paintEvent(QPaintEvent*) {
       p.setBrush(runColour(run));
       p.drawEllipse(*c, kRadius, kRadius);
     }
+  }
+  if (const auto c = pointOf(hoveredRun())) {   // the hovered run: on top, ringed
+    p.setBrush(runColour(hoveredRun()));
+    p.setPen(QPen(ink, 2));
+    p.drawEllipse(*c, kRadius + 2, kRadius + 2);
   }
 }
 

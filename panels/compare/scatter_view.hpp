@@ -14,7 +14,7 @@ namespace orrery::panels {
 class ScatterView : public ComparePlot {
   Q_OBJECT
  public:
-  using ComparePlot::ComparePlot;
+  explicit ScatterView(QWidget* parent = nullptr) : ComparePlot(parent) {}
 
   void setData(PlotAxis x, PlotAxis y, QStringList runLabels);
 
@@ -23,6 +23,7 @@ class ScatterView : public ComparePlot {
   // The centre of run `run`'s disc; nullopt when it lacks x or y.
   std::optional<QPointF> pointOf(int run) const;
   QColor runColour(int run) const;
+  int runAt(QPointF point) const override;   // the nearest disc within kRadius + 3 px
   static constexpr double kRadius = 5;
 
  protected:

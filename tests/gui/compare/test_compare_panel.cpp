@@ -19,6 +19,7 @@
 #include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolTip>
 #include <QtTest>
 
 #include <filesystem>
@@ -26,6 +27,7 @@
 using orrery::panels::CompareTableModel;
 using orrery::panels::ComparePanel;
 using orrery::panels::ComparePlot;
+using orrery::panels::ScatterView;
 
 namespace {
 
@@ -244,6 +246,60 @@ class ComparePanelTest : public QObject {
     QCOMPARE(sc->yAxis().title, QString("loss @ step 2"));
     QCOMPARE(sc->yAxis().scale.min(), curve(0.5, 2));
     QCOMPARE(sc->yAxis().scale.max(), curve(2.0, 2));
+  }
+
+  void hoverNamesTheRunAndItsValues() {
+    Fixture f;
+    writeRuns(f);
+    ComparePanel panel(f.project);
+    panel.resize(1000, 800);
+    panel.show();
+    QVERIFY(load(panel, f.ids));
+    panel.metricBox()->setCurrentText("loss");
+    panel.chartSummaryBox()->setCurrentIndex(0);   // final
+    panel.scatterParameterBox()->setCurrentText("params.lr");
+    panel.scatterMetricBox()->setCurrentText("loss");
+    panel.chartTabs()->setCurrentWidget(panel.scatterView()->parentWidget());   // the scatter page
+    auto* sc = panel.scatterView();
+    QTRY_VERIFY(sc->isVisible() && sc->plotRect().width() > 200 && sc->plotRect().height() > 100);   // laid out
+
+    // Scatter: each disc answers for its run, nothing answers far from every disc.
+    for (int run = 0; run < 3; ++run) {
+      const auto c = sc->pointOf(run);
+      QVERIFY(c);
+      QCOMPARE(sc->runAt(*c + QPointF(2, -2)), run);
+    }
+    QVERIFY(!sc->pointOf(3));                                   // D: an lr but no loss
+    QCOMPARE(sc->runAt(sc->plotRect().center() + QPointF(1, 37)), -1);
+
+    // Hovering B rings it; its tooltip names it with its lr and final loss (c + 3 = 5, the highest).
+    const QPointF b = *sc->pointOf(1);
+    QTest::mouseMove(sc, b.toPoint());
+    QTRY_COMPARE(sc->hoveredRun(), 1);
+    const QImage ringed = render(sc);
+    QVERIFY(near(pixel(ringed, b + QPointF(ScatterView::kRadius + 2, 0)), sc->palette().color(QPalette::Text), 60));
+    QHelpEvent help(QEvent::ToolTip, b.toPoint(), sc->mapToGlobal(b.toPoint()));
+    QApplication::sendEvent(sc, &help);
+    QTRY_VERIFY(QToolTip::isVisible());
+    const QString tip = QToolTip::text();
+    QVERIFY2(tip.contains("<b>B</b>") && tip.contains("params.lr: 0.2") && tip.contains("loss final: " + QString::number(sc->yAxis().scale.max(), 'g', 6)),
+             qPrintable(tip));
+    QTest::mouseMove(sc, (sc->plotRect().center() + QPointF(1, 37)).toPoint());
+    QTRY_COMPARE(sc->hoveredRun(), -1);
+
+    // Parallel coordinates: a point on C's line half way between its first two vertices is C;
+    // D, without a loss, still answers on its parameter axes; its tooltip says it has none.
+    auto* pc = panel.parallelView();
+    panel.chartTabs()->setCurrentWidget(pc);
+    QTRY_VERIFY(pc->isVisible() && pc->plotRect().width() > 200 && pc->plotRect().height() > 100);
+    const auto c0 = pc->vertex(2, 0), c1 = pc->vertex(2, 1);
+    QVERIFY(c0 && c1);
+    QCOMPARE(pc->runAt((*c0 + *c1) / 2 + QPointF(0, 2)), 2);
+    const auto d0 = pc->vertex(3, 0);
+    QVERIFY(d0 && !pc->vertex(3, pc->axisCount() - 1));
+    QCOMPARE(pc->runAt(*d0), 3);
+    const QString dTip = pc->toolTipFor(3);
+    QVERIFY2(dTip.contains("<b>D</b>") && dTip.contains("loss final: (none)"), qPrintable(dTip));
   }
 
   void overlayHandsTheCheckedReadableRuns() {
