@@ -3,66 +3,56 @@
 #include "remote_run.hpp"
 #include "slurm_run.hpp"
 
-#include "remote/deploy.hpp"
-#include "remote/shell_quote.hpp"
-#include "remote/ssh_connection.hpp"
+#include "remote/target_check.hpp"
 
-#include <chrono>
 #include <iostream>
 
 namespace orrery::cli {
 
 namespace {
 
-std::string where(const remote::Target& t) {
-  switch (t.type) {
-    case remote::TargetType::Local: return "this machine";
-    case remote::TargetType::Ssh:
-      return (t.ssh.user.empty() ? "" : t.ssh.user + "@") + t.ssh.host + (t.ssh.port ? ":" + std::to_string(t.ssh.port) : "") +
-             "  " + t.ssh.work_dir;
-    case remote::TargetType::Slurm:
-      return (t.slurm.via.empty() ? std::string("local") : "via " + t.slurm.via) +
-             (t.slurm.partition.empty() ? "" : "  partition " + t.slurm.partition);
-  }
-  return {};
+std::string joined(const std::vector<std::string>& fields) {
+  std::string line;
+  for (const auto& f : fields) line += (line.empty() ? "" : " ") + f;
+  return line;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+void print_rows(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                const std::string& error) {
+  if (!error.empty()) {
+    std::cout << "    " << error << "\n";
+    return;
+  }
+  std::cout << "    " << joined(header) << "\n";
+  for (const auto& row : rows) std::cout << "    " << joined(row) << "\n";
+}
 
-// Reachability, authentication, the deployed runtime and the remote MPI, each on a line.
-int test_ssh(const remote::Target& t, bool accept_new_host_key) {
-  using Clock = std::chrono::steady_clock;
-  remote::SshConnection ssh(t.ssh, remote::SshOptions::accepting_new_keys(accept_new_host_key));
-  const bool warm = ssh.master_running();
-  auto t0 = Clock::now();
-  try {
-    ssh.open();
-  } catch (const remote::SshError& e) {
-    std::cout << t.name << ": connection FAILED\n  " << e.what() << "\n";
+// What remote::check_target found, a line each: the connection, then the host's system, MPI and
+// runtime (ssh) or Slurm's version, partitions and the user's queue (slurm).
+int test_target(const remote::Target& t, const std::vector<remote::Target>& all, bool accept_new_host_key) {
+  remote::TargetCheckOptions options;
+  options.accept_new_host_key = accept_new_host_key;
+  options.local_agent = launch::InstallPaths::from_executable().bin_dir / "orrery-agent";
+  auto check = remote::check_target(t, all, options);
+  if (!check.connected) {
+    std::cout << t.name << ": connection FAILED\n  " << check.connection << "\n";
     return kFailed;
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
-  std::cout << t.name << ": connected to " << ssh.describe() << " (" << (warm ? "warm connection" : "new connection") << ", "
-            << ms << " ms)\n";
-  auto system = ssh.run({"uname", "-srm"});
-  std::cout << "  system: " << (system.success() ? first_line(system.out) : "unknown") << "\n";
-  auto mpi = ssh.run_script(remote::shell_command({t.ssh.mpirun, "--version"}) + " 2>&1");
-  std::cout << "  mpi: " << (mpi.success() ? first_line(mpi.out) : t.ssh.mpirun + " not usable: " + first_line(mpi.out)) << "\n";
-  // The runtime: the deployed agent is current when its hash matches ours.
-  auto paths = launch::InstallPaths::from_executable();
-  auto dir = ssh.run_script("cd " + remote::shell_quote(t.ssh.work_dir) + " 2>/dev/null && pwd -P");
-  std::string runtime = "not deployed (sent at the first run)";
-  if (dir.success() && !dir.out.empty()) {
-    auto agent = first_line(dir.out) + "/bin/orrery-agent";
-    auto remote_sum = ssh.run({"sha256sum", "--", agent});
-    if (remote_sum.success()) {
-      auto local = remote::local_sha256({paths.bin_dir / "orrery-agent"});
-      runtime = remote_sum.out.rfind(local[0], 0) == 0 ? "orrery-agent deployed and current"
-                                                       : "orrery-agent deployed, older than this one (updated at the next run)";
-    }
+  if (t.type == remote::TargetType::Ssh) {
+    std::cout << t.name << ": " << check.connection << "\n  system: " << check.system << "\n  mpi: " << check.mpi
+              << "\n  runtime: " << check.runtime << "\n";
+  } else if (t.type == remote::TargetType::Slurm) {
+    std::cout << t.name << ": " << check.slurm << "\n";
+    if (check.partitions.empty() && check.partitions_error.empty() && check.queue.empty() && check.queue_error.empty())
+      return kFailed;   // Slurm's version could not be read: the line above says why
+    std::cout << "  partitions (sinfo):\n";
+    print_rows(remote::kPartitionColumns, check.partitions, check.partitions_error);
+    std::cout << "  queue (squeue --me):\n";
+    print_rows(remote::kQueueColumns, check.queue, check.queue_error);
+  } else {
+    std::cout << t.name << ": " << check.connection << "\n";
   }
-  std::cout << "  runtime: " << runtime << "\n";
-  return mpi.success() ? kSucceeded : kFailed;
+  return check.passed() ? kSucceeded : kFailed;
 }
 
 }  // namespace
@@ -81,7 +71,7 @@ void add_targets_command(CLI::App& app, Globals& g, int& result) {
     auto project = open_project(g);
     auto targets = project_targets(project);
     if (!test->parsed()) {
-      for (const auto& t : targets) std::cout << t.name << "\t" << remote::to_string(t.type) << "\t" << where(t) << "\n";
+      for (const auto& t : targets) std::cout << t.name << "\t" << remote::to_string(t.type) << "\t" << remote::describe_location(t) << "\n";
       result = kSucceeded;
       return;
     }
@@ -91,14 +81,7 @@ void add_targets_command(CLI::App& app, Globals& g, int& result) {
       result = kUsage;
       return;
     }
-    if (t->type == remote::TargetType::Local) {
-      std::cout << t->name << ": this machine\n";
-      result = kSucceeded;
-    } else if (t->type == remote::TargetType::Ssh) {
-      result = test_ssh(*t, args->accept_new_host_key);
-    } else {
-      result = test_slurm_target(project, *t, args->accept_new_host_key);
-    }
+    result = test_target(*t, targets, args->accept_new_host_key);
     (void)cmd;
   });
 }

@@ -9,7 +9,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 namespace orrery::cli {
@@ -19,7 +18,6 @@ namespace {
 using runfiles::RunStatus;
 constexpr auto kPoll = std::chrono::milliseconds(500);
 
-std::string first_output_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 // Slurm's commands for a target: here, or on the login node of its ssh target.
 struct SlurmAccess {
@@ -206,32 +204,6 @@ int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id
   }
   std::cerr << "orrery: run " << run_id << " has no verdict yet after scancel\n";
   return kFailed;
-}
-
-int test_slurm_target(const runfiles::Project& project, const remote::Target& target, bool accept_new_host_key) {
-  std::unique_ptr<SlurmAccess> access;
-  try {
-    access = reach(project, target, accept_new_host_key);
-  } catch (const std::exception& e) {
-    std::cout << target.name << ": connection FAILED\n  " << e.what() << "\n";
-    return kFailed;
-  }
-  const auto& slurm = access->commands;
-  auto version = slurm.run({"sinfo", "--version"});
-  if (!version.success()) {
-    std::cout << target.name << ": Slurm not usable on " << slurm.where() << ": " << first_output_line(version.err + version.out) << "\n";
-    return kFailed;
-  }
-  std::cout << target.name << ": " << first_output_line(version.out) << " on " << slurm.where() << "\n";
-  auto partitions = slurm.run({"sinfo", "--format=%P %a %l %D %T %N"});
-  std::cout << "  partitions (sinfo):\n";
-  std::istringstream p(partitions.success() ? partitions.out : partitions.err);
-  for (std::string line; std::getline(p, line);) std::cout << "    " << line << "\n";
-  auto queue = slurm.run({"squeue", "--me", "--format=%i %P %j %T %M %R"});
-  std::cout << "  queue (squeue --me):\n";
-  std::istringstream q(queue.success() ? queue.out : queue.err);
-  for (std::string line; std::getline(q, line);) std::cout << "    " << line << "\n";
-  return partitions.success() && queue.success() ? kSucceeded : kFailed;
 }
 
 }  // namespace orrery::cli

@@ -1,6 +1,6 @@
 // The CLI's side of Slurm targets: `orrery run --target SLURM [--sweep ...] [--show-script]`
 // submits and follows pending → running → finished; `orrery cancel` of a queued or running
-// Slurm run goes through scancel; `orrery targets test SLURM` shows partitions and the queue.
+// Slurm run goes through scancel.
 #pragma once
 
 #include "cli_common.hpp"
@@ -19,8 +19,5 @@ int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind,
 
 // scancel of a run's job (pending or running), then waits for the run's verdict.
 int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id, bool wait);
-
-// sinfo (partitions) and squeue (the user's queue) of a Slurm target.
-int test_slurm_target(const runfiles::Project& project, const remote::Target& target, bool accept_new_host_key);
 
 }  // namespace orrery::cli

@@ -5,6 +5,7 @@
 #include "charts/charts_panel.hpp"
 #include "charts/report_exporter.hpp"
 #include "checkpoints/checkpoint_browser.hpp"
+#include "cluster/cluster_panel.hpp"
 #include "compare/compare_panel.hpp"
 #include "common/job_kind_plugin.hpp"
 #include "common/run_data_service.hpp"
@@ -119,6 +120,11 @@ MainWindow::MainWindow(const runfiles::Project& project, const launch::InstallPa
   connect(compare, &panels::ComparePanel::compareSelectedRequested, compare,
           [this, compare] { compare->compareRuns(runs_->selectedRunIds()); });
   connect(compare, &panels::ComparePanel::overlayRequested, this, &MainWindow::showRuns);
+
+  // Cluster targets (orrery.json): state, Test connection, Slurm partitions and queue. Hidden at
+  // first; its background refresh runs only while it is visible.
+  auto* cluster = new panels::ClusterPanel(project_, paths_, this);
+  addDock(cluster, tr("Cluster"), "dock.cluster", Qt::RightDockWidgetArea)->hide();
 
   reports_ = new panels::ReportExporter(project_, this);
   connect(runs_, &panels::RunsPanel::reportRequested, this, &MainWindow::exportReport);

@@ -104,7 +104,7 @@ void SshConnection::open() {
                    "; refusing to connect (someone may be intercepting the connection, or the host was reinstalled: "
                    "check with its administrator, then update " + known + ")");
   if (e.find("Host key verification failed") != std::string::npos || e.find("host key is known") != std::string::npos)
-    throw SshError("the host key of " + describe() + " is not known (not in " + known +
+    throw UnknownHostKeyError("the host key of " + describe() + " is not known (not in " + known +
                    "); refusing to connect. Check the key's fingerprint with the host's administrator and add it "
                    "(ssh-keyscan, or one interactive ssh login), or trust it on first use with --accept-new-host-key");
   if (e.find("Permission denied") != std::string::npos)

@@ -21,6 +21,12 @@ class SshError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The host's key is not in known_hosts (and new keys are not accepted): a person may check
+// its fingerprint and trust it (host_keys.hpp).
+class UnknownHostKeyError : public SshError {
+  using SshError::SshError;
+};
+
 struct SshOptions {
   static SshOptions accepting_new_keys(bool accept) {
     SshOptions o;

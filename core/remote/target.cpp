@@ -155,6 +155,19 @@ void read_slurm(FieldReader& r, SlurmTarget& t) {
 
 }  // namespace
 
+std::string describe_location(const Target& t) {
+  switch (t.type) {
+    case TargetType::Local: return "this machine";
+    case TargetType::Ssh:
+      return (t.ssh.user.empty() ? "" : t.ssh.user + "@") + t.ssh.host + (t.ssh.port ? ":" + std::to_string(t.ssh.port) : "") +
+             "  " + t.ssh.work_dir;
+    case TargetType::Slurm:
+      return (t.slurm.via.empty() ? std::string("local") : "via " + t.slurm.via) +
+             (t.slurm.partition.empty() ? "" : "  partition " + t.slurm.partition);
+  }
+  return {};
+}
+
 std::string to_string(TargetType type) {
   switch (type) {
     case TargetType::Local: return "local";

@@ -65,6 +65,9 @@ struct Target {
 // problem is left out. "local" always exists.
 std::vector<Target> parse_targets(const nlohmann::json& settings, std::vector<spec::Issue>* issues);
 
+// Where a target runs, for a listing: "this machine", "ana@gpu1:22  /scratch/ana/orrery", "via gpu-box  partition gpu".
+std::string describe_location(const Target& target);
+
 // The target of that name, or nullopt.
 std::optional<Target> find_target(const std::vector<Target>& targets, std::string_view name);
 

@@ -1,0 +1,53 @@
+// Runs remote::check_target off the UI thread (QtConcurrent), one check per target at a
+// time, and keeps each target's last result. A check can be cancelled: it stops after the
+// ssh or Slurm call it is in (each has its own timeout) and reads as cancelled.
+#pragma once
+
+#include "remote/target_check.hpp"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace orrery::panels {
+
+class TargetChecker : public QObject {
+  Q_OBJECT
+ public:
+  // targets: every target of the project; localAgent: this installation's orrery-agent.
+  TargetChecker(std::vector<remote::Target> targets, std::filesystem::path localAgent, QObject* parent = nullptr);
+  ~TargetChecker() override;
+
+  const std::vector<remote::Target>& targets() const { return targets_; }
+  // Starts a check of that target unless one is running; false when it was already running or unknown.
+  bool check(const QString& target);
+  // Records the keys the person trusted in the target's known_hosts, then checks again (both off the UI thread).
+  bool trustAndCheck(const QString& target, std::vector<remote::ScannedHostKey> keys);
+  // The person declined the host key: the last check stays failed, saying so.
+  void declineHostKey(const QString& target);
+  void cancelAll();
+
+  bool running(const QString& target) const { return cancelFlags_.count(target) > 0; }
+  bool anyRunning() const { return !cancelFlags_.empty(); }
+  // The last finished check of that target, or nullptr when none finished yet.
+  const remote::TargetCheck* lastCheck(const QString& target) const;
+
+ signals:
+  void started(const QString& target);
+  void finished(const QString& target);
+
+ private:
+  bool start(const QString& target, std::vector<remote::ScannedHostKey> trusted);
+
+  std::vector<remote::Target> targets_;
+  std::filesystem::path localAgent_;
+  std::map<QString, std::shared_ptr<std::atomic<bool>>> cancelFlags_;   // the running checks
+  std::map<QString, remote::TargetCheck> results_;
+};
+
+}  // namespace orrery::panels
