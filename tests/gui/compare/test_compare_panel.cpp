@@ -104,6 +104,16 @@ bool load(ComparePanel& panel, const QStringList& ids) {
   return panel.loading() && loaded.wait(20000) && !panel.loading();
 }
 
+// Shows the panel with these runs loaded and the charts on the final loss.
+bool showFinalLoss(ComparePanel& panel, const QStringList& ids) {
+  panel.resize(1000, 800);
+  panel.show();
+  if (!load(panel, ids)) return false;
+  panel.metricBox()->setCurrentText("loss");
+  panel.chartSummaryBox()->setCurrentIndex(0);   // final
+  return true;
+}
+
 QColor pixel(const QImage& image, QPointF p) { return image.pixelColor(static_cast<int>(p.x()), static_cast<int>(p.y())); }
 
 // Position t (0 bottom .. 1 top) on a vertical axis at x of the plot area r.
@@ -185,11 +195,7 @@ class ComparePanelTest : public QObject {
     Fixture f;
     writeRuns(f);
     ComparePanel panel(f.project);
-    panel.resize(1000, 800);
-    panel.show();
-    QVERIFY(load(panel, f.ids));
-    panel.metricBox()->setCurrentText("loss");
-    panel.chartSummaryBox()->setCurrentIndex(0);   // final
+    QVERIFY(showFinalLoss(panel, f.ids));
 
     // Parallel coordinates: axes params.lr, params.opt, loss final.
     auto* pc = panel.parallelView();
@@ -252,11 +258,7 @@ class ComparePanelTest : public QObject {
     Fixture f;
     writeRuns(f);
     ComparePanel panel(f.project);
-    panel.resize(1000, 800);
-    panel.show();
-    QVERIFY(load(panel, f.ids));
-    panel.metricBox()->setCurrentText("loss");
-    panel.chartSummaryBox()->setCurrentIndex(0);   // final
+    QVERIFY(showFinalLoss(panel, f.ids));
     panel.scatterParameterBox()->setCurrentText("params.lr");
     panel.scatterMetricBox()->setCurrentText("loss");
     panel.chartTabs()->setCurrentWidget(panel.scatterView()->parentWidget());   // the scatter page
