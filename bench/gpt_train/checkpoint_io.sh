@@ -7,12 +7,7 @@
 #   3. torch.save of three tensors of that size + fsync, torch.load;
 #   4. worker resume: whole process time (start-up + load), an upper bound on the load.
 # Usage: bench/gpt_train/checkpoint_io.sh [BUILD_DIR] (default build); DIR=folder on the disk to test.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
-work=$(mktemp -d "${DIR:-/tmp}/orrery-bench-ckpt-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cache=${GPT_BENCH_CACHE:-/tmp/orrery-bench-gpt-cache}
+source "$(dirname "$0")/bench_env.sh"
 args=(--preset=gpt2 --vocab=4096 --context=64 --batch_size=1 --val_interval=100000 --sample_tokens=0
       --cache_dir="$cache" --threads=2)
 echo "== worker save"

@@ -5,16 +5,8 @@
 #      with 2 threads in the same run;
 #   2. 2 ranks x 1 thread: step time and hidden all-reduce fraction with and without overlap.
 # Usage: bench/gpt_train/run.sh [BUILD_DIR] (default build); STEPS=n (default 10).
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
+source "$(dirname "$0")/bench_env.sh"
 steps=${STEPS:-10}
-work=$(mktemp -d /tmp/orrery-bench-gpt-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-# The KJV's tokenizer and token files are cached across runs of the benchmark.
-cache=${GPT_BENCH_CACHE:-/tmp/orrery-bench-gpt-cache}
-export OMPI_MCA_rmaps_base_oversubscribe=1
-if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 model=(--preset=small --context=256 --batch_size=4 --val_interval=100000 --sample_tokens=0
        --cache_dir="$cache" --checkpoint_dir="$work/ckpt" --steps="$steps" --lr=1e-4)
 

@@ -6,15 +6,8 @@
 # vocab 4096) at context 64, 4 sequences a step.
 # Usage: bench/gpt_train/zero.sh [BUILD_DIR] (default build); STEPS=n (default 6; the first
 # step of each run is not timed).
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
+source "$(dirname "$0")/bench_env.sh"
 steps=${STEPS:-6}
-work=$(mktemp -d /tmp/orrery-bench-zero-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-cache=${GPT_BENCH_CACHE:-/tmp/orrery-bench-gpt-cache}
-export OMPI_MCA_rmaps_base_oversubscribe=1
-if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 model=(--preset=small --context=64 --batch_size=4 --val_interval=100000 --sample_tokens=0 --threads=1
        --cache_dir="$cache" --steps="$steps" --lr=1e-4 --bucket_mb=4)
 for stage in 0 1; do

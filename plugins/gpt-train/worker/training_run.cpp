@@ -202,7 +202,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   const std::int64_t last = o.stop_at_step > 0 ? std::min(o.stop_at_step, o.steps) : o.steps;
   // Totals over the steps after the first (which warms caches and thread pools), for the
   // summary line that bench/gpt_train reads.
-  double timed_s = 0, timed_comm_s = 0, timed_exposed_s = 0;
+  double timed_s = 0, timed_comm_s = 0, timed_exposed_s = 0, timed_gather_s = 0;
   std::int64_t timed_steps = 0;
   const std::int64_t first_step = state.step;  // save() moves state.step on
   for (std::int64_t step = first_step; step < last; ++step) {
@@ -228,7 +228,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     MPI_Allreduce(&local_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, comm);
     loss /= static_cast<double>(o.batch_size) * mc.context;
     const float lr = schedule.at(step);
-    double norm = 0;
+    double norm = 0, gather_s = 0;
     if (!sharded) {
       orrery::ScopedSpan s("compute", "optimizer", step);
       norm = gradient_norm(model->grads());
@@ -250,8 +250,9 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, model->params().data(), gather_counts.data(),
                      gather_displs.data(), MPI_FLOAT, comm);
       const double g1 = orrery::now();
+      gather_s = g1 - g0;
       orrery::span("comm", "allgather params", step, g0, g1);
-      m_gather.log(step, g1 - g0);
+      m_gather.log(step, gather_s);
     }
     const double step_s = orrery::now() - t_start;
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
@@ -266,6 +267,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       timed_s += step_max;
       timed_comm_s += ar.comm_s;
       timed_exposed_s += ar.exposed_s;
+      timed_gather_s += gather_s;
       ++timed_steps;
     }
     m_tps_rank.log(step, rank_tps);
@@ -315,11 +317,16 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   if (rank == 0 && timed_steps > 0) {
     const double step_s = timed_s / static_cast<double>(timed_steps);
     const double tps = static_cast<double>(o.batch_size) * mc.context / step_s;
+    char gather_note[64] = "";
+    if (sharded)
+      std::snprintf(gather_note, sizeof gather_note, ", parameter all-gather %.2f ms a step",
+                    1e3 * timed_gather_s / static_cast<double>(timed_steps));
     std::printf("orrery-gpt-train: summary: %lld timed steps, mean step %.4f s, %.0f tokens/s, MFU %.3f of rank 0's "
-                "sgemm peak %.1f GFLOP/s (per rank), all-reduce %.2f ms a step, %.0f %% hidden\n",
+                "sgemm peak %.1f GFLOP/s (per rank), %s %.2f ms a step, %.0f %% hidden%s\n",
                 static_cast<long long>(timed_steps), step_s, tps, tps / ranks * flops_per_token / peak, peak / 1e9,
-                1e3 * timed_comm_s / static_cast<double>(timed_steps),
-                timed_comm_s > 0 ? 100 * std::clamp(1 - timed_exposed_s / timed_comm_s, 0.0, 1.0) : 0.0);
+                sharded ? "reduce-scatter" : "all-reduce", 1e3 * timed_comm_s / static_cast<double>(timed_steps),
+                timed_comm_s > 0 ? 100 * std::clamp(1 - timed_exposed_s / timed_comm_s, 0.0, 1.0) : 0.0,
+                gather_note);
     std::fflush(stdout);
   }
 }
