@@ -2,6 +2,7 @@
 - sharded and replicated training on 2 ranks give the same losses (1e-5 relative: only the
   gradient norm's summation order differs), and each sharded rank holds half the AdamW
   moments (the optimizer_state_bytes metric);
+- the timeline has per-bucket reduce-scatter spans and the parameter all-gather;
 - the sharded checkpoint, written by the ranks slice by slice into one file, reads with
   h5py as the same consolidated moments as the replicated run's, with fragments naming
   which rank held which range;
@@ -76,6 +77,14 @@ def test():
     assert sum(per_rank) == replicated_bytes, (per_rank, replicated_bytes)
     assert max(per_rank) <= replicated_bytes / 2 + 8, (per_rank, replicated_bytes)
     assert series(prj, plain, "optimizer_state_bytes", 1)[0] == replicated_bytes
+
+    # The timeline shows the sharded collectives: per-bucket reduce-scatters, the all-gather.
+    with h5py.File(prj.run_dir(zero) / "run.h5", "r") as f:
+        for rank in (0, 1):
+            names = {n.decode() for n in f[f"spans/rank-{rank}"][:]["name"]}
+            assert len({n for n in names if n.startswith("reduce-scatter bucket ")}) >= 3, names
+            assert "allgather params" in names and not any(n.startswith("allreduce bucket") for n in names), names
+            assert len(f[f"metrics/rank-{rank}/allgather_s"]) == 8
 
     four = str(prj.run_dir(zero) / "checkpoints" / "step-0000004.h5")
     plain_four = str(prj.run_dir(plain) / "checkpoints" / "step-0000004.h5")
