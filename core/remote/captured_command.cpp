@@ -74,11 +74,12 @@ CapturedOutput run_captured(const std::vector<std::string>& argv, const CaptureO
     if (!exited_at && ::waitpid(pid, &wait_status, WNOHANG) == pid) exited_at = Clock::now();
     auto now = Clock::now();
     if (exited_at && now - *exited_at > std::chrono::milliseconds(200)) break;
-    if (!exited_at && now > deadline) {
+    const bool cancel = options.cancelled && options.cancelled->load();
+    if (!exited_at && (now > deadline || cancel)) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &wait_status, 0);
       exited_at = now;
-      result.timed_out = true;
+      (cancel ? result.cancelled : result.timed_out) = true;
       break;
     }
     pollfd fds[3];

@@ -4,6 +4,7 @@
 
 #include "launch/process.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -14,7 +15,8 @@ struct CapturedOutput {
   launch::ExitStatus status;
   std::string out, err;
   bool timed_out = false;   // killed after the timeout
-  bool success() const { return !timed_out && status.success(); }
+  bool cancelled = false;   // killed because the caller cancelled it
+  bool success() const { return !timed_out && !cancelled && status.success(); }
 };
 
 struct CaptureOptions {
@@ -22,6 +24,7 @@ struct CaptureOptions {
   int stdin_fd = -1;                        // else: the program reads this descriptor
   int stdout_fd = -1;                       // else: stdout goes there instead of being captured
   std::chrono::milliseconds timeout{60000};
+  const std::atomic<bool>* cancelled = nullptr;   // when it becomes true the program is killed (checked every 20 ms)
 };
 
 inline CaptureOptions within(std::chrono::milliseconds timeout) {

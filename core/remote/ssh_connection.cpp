@@ -95,8 +95,11 @@ void SshConnection::open() {
   // -f: the master goes to the background once authenticated; its exit status says whether that worked.
   argv.insert(argv.end(), {"-M", "-N", "-f", "-o", "ControlPersist=" + std::to_string(target_.control_persist_s) + "s",
                            "--", target_.host});
-  auto r = run_captured(argv, within(options_.call_timeout));
+  auto o = within(options_.call_timeout);
+  o.cancelled = options_.cancelled;
+  auto r = run_captured(argv, o);
   if (r.success()) return;
+  if (r.cancelled) throw SshError("connecting to " + describe() + " was cancelled");
   const std::string& e = r.err;
   std::string known = target_.known_hosts_file.empty() ? std::string("~/.ssh/known_hosts") : target_.known_hosts_file;
   if (e.find("REMOTE HOST IDENTIFICATION HAS CHANGED") != std::string::npos)
@@ -144,6 +147,7 @@ CapturedOutput SshConnection::run_script(const std::string& script, const Captur
   argv.insert(argv.end(), {"-o", "ControlMaster=no", "-T", "--", target_.host, script});
   CaptureOptions o = options;
   if (o.timeout == CaptureOptions{}.timeout) o.timeout = options_.call_timeout;
+  if (!o.cancelled) o.cancelled = options_.cancelled;
   return run_captured(argv, o);
 }
 

@@ -38,6 +38,8 @@ struct SshOptions {
   // else /tmp/orrery-<uid>/ssh. Created private (0700).
   std::filesystem::path socket_dir;
   std::chrono::milliseconds call_timeout{60000};
+  // When it becomes true, the ssh call under way is killed (a GUI's Cancel); it must outlive the connection.
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 class SshConnection {

@@ -216,7 +216,7 @@ void ClusterPanel::askAboutHostKey(const QString& target) {
     const auto* check = checker_->lastCheck(target);
     if (box->clickedButton() == box->button(QMessageBox::Yes) && check &&
         check->outcome == remote::TargetCheck::Outcome::UnknownHostKey) {
-      checker_->trustAndCheck(target, check->offered_keys);
+      checker_->trustAndCheck(target);
     } else {
       askedByUser_.remove(target);
       checker_->declineHostKey(target);

@@ -17,8 +17,10 @@ const remote::TargetCheck* TargetChecker::lastCheck(const QString& target) const
 
 bool TargetChecker::check(const QString& target) { return start(target, {}); }
 
-bool TargetChecker::trustAndCheck(const QString& target, std::vector<remote::ScannedHostKey> keys) {
-  return !keys.empty() && start(target, std::move(keys));
+bool TargetChecker::trustAndCheck(const QString& target) {
+  const auto* last = lastCheck(target);
+  if (!last || last->outcome != remote::TargetCheck::Outcome::UnknownHostKey || last->offered_keys.empty()) return false;
+  return start(target, {last->unknown_host, last->offered_keys});
 }
 
 void TargetChecker::declineHostKey(const QString& target) {
@@ -35,7 +37,7 @@ void TargetChecker::cancelAll() {
   for (auto& [name, flag] : cancelFlags_) flag->store(true);
 }
 
-bool TargetChecker::start(const QString& target, std::vector<remote::ScannedHostKey> trusted) {
+bool TargetChecker::start(const QString& target, Trust trust) {
   auto found = remote::find_target(targets_, target.toStdString());
   if (!found || running(target)) return false;
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -45,14 +47,10 @@ bool TargetChecker::start(const QString& target, std::vector<remote::ScannedHost
   options.local_agent = localAgent_;
   options.cancelled = cancelled.get();
   // The task owns copies of all it reads (and the flag), so it may outlive this object.
-  auto task = [t = *found, all = targets_, options, cancelled, trusted = std::move(trusted)]() -> remote::TargetCheck {
-    if (!trusted.empty()) {
-      // The keys belong to the ssh target the connection goes through: the target itself or its "via".
-      remote::SshTarget host = t.ssh;
-      if (t.type == remote::TargetType::Slurm)
-        if (auto via = remote::find_target(all, t.slurm.via)) host = via->ssh;
+  auto task = [t = *found, all = targets_, options, cancelled, trust = std::move(trust)]() -> remote::TargetCheck {
+    if (!trust.keys.empty()) {
       try {
-        remote::trust_host_keys(host, trusted);
+        remote::trust_host_keys(trust.host, trust.keys);
       } catch (const std::exception& e) {
         remote::TargetCheck failed;
         failed.target = t.name;

@@ -26,8 +26,9 @@ class TargetChecker : public QObject {
   const std::vector<remote::Target>& targets() const { return targets_; }
   // Starts a check of that target unless one is running; false when it was already running or unknown.
   bool check(const QString& target);
-  // Records the keys the person trusted in the target's known_hosts, then checks again (both off the UI thread).
-  bool trustAndCheck(const QString& target, std::vector<remote::ScannedHostKey> keys);
+  // After a check that met an unknown host key: records the keys it was offered (those the person
+  // was shown) in the known_hosts of the ssh target concerned, then checks again, both off the UI thread.
+  bool trustAndCheck(const QString& target);
   // The person declined the host key: the last check stays failed, saying so.
   void declineHostKey(const QString& target);
   void cancelAll();
@@ -42,7 +43,11 @@ class TargetChecker : public QObject {
   void finished(const QString& target);
 
  private:
-  bool start(const QString& target, std::vector<remote::ScannedHostKey> trusted);
+  struct Trust {
+    remote::SshTarget host;                      // the target itself, or a Slurm target's "via"
+    std::vector<remote::ScannedHostKey> keys;
+  };
+  bool start(const QString& target, Trust trust);
 
   std::vector<remote::Target> targets_;
   std::filesystem::path localAgent_;

@@ -2,7 +2,7 @@
 (remote_testbed) and a real single-node Slurm (slurm_testbed). This script starts both,
 submits a job, writes a project whose orrery.json names them, and runs the panel's widget
 test (gui_cluster_test_cluster_panel, offscreen) on it: the ssh target reachable with its MPI
-version, the Slurm partition and the job in the queue, and two ssh targets whose host key
+version, the Slurm partition and the job in the queue (here and through the ssh target), and two ssh targets whose host key
 is not known yet (an empty known_hosts each): one trusted through the panel's question (the
 key is then recorded and the check passes), one declined (it stays failed). The daemons are
 stopped by PID whatever happens (the beds' context managers)."""
@@ -19,7 +19,8 @@ WIDGET_TEST = BIN / "gui_cluster_test_cluster_panel"
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SshTestBed(addresses=("127.0.0.1",)) as ssh, SlurmTestBed() as slurm:
+    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
+                                             sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
         prj = Project("cluster-panel")
         stranger = prj.root / "known_hosts.stranger"
         refused = prj.root / "known_hosts.refused"
@@ -31,6 +32,7 @@ def test():
             "stranger": ssh.target(0, known_hosts_file=str(stranger)),
             "refused": ssh.target(0, known_hosts_file=str(refused)),
             "cluster": {"type": "slurm", "partition": PARTITION},
+            "login": {"type": "slurm", "partition": PARTITION, "via": "lo"},
         }}))
         job = slurm.run("sbatch", "--parsable", "--job-name=panel-test", f"--output={slurm.root}/panel-%j.out",
                         "--wrap", "sleep 120").stdout.strip().split(";")[0]

@@ -1,17 +1,18 @@
 // The cluster panel: targets listed with their state, Test connection run off the UI thread
 // through the same check as `orrery targets test`, and the host-key question.
 //   offline (always): a local target passes; an ssh target nobody listens for fails with why;
-//     a refused check and a cancelled refresh leave the UI responsive.
+//     Cancel kills a check that hangs (a port that never answers) at once; Refresh checks all.
 //   testBeds (run by tests/e2e/test_cluster_panel.py, which starts a real sshd on 127.0.0.1 and
 //     a real single-node Slurm and passes their project in ORRERY_CLUSTER_PROJECT): the ssh
 //     target reachable with its MPI version; the Slurm target's partition from sinfo and the
-//     test's job in the queue; an unknown host key asked about with the fingerprint the bed's
+//     test's job in the queue, on this machine and through the ssh target ("via"); an unknown host key asked about with the fingerprint the bed's
 //     key has, trusted on Yes (recorded, then the check passes) and left failed on No.
 #include "cluster/cluster_panel.hpp"
 #include "cluster/target_checker.hpp"
 #include "cluster/target_list_model.hpp"
 
 #include <QCheckBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -21,6 +22,10 @@
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -73,6 +78,28 @@ QString answerHostKey(ClusterPanel& panel, const QString& target, QMessageBox::S
   return ended ? text : QStringLiteral("(the check after the answer did not end)");
 }
 
+// A TCP port on loopback that accepts connections (the kernel's backlog) but never says a word:
+// ssh waits there for the server's banner until its ConnectTimeout (10 s).
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 4) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      return;
+    port_ = ntohs(a.sin_port);
+  }
+  ~SilentListener() { if (fd_ >= 0) ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1, port_ = 0;
+};
+
 }  // namespace
 
 class TestClusterPanel : public QObject {
@@ -84,10 +111,13 @@ class TestClusterPanel : public QObject {
 
 void TestClusterPanel::offline() {
   QTemporaryDir dir;
+  SilentListener silent;
+  QVERIFY(silent.port() > 0);
   // Port 1 on loopback: nobody listens there, the connection is refused at once.
   nlohmann::json settings = {{"targets",
                               {{"local", {{"type", "local"}}},
                                {"nowhere", {{"type", "ssh"}, {"host", "127.0.0.1"}, {"port", 1}}},
+                               {"silent", {{"type", "ssh"}, {"host", "127.0.0.1"}, {"port", silent.port()}}},
                                {"bad", {{"type", "ssh"}, {"host", "-oProxyCommand=x"}}}}}};
   std::ofstream(dir.filePath("orrery.json").toStdString()) << settings.dump();
   auto project = orrery::runfiles::open_project(dir.path().toStdString(), false);
@@ -95,7 +125,7 @@ void TestClusterPanel::offline() {
   panel.findChild<QCheckBox*>("cluster.autoRefresh")->setChecked(false);
   panel.show();
 
-  QCOMPARE(panel.model().rowCount(), 2);   // the invalid target is left out, and said so
+  QCOMPARE(panel.model().rowCount(), 3);   // the invalid target is left out, and said so
   QVERIFY2(labelText(panel, "cluster.issues").contains("$.targets.bad.host"), qPrintable(labelText(panel, "cluster.issues")));
   QCOMPARE(panel.model().stateText("nowhere"), QString("not checked"));
 
@@ -109,11 +139,29 @@ void TestClusterPanel::offline() {
            qPrintable(labelText(panel, "cluster.connection")));
   QCOMPARE(labelText(panel, "cluster.state"), QString("unreachable"));
 
-  // Refresh checks every target in the background; Cancel stops the refresh and what runs.
-  panel.findChild<QPushButton*>("cluster.refresh")->click();
-  QVERIFY(panel.checker().running("local") || panel.checker().lastCheck("local"));
+  // Cancel ends a check under way at once (ssh is killed; it would wait 10 s for the banner) and
+  // stops the background refresh.
+  panel.selectTarget("silent");
+  panel.findChild<QPushButton*>("cluster.test")->click();
+  QVERIFY(panel.checker().running("silent"));
+  QCOMPARE(labelText(panel, "cluster.state"), QString("checking…"));
+  QTest::qWait(300);
+  QVERIFY(panel.checker().running("silent"));
+  QElapsedTimer cancelling;
+  cancelling.start();
   panel.findChild<QPushButton*>("cluster.cancel")->click();
   QVERIFY(!panel.findChild<QCheckBox*>("cluster.autoRefresh")->isChecked());
+  QVERIFY(QTest::qWaitFor([&] { return !panel.checker().running("silent"); }, kCheckTimeoutMs));
+  QVERIFY2(cancelling.elapsed() < 3000, qPrintable(QString::number(cancelling.elapsed()) + " ms to cancel"));
+  QCOMPARE(panel.model().stateText("silent"), QString("cancelled"));
+
+  // Refresh checks every target in the background.
+  QSignalSpy finished(&panel.checker(), &orrery::panels::TargetChecker::finished);
+  panel.findChild<QPushButton*>("cluster.refresh")->click();
+  QVERIFY(panel.checker().running("local") && panel.checker().running("nowhere"));
+  QVERIFY(QTest::qWaitFor([&] { return finished.count() >= 2 && !panel.checker().running("local") &&
+                                       !panel.checker().running("nowhere"); }, kCheckTimeoutMs));
+  panel.checker().cancelAll();
   QVERIFY(QTest::qWaitFor([&] { return !panel.checker().anyRunning(); }, kCheckTimeoutMs));
 }
 
@@ -137,6 +185,12 @@ void TestClusterPanel::testBeds() {
   QVERIFY2(labelText(panel, "cluster.slurm").contains("slurm"), qPrintable(labelText(panel, "cluster.slurm")));
   QVERIFY2(tableHas(panel, "cluster.partitions", 0, "debug*"), "partition debug (the default) not listed from sinfo");
   QVERIFY2(tableHas(panel, "cluster.queue", 0, job), qPrintable("job " + job + " not in the queue"));
+
+  // The same cluster through the ssh target's login node ("via": sinfo and squeue over ssh).
+  pressTest(panel, "login");
+  QCOMPARE(panel.model().stateText("login"), QString("reachable"));
+  QVERIFY2(labelText(panel, "cluster.slurm").contains("@127.0.0.1:"), qPrintable(labelText(panel, "cluster.slurm")));
+  QVERIFY2(tableHas(panel, "cluster.queue", 0, job), qPrintable("job " + job + " not in the queue seen through ssh"));
 
   // Declined: no key recorded, the target stays failed and says why.
   const QString refusedKnownHosts = projectDir + "/known_hosts.refused";
