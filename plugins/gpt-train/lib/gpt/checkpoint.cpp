@@ -91,13 +91,9 @@ void read_tensors(hid_t file, const char* group, const std::string& path, const 
       throw std::runtime_error(path + ": tensor " + t.name + " has shape " + text(shape) + " in the checkpoint, " +
                                text(t.shape) + " in this run");
     }
-    if (range.first == 0 && range.count == values.size() && values.size() == model.params().size()) {
-      h5::read_floats(g.get(), t.name, values.data() + t.offset, t.size);
-    } else {
-      const ShardRange part = intersect({t.offset, t.size}, range);
-      h5::read_floats_range(g.get(), t.name, static_cast<std::int64_t>(part.first - t.offset),
-                            static_cast<std::int64_t>(part.count), values.data() + (part.first - range.first));
-    }
+    const ShardRange part = intersect({t.offset, t.size}, range);
+    h5::read_floats_range(g.get(), t.name, static_cast<std::int64_t>(part.first - t.offset),
+                          static_cast<std::int64_t>(part.count), values.data() + (part.first - range.first));
   }
 }
 

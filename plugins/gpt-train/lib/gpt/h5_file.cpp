@@ -84,16 +84,6 @@ std::vector<std::int64_t> dataset_shape(hid_t loc, const std::string& name) {
   return {dims.begin(), dims.end()};
 }
 
-void read_floats(hid_t loc, const std::string& name, float* out, std::size_t n) {
-  const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
-  const Id space(H5Dget_space(set.get()), H5Sclose, "read the shape of " + name);
-  const Id type(H5Dget_type(set.get()), H5Tclose, "read the type of " + name);
-  if (H5Tget_class(type.get()) != H5T_FLOAT) throw std::runtime_error("dataset " + name + " does not hold floats");
-  if (static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())) != n)
-    throw std::runtime_error("dataset " + name + " does not hold " + std::to_string(n) + " values");
-  check(H5Dread(set.get(), kFloat, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), "read dataset " + name);
-}
-
 std::string read_bytes(hid_t loc, const std::string& name) {
   const Id set(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
   const Id space(H5Dget_space(set.get()), H5Sclose, "read the shape of " + name);

@@ -40,9 +40,8 @@ bool exists(hid_t loc, const std::string& name);
 void write_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape, const float* data);
 void write_ints(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape, const std::int64_t* data);
 void write_bytes(hid_t loc, const std::string& name, const std::string& bytes);
-// Shape of a dataset; its float contents (checked to hold n values of a float type).
+// Shape of a dataset.
 std::vector<std::int64_t> dataset_shape(hid_t loc, const std::string& name);
-void read_floats(hid_t loc, const std::string& name, float* out, std::size_t n);
 std::string read_bytes(hid_t loc, const std::string& name);
 
 // A float dataset of the given shape with no data yet (unwritten elements read as 0), for
