@@ -2,7 +2,8 @@
 - sharded and replicated training on 2 ranks give the same losses (1e-5 relative: only the
   gradient norm's summation order differs), and each sharded rank holds half the AdamW
   moments (the optimizer_state_bytes metric);
-- the timeline has per-bucket reduce-scatter spans and the parameter all-gather;
+- zero_stage 2 is refused before anything starts; the timeline has per-bucket
+  reduce-scatter spans, the parameter all-gather and each rank's checkpoint slice write;
 - the sharded checkpoint, written by the ranks slice by slice into one file, reads with
   h5py as the same consolidated moments as the replicated run's, with fragments naming
   which rank held which range;
@@ -55,6 +56,8 @@ def check_sharded_checkpoint(sharded_file, replicated_file):
 
 def test():
     prj = Project("gptzero")
+    bad = prj.cli("run", prj.spec("zero2", {"kind": "gpt-train", "params": dict(TINY, zero_stage=2)}))
+    assert bad.returncode == 2 and "$.params.zero_stage" in bad.stderr, (bad.returncode, bad.stderr)
     params = dict(TINY, corpus=write_corpus(prj.root), steps=8, val_interval=4, checkpoint_interval=4)
     sharded = dict(params, zero_stage=1)
     # The first run trains and caches the tokenizer; the sharded one then reuses it.
@@ -83,7 +86,7 @@ def test():
         for rank in (0, 1):
             names = {n.decode() for n in f[f"spans/rank-{rank}"][:]["name"]}
             assert len({n for n in names if n.startswith("reduce-scatter bucket ")}) >= 3, names
-            assert "allgather params" in names and not any(n.startswith("allreduce bucket") for n in names), names
+            assert {"allgather params", "write slice"} <= names and not any(n.startswith("allreduce bucket") for n in names), names
             assert len(f[f"metrics/rank-{rank}/allgather_s"]) == 8
 
     four = str(prj.run_dir(zero) / "checkpoints" / "step-0000004.h5")

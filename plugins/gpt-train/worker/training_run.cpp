@@ -184,7 +184,10 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       if (rank == 0) write_checkpoint_head(tmp, *model, opt.t(), state);
       for (int turn = 0; turn < ranks; ++turn) {
         MPI_Barrier(comm);
-        if (rank == turn) write_optimizer_slice(tmp, *model, opt);
+        if (rank == turn) {
+          orrery::ScopedSpan s("checkpoint", "write slice", steps_done);
+          write_optimizer_slice(tmp, *model, opt);
+        }
       }
       MPI_Barrier(comm);
       if (rank == 0) publish_checkpoint(tmp, path);
