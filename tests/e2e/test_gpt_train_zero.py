@@ -2,6 +2,7 @@
 - sharded and replicated training on 2 ranks give the same losses (1e-5 relative: only the
   gradient norm's summation order differs), and each sharded rank holds half the AdamW
   moments (the optimizer_state_bytes metric);
+- reduce-scattering during backward (overlap) or after it gives bit-identical losses;
 - zero_stage 2 is refused before anything starts; the timeline has per-bucket
   reduce-scatter spans, the parameter all-gather and each rank's checkpoint slice write;
 - the sharded checkpoint, written by the ranks slice by slice into one file, reads with
@@ -94,11 +95,14 @@ def test():
     runs = {"sharded 2 -> sharded 2": start(prj, "zz", dict(sharded, resume=four), 2),
             "sharded 2 -> replicated 1": start(prj, "zu", dict(params, resume=four), 1),
             "sharded 2 -> sharded 4": start(prj, "z4", dict(sharded, resume=four), 4),
-            "replicated 2 -> sharded 2": start(prj, "uz", dict(sharded, resume=plain_four), 2)}
+            "replicated 2 -> sharded 2": start(prj, "uz", dict(sharded, resume=plain_four), 2),
+            "sharded, reduce-scatter after backward": start(prj, "zn", dict(sharded, overlap=False), 2)}
     check_sharded_checkpoint(four, plain_four)
     for run_id in runs.values():
         finish(prj, run_id)
 
+    after = series(prj, runs["sharded, reduce-scatter after backward"], "train_loss")
+    assert after == ours, f"overlap changed the sharded losses: {ours} vs {after}"
     same = series(prj, runs["sharded 2 -> sharded 2"], "train_loss")
     assert sorted(same) == list(RESUMED), same
     assert all(same[s] == ours[s] for s in RESUMED), (ours, same)
