@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -145,8 +146,15 @@ void TestClusterPanel::offline() {
   panel.findChild<QPushButton*>("cluster.test")->click();
   QVERIFY(panel.checker().running("silent"));
   QCOMPARE(labelText(panel, "cluster.state"), QString("checking…"));
+  // The UI thread keeps running while the check waits: a 10 ms timer keeps firing.
+  int ticks = 0;
+  QTimer ticker;
+  QObject::connect(&ticker, &QTimer::timeout, [&] { ++ticks; });
+  ticker.start(10);
   QTest::qWait(300);
+  ticker.stop();
   QVERIFY(panel.checker().running("silent"));
+  QVERIFY2(ticks >= 10, qPrintable(QString::number(ticks) + " ticks of 10 ms in 300 ms while a check waited"));
   QElapsedTimer cancelling;
   cancelling.start();
   panel.findChild<QPushButton*>("cluster.cancel")->click();
