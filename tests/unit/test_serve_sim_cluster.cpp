@@ -10,6 +10,7 @@
 #include "serve/serve_metrics.hpp"
 #include "serve/workload.hpp"
 #include "sim/cluster_sim.hpp"
+#include "serve_sim_hand_costs.hpp"
 #include "sim/event_queue.hpp"
 
 namespace orrery::sim {
@@ -39,22 +40,14 @@ TEST(ServeSimEventQueue, StaysOrderedWhenPushedWhilePopping) {
   }
 }
 
-// Costs that make the hand computation exact: prefill 0.1 s per prompt token, a decode step
-// 10 ms whatever the batch, KV 1000 bytes per token over 100 kB/s (10 ms per prompt token).
+// Costs that make the hand computation exact (serve_sim_hand_costs.hpp).
 ClusterOptions hand_cluster(const std::string& placement) {
   ClusterOptions c;
   c.placement = placement;
   c.instances = placement == "colocated" ? 1 : 2;
   c.prefill_instances = 1;
   c.batch_limit = 2;
-  c.cost.prefill_fixed_s = 0;
-  c.cost.prefill_s_per_token = 0.1;
-  c.cost.decode_fixed_s = 0.01;
-  c.cost.decode_s_per_seq = 0;
-  c.cost.decode_s_per_context_token = 0;
-  c.cost.kv_bytes_per_token = 1000;
-  c.cost.kv_capacity_bytes_per_gpu = 1e6;
-  c.cost.kv_bandwidth_bytes_per_s = 1e5;
+  c.cost = hand_costs();
   return c;
 }
 

@@ -99,6 +99,12 @@ class RequestLog {
     tokens({{id, first_token, 0, false}}, first_token_s);
   }
   std::size_t finished() const { return done_.size() / kFields; }
+  // Prompt tokens of the requests whose first tokens these are: a prefill batch's size.
+  long prompt_tokens(const std::vector<GeneratedToken>& first) const {
+    long n = 0;
+    for (const auto& g : first) n += static_cast<long>(all_[static_cast<std::size_t>(g.request)].prompt.size());
+    return n;
+  }
   const std::vector<double>& rows() const { return done_; }
   static constexpr int kFields = 6;  // id, arrival, first token, finish, output tokens, digest
 
@@ -129,9 +135,12 @@ class RequestLog {
   const orrery::Metric m_ttft_{"ttft_s"}, m_tpot_{"tpot_s"}, m_e2e_{"e2e_s"}, m_digest_{"output_digest"}, m_met_{"slo_met"};
 };
 
-// Live gauges of one rank's engine, one point per engine iteration.
+// Live gauges of one rank's engine, one point per engine iteration; with them, what each iteration computed beside its spans (same step): the prompt tokens of
+// its prefill batch, the sequences and KV positions of its decode step. serve-sim's
+// calibration fits its cost model to these and the spans' durations.
 struct Gauges {
   const orrery::Metric queue{"queue_length"}, batch{"running_batch"}, kv{"kv_occupancy"};
+  const orrery::Metric prefill_tokens{"prefill_tokens"}, decode_batch{"decode_batch"}, decode_context{"decode_context_tokens"};
   std::int64_t step = 0;
   void log(const Engine& e, std::size_t extra_waiting = 0) {
     queue.log(step, static_cast<double>(e.waiting() + extra_waiting));
@@ -142,18 +151,24 @@ struct Gauges {
 };
 
 // One prefill and one decode step of an engine, with their spans; returns whether it did work.
-bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, std::int64_t step) {
+bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const Gauges& gauges) {
+  const std::int64_t step = gauges.step;
   const double p0 = clock.now();
   const auto first = engine.prefill();
   const double p1 = clock.now();
   if (!first.empty()) {
     orrery::span("compute", "prefill", step, clock.epoch(p0), clock.epoch(p1));
+    gauges.prefill_tokens.log(step, static_cast<double>(log.prompt_tokens(first)));
     log.tokens(first, p1);
   }
+  const auto batch = engine.running();
+  const auto context = engine.attended_positions();
   const auto next = engine.decode();
   const double d1 = clock.now();
   if (!next.empty()) {
     orrery::span("compute", "decode", step, clock.epoch(p1), clock.epoch(d1));
+    gauges.decode_batch.log(step, static_cast<double>(batch));
+    gauges.decode_context.log(step, static_cast<double>(context));
     log.tokens(next, d1);
   }
   return !first.empty() || !next.empty();
@@ -174,7 +189,7 @@ void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, Re
       sleep_until(clock, mine[next]->arrival_s);
       continue;
     }
-    engine_iteration(engine, log, clock, gauges.step);
+    engine_iteration(engine, log, clock, gauges);
     gauges.log(engine);
     orrery::progress(static_cast<double>(log.finished()), static_cast<double>(mine.size()));
   }
@@ -213,7 +228,7 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
       sleep_until(clock, mine[next]->arrival_s);
       continue;
     }
-    engine_iteration(engine, log, clock, gauges.step);
+    engine_iteration(engine, log, clock, gauges);
     gauges.log(engine);
     for (auto& h : engine.take_handoffs()) {
       const int to = prefill_ranks + static_cast<int>(h.request.id % decode_ranks);
@@ -269,7 +284,7 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
       pending.pop_front();
     }
     if (!engine.idle()) {
-      engine_iteration(engine, log, clock, gauges.step);
+      engine_iteration(engine, log, clock, gauges);
       gauges.log(engine, pending.size());
     }
     orrery::progress(static_cast<double>(log.finished()), static_cast<double>(expected));

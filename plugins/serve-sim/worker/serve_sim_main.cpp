@@ -12,6 +12,7 @@
 
 #include <orrery/runtime.hpp>
 
+#include "calibration_store.hpp"
 #include "sim/placement_search.hpp"
 #include "sim_options.hpp"
 
@@ -81,16 +82,46 @@ void search(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& r
   std::printf("orrery-serve-sim: %zu placements tried; %s\n", r.tried.size(), line.c_str());
 }
 
+// Fits the cost model to a gpt-serve run of the project and keeps it in this run's folder.
+void calibrate(const SimOptions& o) {
+  const auto project = orrery::sim::worker_project_dir();
+  const auto samples = orrery::sim::read_gpt_serve_samples(project, o.calibrate_from);
+  const auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
+  orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit);
+  const auto& m = fit.model;
+  const std::pair<const char*, double> fitted[] = {
+      {"fit_prefill_fixed_ms", m.prefill_fixed_s * 1e3},  {"fit_prefill_ms_per_token", m.prefill_s_per_token * 1e3},
+      {"fit_decode_fixed_ms", m.decode_fixed_s * 1e3},    {"fit_decode_ms_per_seq", m.decode_s_per_seq * 1e3},
+      {"fit_decode_us_per_context_token", m.decode_s_per_context_token * 1e6},
+      {"fit_prefill_samples", static_cast<double>(fit.prefill_samples)},
+      {"fit_decode_samples", static_cast<double>(fit.decode_samples)},
+      {"fit_prefill_rms_ms", fit.prefill_rms_s * 1e3},    {"fit_decode_rms_ms", fit.decode_rms_s * 1e3}};
+  for (const auto& [name, v] : fitted) orrery::metric(name, 0, v);
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "fitted to %s: prefill %.4f ms + %.5f ms/token (%zu iterations, mean %.3f ms, rms %.3f ms); decode %.4f ms + %.5f "
+                "ms/seq + %.4f us/context token (%zu steps, mean %.3f ms, rms %.3f ms)",
+                samples.run_id.c_str(), m.prefill_fixed_s * 1e3, m.prefill_s_per_token * 1e3, fit.prefill_samples,
+                fit.prefill_mean_s * 1e3, fit.prefill_rms_s * 1e3, m.decode_fixed_s * 1e3, m.decode_s_per_seq * 1e3,
+                m.decode_s_per_context_token * 1e6, fit.decode_samples, fit.decode_mean_s * 1e3, fit.decode_rms_s * 1e3);
+  orrery::event("calibration", line);
+  std::printf("orrery-serve-sim: %s\n", line);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   orrery::init();
   try {
     bool help = false;
-    const auto o = orrery::sim::parse_sim_options(std::span<char* const>(argv + 1, static_cast<std::size_t>(argc - 1)), help);
+    auto o = orrery::sim::parse_sim_options(std::span<char* const>(argv + 1, static_cast<std::size_t>(argc - 1)), help);
     if (help) {
       std::fputs(orrery::sim::kSimUsage, stdout);
+    } else if (o.mode == "calibrate") {
+      calibrate(o);
     } else {
+      if (!o.calibration.empty())
+        o.cluster.cost = orrery::sim::read_calibration(orrery::sim::worker_project_dir(), o.calibration, o.cluster.cost);
       const auto requests = orrery::serve::workload_entries(o.workload);
       if (o.mode == "search")
         search(o, requests);

@@ -48,6 +48,10 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"instances", number_option(c.instances)},
       {"prefill_instances", number_option(c.prefill_instances)},
       {"batch_limit", number_option(c.batch_limit)},
+      {"dispatch", text_option(c.dispatch)},
+      {"iteration", text_option(c.iteration)},
+      {"calibrate_from", text_option(o.calibrate_from)},
+      {"calibration", text_option(o.calibration)},
       {"tp", number_option(c.shape.tp)},
       {"pp", number_option(c.shape.pp)},
       {"tp_efficiency", number_option(m.tp_efficiency)},
@@ -70,10 +74,16 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   serve::add_workload_setters(setters, w);
   help = gpt::apply_options(args, setters);
   if (help) return o;
-  if (o.mode != "simulate" && o.mode != "search") throw std::invalid_argument("--mode: simulate or search, got '" + o.mode + "'");
+  if (o.mode != "simulate" && o.mode != "search" && o.mode != "calibrate")
+    throw std::invalid_argument("--mode: simulate, search or calibrate, got '" + o.mode + "'");
+  if (o.mode == "calibrate" && o.calibrate_from.empty())
+    throw std::invalid_argument("--calibrate_from: mode calibrate needs the gpt-serve run to fit");
+  if (o.mode == "calibrate" && !o.calibration.empty())
+    throw std::invalid_argument("--calibration: mode calibrate fits a model, it does not take one");
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
   w.seed = static_cast<std::uint64_t>(seed);
+  c.jitter_seed = static_cast<std::uint64_t>(seed);
   m.prefill_fixed_s = prefill_fixed_ms / 1e3;
   m.prefill_s_per_token = prefill_ms_per_token / 1e3;
   m.decode_fixed_s = decode_fixed_ms / 1e3;

@@ -13,7 +13,9 @@
 namespace orrery::sim {
 
 struct SimOptions {
-  std::string mode = "simulate";  // simulate: one cluster | search: placements and batch limits
+  std::string mode = "simulate";  // simulate: one cluster | search: placements and batch limits | calibrate
+  std::string calibrate_from;     // calibrate: the gpt-serve run (id, id prefix or name) to fit
+  std::string calibration;        // simulate, search: a calibrate run whose fitted costs replace the cost options
   ClusterOptions cluster;
   serve::WorkloadOptions workload;
   serve::Slo slo;

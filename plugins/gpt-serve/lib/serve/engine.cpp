@@ -124,6 +124,12 @@ std::vector<GeneratedToken> Engine::decode() {
   return out;
 }
 
+long Engine::attended_positions() const {
+  long n = 0;
+  for (const auto& s : running_) n += static_cast<long>(s->request.prompt.size() + s->generated.size());
+  return n;
+}
+
 std::vector<PrefillHandoff> Engine::take_handoffs() { return std::exchange(handoffs_, {}); }
 
 }  // namespace orrery::serve

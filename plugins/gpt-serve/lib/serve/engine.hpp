@@ -77,6 +77,9 @@ class Engine {
 
   std::size_t waiting() const { return queue_.size(); }
   std::size_t running() const { return running_.size(); }
+  // KV positions the next decode step attends over: every running sequence's prompt and
+  // generated tokens (its last token's position included).
+  long attended_positions() const;
   bool idle() const { return queue_.empty() && running_.empty(); }
   const KvBlockPool& pool() const { return pool_; }
 

@@ -4,6 +4,7 @@
 #include <deque>
 #include <stdexcept>
 
+#include "gpt/rng.hpp"
 #include "sim/event_queue.hpp"
 
 namespace orrery::sim {
@@ -21,6 +22,10 @@ void validate(const ClusterOptions& o) {
   } else if (o.placement != "colocated") {
     throw std::invalid_argument("--placement: colocated or disaggregated, got '" + o.placement + "'");
   }
+  if (o.dispatch != "least_loaded" && o.dispatch != "round_robin")
+    throw std::invalid_argument("--dispatch: least_loaded or round_robin, got '" + o.dispatch + "'");
+  if (o.iteration != "prefill_or_decode" && o.iteration != "prefill_then_decode")
+    throw std::invalid_argument("--iteration: prefill_or_decode or prefill_then_decode, got '" + o.iteration + "'");
 }
 
 namespace {
@@ -46,7 +51,8 @@ struct Instance {
 
 class Cluster {
  public:
-  Cluster(const ClusterOptions& o, std::span<const serve::TraceEntry> requests) : o_(o), req_(requests) {
+  Cluster(const ClusterOptions& o, std::span<const serve::TraceEntry> requests)
+      : o_(o), req_(requests), round_robin_(o.dispatch == "round_robin"), decode_after_prefill_(o.iteration == "prefill_then_decode") {
     capacity_ = kv_capacity_tokens(o.cost, o.shape);
     for (std::size_t i = 0; i < req_.size(); ++i) {
       const long need = static_cast<long>(req_[i].prompt_tokens) + req_[i].output_tokens;
@@ -86,8 +92,10 @@ class Cluster {
   const serve::TraceEntry& at(int r) const { return req_[static_cast<std::size_t>(r)]; }
   Instance& inst(int i) { return inst_[static_cast<std::size_t>(i)]; }
 
-  // The least loaded instance of [first, last), the lowest index among equals.
-  int least_loaded(int first, int last) {
+  // Where request r goes among the instances [first, last): round robin by its index, or
+  // the least loaded, the lowest index among equals.
+  int dispatch(int r, int first, int last) {
+    if (round_robin_) return first + r % (last - first);
     int best = first;
     for (int i = first + 1; i < last; ++i)
       if (inst(i).load < inst(best).load) best = i;
@@ -99,7 +107,7 @@ class Cluster {
     result_.timings[static_cast<std::size_t>(r)].output_tokens = at(r).output_tokens;
     if (static_cast<std::size_t>(r) + 1 < req_.size()) events_.push(at(r + 1).arrival_s, {EventKind::arrival, 0, r + 1});
     const int last = o_.placement == "disaggregated" ? o_.prefill_instances : o_.instances;
-    const int i = least_loaded(0, last);
+    const int i = dispatch(r, 0, last);
     ++inst(i).load;
     inst(i).waiting.push_back(r);
     try_start(i, now);
@@ -131,7 +139,7 @@ class Cluster {
       if (!in.prefilling.empty()) {
         note_batch(batch + static_cast<int>(in.prefilling.size()));
         in.busy = true;
-        events_.push(now + prefill_time(o_.cost, o_.shape, tokens), {EventKind::iteration_done, i, -1});
+        events_.push(now + prefill_time(o_.cost, o_.shape, tokens) * jitter(o_.cost.prefill_jitter), {EventKind::iteration_done, i, -1});
         return;
       }
     } else {
@@ -143,12 +151,21 @@ class Cluster {
         join_running(in, r);
       }
     }
-    if (!in.running.empty()) {
-      note_batch(static_cast<int>(in.running.size()));
-      in.busy = true;
-      events_.push(now + decode_step_time(o_.cost, o_.shape, static_cast<int>(in.running.size()), in.context),
-                   {EventKind::iteration_done, i, -1});
-    }
+    if (!in.running.empty()) start_decode(i, now);
+  }
+
+  void start_decode(int i, double now) {
+    Instance& in = inst(i);
+    note_batch(static_cast<int>(in.running.size()));
+    in.busy = true;
+    events_.push(now + decode_step_time(o_.cost, o_.shape, static_cast<int>(in.running.size()), in.context) *
+                           jitter(o_.cost.decode_jitter),
+                 {EventKind::iteration_done, i, -1});
+  }
+
+  // A factor of the measured noise, drawn uniformly among the quantiles; 1 without any.
+  double jitter(const std::vector<double>& quantiles) {
+    return quantiles.empty() ? 1.0 : quantiles[static_cast<std::size_t>(rng_.next() % quantiles.size())];
   }
 
   void note_batch(int b) { result_.stats.max_batch = std::max(result_.stats.max_batch, b); }
@@ -183,7 +200,7 @@ class Cluster {
             continue;
           }
           // The prompt's KV stays here until the transfer ends.
-          const int d = least_loaded(o_.prefill_instances, o_.instances);
+          const int d = dispatch(r, o_.prefill_instances, o_.instances);
           ++inst(d).load;
           events_.push(now + kv_transfer_time(o_.cost, at(r).prompt_tokens), {EventKind::transfer_done, d, r});
         } else if (at(r).output_tokens == 1) {
@@ -194,6 +211,11 @@ class Cluster {
         }
       }
       in.prefilling.clear();
+      // gpt-serve's loop: the decode step of the same iteration, before anything is admitted.
+      if (decode_after_prefill_ && !in.running.empty()) {
+        start_decode(i, now);
+        return;
+      }
     } else {
       std::size_t kept = 0;
       for (std::size_t k = 0; k < in.running.size(); ++k) {
@@ -224,6 +246,8 @@ class Cluster {
 
   const ClusterOptions& o_;
   std::span<const serve::TraceEntry> req_;
+  const bool round_robin_, decode_after_prefill_;
+  gpt::Rng rng_{o_.jitter_seed};
   long capacity_ = 0;
   std::vector<Instance> inst_;
   std::vector<int> generated_, holder_;

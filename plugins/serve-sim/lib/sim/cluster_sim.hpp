@@ -10,8 +10,8 @@
 // it, so nothing is preempted; a request in transfer holds its KV on the prefill instance
 // until the transfer ends and then waits in the decode instance's queue; transfers do not
 // share links. Arrivals go to the instance with the fewest requests (waiting, in flight,
-// running), the lowest index among equals; prefilled requests go the same way to the decode
-// instances.
+// running), the lowest index among equals, or round robin (see ClusterOptions::dispatch);
+// prefilled requests go the same way to the decode instances.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,17 @@ struct ClusterOptions {
   std::string placement = "colocated";  // colocated | disaggregated
   int prefill_instances = 1;            // disaggregated: instances 0 .. prefill_instances-1
   int batch_limit = 8;                  // sequences in an instance's running batch (prefilling included)
+  // Which instance an arrival (and, disaggregated, a prefilled request) goes to: the least
+  // loaded, or round_robin: request index mod the instances of that role, as gpt-serve's
+  // ranks share the workload (request id mod ranks).
+  std::string dispatch = "least_loaded";  // least_loaded | round_robin
+  // What an instance runs when both prefills wait and a batch decodes: prefill_or_decode
+  // (a prefill iteration, then a decode step when no prefill waits, as vLLM) or
+  // prefill_then_decode (each iteration prefills what it admits, then runs one decode step
+  // of the whole batch, the new sequences included: gpt-serve's engine loop).
+  std::string iteration = "prefill_or_decode";  // prefill_or_decode | prefill_then_decode
   CostModel cost;
+  std::uint64_t jitter_seed = 1;  // draws of the cost model's jitter (when it has one)
   int gpus() const { return instances * shape.gpus(); }
 };
 

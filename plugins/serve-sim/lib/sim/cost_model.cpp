@@ -27,6 +27,9 @@ void validate(const CostModel& m, const InstanceShape& s) {
     if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument(std::string("--") + name + ": must be greater than 0");
   if (!(m.tp_efficiency > 0 && m.tp_efficiency <= 1)) throw std::invalid_argument("--tp_efficiency: must be in (0, 1]");
   if (s.tp < 1 || s.pp < 1) throw std::invalid_argument("--tp/--pp: must be at least 1");
+  for (const auto* jitter : {&m.prefill_jitter, &m.decode_jitter})
+    for (const double f : *jitter)
+      if (!(f > 0) || !std::isfinite(f)) throw std::invalid_argument("calibration: a jitter factor is not a positive number");
 }
 
 double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens) {

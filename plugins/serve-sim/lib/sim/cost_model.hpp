@@ -10,6 +10,8 @@
 // is not modelled.
 #pragma once
 
+#include <vector>
+
 namespace orrery::sim {
 
 struct InstanceShape {
@@ -28,10 +30,14 @@ struct CostModel {
   double kv_bandwidth_bytes_per_s = 1e10;  // prefill -> decode instance
   double tp_efficiency = 0.9;              // tp > 1: speed-up tp * tp_efficiency
   double pp_hop_s = 0;                     // per stage boundary per iteration
+  // A calibrated model's iteration-time noise: quantiles of measured / fitted time of a real
+  // run's prefill iterations and decode steps (a loaded machine preempts some of them); each
+  // simulated iteration's time is multiplied by one drawn at random. Empty: none.
+  std::vector<double> prefill_jitter, decode_jitter;
 };
 
 // Throws std::invalid_argument naming the field (negative costs, zero KV size or bandwidth,
-// tp_efficiency outside (0, 1], a shape below 1).
+// tp_efficiency outside (0, 1], a shape below 1, a jitter factor not positive).
 void validate(const CostModel& model, const InstanceShape& shape);
 
 double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens);

@@ -1,0 +1,46 @@
+// Calibration: the cost model's compute coefficients fitted to iterations a real server
+// measured (gpt-serve's prefill and decode spans with each iteration's batch composition). A
+// prefill iteration's time is fitted as prefill_fixed + per_token x prompt tokens; a decode
+// step's as decode_fixed + per_seq x batch + per_context_token x KV positions attended.
+// Coefficients are kept non-negative (a regressor whose coefficient comes out negative, or
+// that does not vary, is dropped and the rest refitted), as the simulator requires.
+//
+// The fit is of the typical iteration (least absolute deviations: the conditional median),
+// because a loaded machine preempts some iterations and one preempted for 5 ms would drag a
+// least-squares line where no iteration is. That scatter is kept as the model's jitter:
+// kJitterQuantiles quantiles of measured / fitted time for each kind, which the simulator
+// draws from, so it reproduces the spread of the latencies (their p90) and not only their
+// medians.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "sim/cost_model.hpp"
+
+namespace orrery::sim {
+
+struct PrefillSample {
+  double prompt_tokens = 0, seconds = 0;
+};
+struct DecodeSample {
+  double batch = 0, context_tokens = 0, seconds = 0;
+};
+
+struct CostFit {
+  CostModel model;               // the base model with the five compute coefficients fitted
+  std::size_t prefill_samples = 0, decode_samples = 0;
+  double prefill_rms_s = 0, decode_rms_s = 0;  // root mean square residual of each fit
+  double prefill_mean_s = 0, decode_mean_s = 0;
+};
+
+// Fewest samples of each kind a fit accepts.
+inline constexpr std::size_t kMinFitSamples = 8;
+// Quantiles of the measured / fitted ratio kept as jitter (fewer when there are fewer samples).
+inline constexpr std::size_t kJitterQuantiles = 32;
+
+// Throws std::invalid_argument when either kind has fewer than kMinFitSamples samples, or a
+// sample is not finite or negative.
+CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vector<DecodeSample>& decode, const CostModel& base);
+
+}  // namespace orrery::sim

@@ -1,0 +1,143 @@
+#include "calibration_store.hpp"
+
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <orrery/runtime.hpp>
+
+#include "runfiles/project.hpp"
+#include "runfiles/run_h5_reader.hpp"
+#include "runfiles/run_record.hpp"
+
+namespace orrery::sim {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kCalibrationFile = "calibration.json";
+constexpr const char* kCalibrationFormat = "orrery-serve-sim-calibration";
+
+// runs/<id> of a run the user named, resolved among the project's runs only.
+fs::path named_run(const fs::path& project_dir, const std::string& query, std::string& id) {
+  const auto project = runfiles::open_project(project_dir, false);
+  id = runfiles::resolve_run(project, query);
+  return runfiles::run_path(project, id);
+}
+
+// step -> value of one rank's series.
+std::map<std::int64_t, double> by_step(const runfiles::RunH5Reader& h5, int rank, const std::string& name) {
+  const auto data = h5.read_series({"metrics", rank, name});
+  std::map<std::int64_t, double> out;
+  for (std::size_t i = 0; i < data.steps.size(); ++i) out[data.steps[i]] = data.values[i];
+  return out;
+}
+
+}  // namespace
+
+fs::path worker_project_dir() {
+  const std::string run = orrery::run_dir();
+  if (run.empty()) throw std::runtime_error("calibration reads the project's runs: start this worker through orrery run");
+  return fs::path(run).parent_path().parent_path();
+}
+
+CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::string& run) {
+  CalibrationSamples out;
+  const fs::path dir = named_run(project, run, out.run_id);
+  const auto record = runfiles::read_run_record(dir);
+  if (record.kind != "gpt-serve")
+    throw std::runtime_error("run " + out.run_id + " is a " + record.kind + " run: calibration fits a gpt-serve run");
+  if (record.status != runfiles::RunStatus::Succeeded)
+    throw std::runtime_error("run " + out.run_id + " has not succeeded (" + runfiles::to_string(record.status) +
+                             "): calibration fits a finished gpt-serve run");
+  const runfiles::RunH5Reader h5(dir / "run.h5");
+  const auto series = h5.list_series();
+  auto has = [&](int rank, const char* name) {
+    for (const auto& k : series)
+      if (k.group == "metrics" && k.rank == rank && k.name == name) return true;
+    return false;
+  };
+  for (const int rank : h5.span_ranks()) {
+    const auto spans = h5.read_spans(rank);
+    std::map<std::int64_t, double> tokens, batch, context;
+    if (has(rank, "prefill_tokens")) tokens = by_step(h5, rank, "prefill_tokens");
+    if (has(rank, "decode_batch") && has(rank, "decode_context_tokens")) {
+      batch = by_step(h5, rank, "decode_batch");
+      context = by_step(h5, rank, "decode_context_tokens");
+    }
+    for (const auto& s : spans) {
+      const double seconds = s.end - s.start;
+      if (s.kind != "compute") continue;
+      if (s.name == "prefill" && tokens.contains(s.step)) out.prefill.push_back({tokens[s.step], seconds});
+      if (s.name == "decode" && batch.contains(s.step) && context.contains(s.step))
+        out.decode.push_back({batch[s.step], context[s.step], seconds});
+    }
+  }
+  if (out.prefill.empty() && out.decode.empty())
+    throw std::runtime_error("run " + out.run_id +
+                             " has no prefill or decode iterations with their batch sizes (prefill_tokens, decode_batch, "
+                             "decode_context_tokens): served by a gpt-serve from before calibration?");
+  return out;
+}
+
+void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit) {
+  const CostModel& m = fit.model;
+  const nlohmann::json j = {{"format", kCalibrationFormat},
+                            {"format_version", 1},
+                            {"source_run", source_run},
+                            {"prefill_fixed_ms", m.prefill_fixed_s * 1e3},
+                            {"prefill_ms_per_token", m.prefill_s_per_token * 1e3},
+                            {"decode_fixed_ms", m.decode_fixed_s * 1e3},
+                            {"decode_ms_per_seq", m.decode_s_per_seq * 1e3},
+                            {"decode_us_per_context_token", m.decode_s_per_context_token * 1e6},
+                            {"prefill_samples", fit.prefill_samples},
+                            {"decode_samples", fit.decode_samples},
+                            {"prefill_rms_ms", fit.prefill_rms_s * 1e3},
+                            {"decode_rms_ms", fit.decode_rms_s * 1e3},
+                            {"prefill_jitter", m.prefill_jitter},
+                            {"decode_jitter", m.decode_jitter}};
+  runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
+}
+
+CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base) {
+  std::string id;
+  const fs::path file = named_run(project, run, id) / kCalibrationFile;
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("run " + id + " has no " + kCalibrationFile + ": name a serve-sim run of mode calibrate");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object() || !j.contains("format") || j["format"] != kCalibrationFormat || !j.contains("format_version") ||
+      j["format_version"] != 1)
+    throw std::runtime_error(file.string() + ": not a serve-sim calibration (format " + kCalibrationFormat + ", version 1)");
+  auto number = [&](const char* name, double unit) {
+    if (!j.contains(name) || !j[name].is_number()) throw std::runtime_error(file.string() + ": " + name + " is missing or not a number");
+    return j[name].get<double>() / unit;
+  };
+  CostModel m = base;
+  m.prefill_fixed_s = number("prefill_fixed_ms", 1e3);
+  m.prefill_s_per_token = number("prefill_ms_per_token", 1e3);
+  m.decode_fixed_s = number("decode_fixed_ms", 1e3);
+  m.decode_s_per_seq = number("decode_ms_per_seq", 1e3);
+  m.decode_s_per_context_token = number("decode_us_per_context_token", 1e6);
+  auto factors = [&](const char* name) {
+    std::vector<double> out;
+    if (!j.contains(name)) return out;  // a fit without jitter
+    if (!j[name].is_array() || j[name].size() > 1000)
+      throw std::runtime_error(file.string() + ": " + name + " is not an array of at most 1000 numbers");
+    for (const auto& v : j[name]) {
+      if (!v.is_number()) throw std::runtime_error(file.string() + ": " + name + " holds something other than a number");
+      out.push_back(v.get<double>());
+    }
+    return out;
+  };
+  m.prefill_jitter = factors("prefill_jitter");
+  m.decode_jitter = factors("decode_jitter");
+  try {
+    validate(m, InstanceShape{});
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(file.string() + ": " + e.what());
+  }
+  return m;
+}
+
+}  // namespace orrery::sim

@@ -1,0 +1,40 @@
+// Calibration in the project: the samples a gpt-serve run recorded (each iteration's prefill
+// and decode spans with the batch composition it logged beside them, every rank), and the
+// fitted cost model a calibrate run keeps in its run folder (calibration.json) for
+// simulations to take by that run's id. Runs are named by users, so they are resolved
+// through the project's runs/ folder only (an id, a unique id prefix or a run name), never
+// as a path.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sim/cost_fit.hpp"
+
+namespace orrery::sim {
+
+struct CalibrationSamples {
+  std::string run_id;  // the gpt-serve run, resolved
+  std::vector<PrefillSample> prefill;
+  std::vector<DecodeSample> decode;
+};
+
+// The project this worker's run belongs to (<project>/runs/<id>); throws std::runtime_error
+// when the worker runs without an agent (calibration reads and writes the project).
+std::filesystem::path worker_project_dir();
+
+// Throws std::runtime_error: no such run, a run of another kind, a run that has not
+// succeeded, a run.h5 without the per-iteration series (an older gpt-serve).
+CalibrationSamples read_gpt_serve_samples(const std::filesystem::path& project, const std::string& run);
+
+// Writes <run_dir>/calibration.json (atomically): the fitted coefficients in the kind's
+// units, the source run and the fit's quality.
+void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit);
+
+// The fitted coefficients of a calibrate run of the project, over base (KV sizes, shapes and
+// bandwidth stay base's). Throws std::runtime_error: no such run, no calibration.json in it,
+// a malformed or negative coefficient.
+CostModel read_calibration(const std::filesystem::path& project, const std::string& run, const CostModel& base);
+
+}  // namespace orrery::sim
