@@ -7,6 +7,7 @@
 #include "remote/target.hpp"
 
 #include <QCheckBox>
+#include <QFutureWatcher>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -18,6 +19,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace orrery::panels {
 
@@ -25,11 +27,31 @@ namespace {
 
 constexpr std::chrono::seconds kClusterRefreshInterval{30};
 
-std::vector<remote::Target> readTargets(const runfiles::Project& project, QString* issuesText) {
+// orrery.json's targets, and the problems of those left out (one line each).
+struct ProjectTargets {
+  std::vector<remote::Target> targets;
+  QString issues;
+  bool read = true;   // false: orrery.json could not be read (issues says why)
+};
+
+ProjectTargets targetsOf(const nlohmann::json& settings) {
+  ProjectTargets out;
   std::vector<spec::Issue> issues;
-  auto targets = remote::parse_targets(project.settings, &issues);
-  for (const auto& i : issues) *issuesText += QString::fromStdString(spec::to_string(i)) + QObject::tr(" (target skipped)\n");
-  return targets;
+  out.targets = remote::parse_targets(settings, &issues);
+  for (const auto& i : issues) out.issues += QString::fromStdString(spec::to_string(i)) + QObject::tr(" (target skipped)\n");
+  return out;
+}
+
+// Reads orrery.json again (a file: off the UI thread).
+ProjectTargets readProjectTargets(const std::filesystem::path& root) {
+  try {
+    return targetsOf(runfiles::open_project(root, false).settings);
+  } catch (const std::exception& e) {
+    ProjectTargets failed;
+    failed.read = false;
+    failed.issues = QObject::tr("orrery.json could not be read (the targets shown are those read before): %1").arg(e.what());
+    return failed;
+  }
 }
 
 QLabel* detailLabel(const char* objectName) {
@@ -64,9 +86,10 @@ void fillRows(QTableWidget* table, const std::vector<std::vector<std::string>>& 
 }  // namespace
 
 ClusterPanel::ClusterPanel(const runfiles::Project& project, const launch::InstallPaths& paths, QWidget* parent)
-    : QWidget(parent) {
-  QString issues;
-  checker_ = new TargetChecker(readTargets(project, &issues), paths.bin_dir / "orrery-agent", this);
+    : QWidget(parent), project_(project) {
+  auto initial = targetsOf(project.settings);   // already in memory: no file read here
+  const QString issues = initial.issues;
+  checker_ = new TargetChecker(std::move(initial.targets), paths.bin_dir / "orrery-agent", this);
   model_ = new TargetListModel(*checker_, this);
 
   targets_ = new QTableView;
@@ -168,10 +191,36 @@ void ClusterPanel::testSelected() {
 }
 
 void ClusterPanel::refreshAll() {
+  if (readingSettings_) return;
+  readingSettings_ = true;
+  auto* watcher = new QFutureWatcher<ProjectTargets>(this);
+  connect(watcher, &QFutureWatcher<ProjectTargets>::finished, this, [this, watcher, generation = refreshGeneration_] {
+    readingSettings_ = false;
+    const auto& read = watcher->result();
+    applyTargets(read.issues, read.read, read.targets);
+    watcher->deleteLater();
+    if (generation == refreshGeneration_) checkAll();   // else Cancel was pressed meanwhile
+  });
+  watcher->setFuture(QtConcurrent::run(readProjectTargets, project_.root));
+}
+
+void ClusterPanel::applyTargets(const QString& issues, bool read, const std::vector<remote::Target>& targets) {
+  issues_->setText(issues.trimmed());
+  issues_->setVisible(!issues.isEmpty());
+  if (!read) return;
+  const QString selected = selectedTarget();
+  checker_->setTargets(targets);
+  selectTarget(selected);
+  if (selectedTarget().isEmpty() && model_->rowCount() > 0) targets_->selectRow(0);
+  showDetails();
+}
+
+void ClusterPanel::checkAll() {
   for (const auto& t : checker_->targets()) checker_->check(QString::fromStdString(t.name));
 }
 
 void ClusterPanel::cancel() {
+  ++refreshGeneration_;
   autoRefresh_->setChecked(false);
   askedByUser_.clear();
   checker_->cancelAll();

@@ -1,7 +1,8 @@
 // Cluster targets: the project's targets (orrery.json) and their state; for the selected one
 // the last check's results (connection, remote system, MPI, deployed runtime, Slurm's version)
 // and, for Slurm, its partitions (sinfo) and the user's queue (squeue). "Test connection"
-// checks the selected target, "Refresh" all of them; while the panel is visible they are
+// checks the selected target, "Refresh" reads orrery.json again (off the UI thread) and checks
+// all of them; while the panel is visible they are
 // refreshed in the background every interval; "Cancel" stops the checks under way and the
 // background refresh. Every check runs off the UI thread (TargetChecker).
 //
@@ -11,6 +12,7 @@
 #pragma once
 
 #include "launch/local_launcher.hpp"
+#include "remote/target.hpp"
 #include "runfiles/project.hpp"
 
 #include <QSet>
@@ -61,7 +63,12 @@ class ClusterPanel : public QWidget {
   void showDetails();
   void askAboutHostKey(const QString& target);
   void updateTimer();
+  void applyTargets(const QString& issues, bool read, const std::vector<remote::Target>& targets);
+  void checkAll();
 
+  runfiles::Project project_;
+  bool readingSettings_ = false;
+  quint64 refreshGeneration_ = 0;   // Cancel counts up: a refresh reading orrery.json then checks nothing
   TargetChecker* checker_ = nullptr;
   TargetListModel* model_ = nullptr;
   QTableView* targets_ = nullptr;

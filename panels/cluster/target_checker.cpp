@@ -10,6 +10,12 @@ TargetChecker::TargetChecker(std::vector<remote::Target> targets, std::filesyste
 
 TargetChecker::~TargetChecker() { cancelAll(); }
 
+void TargetChecker::setTargets(std::vector<remote::Target> targets) {
+  emit targetsAboutToChange();
+  targets_ = std::move(targets);
+  emit targetsChanged();
+}
+
 const remote::TargetCheck* TargetChecker::lastCheck(const QString& target) const {
   auto it = results_.find(target);
   return it == results_.end() ? nullptr : &it->second;

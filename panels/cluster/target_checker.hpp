@@ -24,6 +24,9 @@ class TargetChecker : public QObject {
   ~TargetChecker() override;
 
   const std::vector<remote::Target>& targets() const { return targets_; }
+  // orrery.json was read again: these are the targets from now on (checks under way finish
+  // with the settings they started with; results are kept by target name).
+  void setTargets(std::vector<remote::Target> targets);
   // Starts a check of that target unless one is running; false when it was already running or unknown.
   bool check(const QString& target);
   // After a check that met an unknown host key: records the keys it was offered (those the person
@@ -39,6 +42,8 @@ class TargetChecker : public QObject {
   const remote::TargetCheck* lastCheck(const QString& target) const;
 
  signals:
+  void targetsAboutToChange();
+  void targetsChanged();
   void started(const QString& target);
   void finished(const QString& target);
 

@@ -9,6 +9,8 @@ namespace orrery::panels {
 TargetListModel::TargetListModel(const TargetChecker& checker, QObject* parent) : QAbstractTableModel(parent), checker_(checker) {
   connect(&checker, &TargetChecker::started, this, &TargetListModel::targetChanged);
   connect(&checker, &TargetChecker::finished, this, &TargetListModel::targetChanged);
+  connect(&checker, &TargetChecker::targetsAboutToChange, this, &TargetListModel::beginResetModel);
+  connect(&checker, &TargetChecker::targetsChanged, this, &TargetListModel::endResetModel);
 }
 
 int TargetListModel::rowCount(const QModelIndex& parent) const {

@@ -163,12 +163,26 @@ void TestClusterPanel::offline() {
   QVERIFY2(cancelling.elapsed() < 3000, qPrintable(QString::number(cancelling.elapsed()) + " ms to cancel"));
   QCOMPARE(panel.model().stateText("silent"), QString("cancelled"));
 
-  // Refresh checks every target in the background.
-  QSignalSpy finished(&panel.checker(), &orrery::panels::TargetChecker::finished);
+  // Refresh reads orrery.json again (a target added, the invalid one fixed) and checks every target.
+  settings["targets"]["added"] = {{"type", "ssh"}, {"host", "127.0.0.1"}, {"port", 1}};
+  settings["targets"]["bad"]["host"] = "127.0.0.1";
+  settings["targets"]["bad"]["port"] = 1;
+  std::ofstream(dir.filePath("orrery.json").toStdString()) << settings.dump();
   panel.findChild<QPushButton*>("cluster.refresh")->click();
-  QVERIFY(panel.checker().running("local") && panel.checker().running("nowhere"));
-  QVERIFY(QTest::qWaitFor([&] { return finished.count() >= 2 && !panel.checker().running("local") &&
-                                       !panel.checker().running("nowhere"); }, kCheckTimeoutMs));
+  QVERIFY(QTest::qWaitFor([&] { return panel.model().rowCount() == 5; }, kCheckTimeoutMs));
+  QVERIFY(panel.model().rowOf("added") >= 0 && panel.model().rowOf("bad") >= 0);
+  QVERIFY(labelText(panel, "cluster.issues").isEmpty());
+  QCOMPARE(panel.selectedTarget(), QString("silent"));   // the selection stays on its target
+  QVERIFY(QTest::qWaitFor([&] { return panel.model().stateText("added") == "unreachable" &&
+                                       panel.model().stateText("bad") == "unreachable"; }, kCheckTimeoutMs));
+  panel.checker().cancelAll();
+  QVERIFY(QTest::qWaitFor([&] { return !panel.checker().anyRunning(); }, kCheckTimeoutMs));
+
+  // A damaged orrery.json keeps the targets read before and says why.
+  std::ofstream(dir.filePath("orrery.json").toStdString()) << "{\"targets\": ";
+  panel.findChild<QPushButton*>("cluster.refresh")->click();
+  QVERIFY(QTest::qWaitFor([&] { return labelText(panel, "cluster.issues").contains("could not be read"); }, kCheckTimeoutMs));
+  QCOMPARE(panel.model().rowCount(), 5);
   panel.checker().cancelAll();
   QVERIFY(QTest::qWaitFor([&] { return !panel.checker().anyRunning(); }, kCheckTimeoutMs));
 }
