@@ -1,6 +1,7 @@
 #include "gradient_buckets.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include <orrery/runtime.hpp>
@@ -31,12 +32,10 @@ GradientBuckets::GradientBuckets(const std::vector<TensorInfo>& tensors, std::si
   int rank = 0;
   MPI_Comm_rank(comm_, &rank);
   const ShardRange mine = rank_shards_[static_cast<std::size_t>(rank)];
-  shard_grads_.assign(mine.count, 0.0f);
   for (auto& b : buckets_) {
     for (const ShardRange& s : rank_shards_)
       b.scatter_counts.push_back(static_cast<int>(intersect({b.offset, b.count}, s).count));
-    const ShardRange piece = intersect({b.offset, b.count}, mine);
-    b.scatter_into = piece.count > 0 ? piece.first - mine.first : 0;
+    b.piece = intersect({b.offset, b.count}, mine);
   }
 }
 
@@ -55,8 +54,8 @@ void GradientBuckets::post_ready(float* grads) {
     auto& b = buckets_[next_to_post_++];
     b.posted_at = orrery::now();
     if (sharded())
-      MPI_Ireduce_scatter(grads + b.offset, shard_grads_.data() + b.scatter_into, b.scatter_counts.data(), MPI_FLOAT,
-                          MPI_SUM, comm_, &b.request);
+      MPI_Ireduce_scatter(MPI_IN_PLACE, grads + b.offset, b.scatter_counts.data(), MPI_FLOAT, MPI_SUM, comm_,
+                          &b.request);
     else
       MPI_Iallreduce(MPI_IN_PLACE, grads + b.offset, static_cast<int>(b.count), MPI_FLOAT, MPI_SUM, comm_, &b.request);
     b.posted = true;
@@ -96,6 +95,9 @@ AllreduceTiming GradientBuckets::finish(float* grads, std::int64_t step) {
       b.done = true;
       b.done_at = orrery::now();
     }
+    // Reduce-scatter in place left this rank's piece at the start of the bucket.
+    if (sharded() && b.piece.count > 0 && b.piece.first != b.offset)
+      std::memmove(grads + b.piece.first, grads + b.offset, b.piece.count * sizeof(float));
     // Time with at least one all-reduce in flight: the union of the buckets' intervals
     // (posted in order, so each starts no earlier than the one before).
     const double from = std::max(b.posted_at, merged_end);

@@ -8,8 +8,11 @@
 // With ZeRO-1 sharding (rank_shards given), a bucket is reduce-scattered instead: each
 // rank receives the sums of only the part of the bucket that falls in its slice of the
 // parameters (MPI_Ireduce_scatter with per-rank counts: the slices are in rank order, so
-// the bucket's pieces are too), into shard_grads(). Same buckets, same posting points, same
-// overlap with backward; each rank receives 1/N of the sums instead of all of them.
+// the bucket's pieces are too). Same buckets, same posting points, same overlap with
+// backward; each rank receives 1/N of the sums instead of all of them. In place, so no
+// receive buffer: MPI leaves the rank's piece at the start of the bucket, and finish()
+// moves it to its own place, after which grads[slice] holds the summed gradients of the
+// rank's slice (the rest of grads is this rank's own, unsummed, and not used).
 #pragma once
 
 #include <mpi.h>
@@ -36,13 +39,12 @@ class GradientBuckets {
                   const std::vector<ShardRange>& rank_shards = {});
   std::size_t count() const { return buckets_.size(); }
   bool sharded() const { return !rank_shards_.empty(); }
-  // Sharded: the summed gradients of this rank's slice (element i - slice.first is parameter i's).
-  std::vector<float>& shard_grads() { return shard_grads_; }
 
   void begin_step();
   // From backward's GradientsReady: tensors [first, end) of grads are final.
   void ready(std::size_t first, std::size_t end, float* grads);
-  // After backward: posts what is left, waits for every bucket, sends one span per bucket.
+  // After backward: posts what is left, waits for every bucket, sends one span per bucket;
+  // sharded, moves each bucket's received piece to its place in grads.
   AllreduceTiming finish(float* grads, std::int64_t step);
 
  private:
@@ -53,7 +55,7 @@ class GradientBuckets {
     bool posted = false, done = false;
     double posted_at = 0, done_at = 0;
     std::vector<int> scatter_counts;  // sharded: floats of the bucket in each rank's slice
-    std::size_t scatter_into = 0;     // sharded: where this rank's piece goes in shard_grads_
+    ShardRange piece;                 // sharded: the part of the bucket in this rank's slice
   };
   void post_ready(float* grads);
   void poll();
@@ -64,7 +66,6 @@ class GradientBuckets {
   bool overlap_;
   MPI_Comm comm_;
   std::vector<ShardRange> rank_shards_;
-  std::vector<float> shard_grads_;
 };
 
 }  // namespace orrery::gpt

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -238,7 +239,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       clip_gradients(model->grads(), norm, o.grad_clip);
       opt.step(model->tensors(), model->params(), model->grads(), lr);
     } else {
-      std::vector<float>& shard = buckets.shard_grads();
+      const std::span<float> shard(model->grads().data() + opt.range().first, opt.range().count);
       {
         // The global norm from the slices: one all-reduce of a scalar.
         orrery::ScopedSpan s("compute", "optimizer", step);
