@@ -33,9 +33,12 @@ int test_target(const remote::Target& t, const std::vector<remote::Target>& all,
   remote::TargetCheckOptions options;
   options.accept_new_host_key = accept_new_host_key;
   options.local_agent = launch::InstallPaths::from_executable().bin_dir / "orrery-agent";
+  options.scan_unknown_host_key = true;   // an unknown key's fingerprints, to compare with the administrator's
   auto check = remote::check_target(t, all, options);
   if (!check.connected) {
     std::cout << t.name << ": connection FAILED\n  " << check.connection << "\n";
+    if (!check.offered_keys.empty()) std::cout << "  the host offers:\n";
+    for (const auto& k : check.offered_keys) std::cout << "    " << k.type << " " << k.fingerprint << "\n";
     return kFailed;
   }
   if (t.type == remote::TargetType::Ssh) {

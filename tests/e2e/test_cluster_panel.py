@@ -4,13 +4,14 @@ submits a job, writes a project whose orrery.json names them, and runs the panel
 test (gui_cluster_test_cluster_panel, offscreen) on it: the ssh target reachable with its MPI
 version, the Slurm partition and the job in the queue (here and through the ssh target), and two ssh targets whose host key
 is not known yet (an empty known_hosts each): one trusted through the panel's question (the
-key is then recorded and the check passes), one declined (it stays failed). The daemons are
+key is then recorded and the check passes), one declined (it stays failed); `orrery targets
+test` on the latter prints the same fingerprint and records nothing. The daemons are
 stopped by PID whatever happens (the beds' context managers)."""
 import json
 import os
 import subprocess
 
-from e2e_support import BIN, Project, env, main
+from e2e_support import BIN, ORRERY, Project, env, main
 from remote_testbed import SshTestBed
 from slurm_testbed import PARTITION, SlurmTestBed
 
@@ -40,6 +41,11 @@ def test():
         fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(ssh.servers[0].host_key) + ".pub"],
                                      capture_output=True, text=True, check=True).stdout.split()[1]
         e = slurm.env(ssh.env(env()))
+        # The command line says the same of an unknown key: refused, with the fingerprints to compare.
+        p = subprocess.run([ORRERY, "-p", str(prj.root), "targets", "test", "refused"], capture_output=True,
+                           text=True, timeout=60, env=e)
+        assert p.returncode == 1 and "is not known" in p.stdout and f"ssh-ed25519 {fingerprint}" in p.stdout, p.stdout
+        assert refused.read_text() == ""
         e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_CLUSTER_PROJECT": str(prj.root),
                   "ORRERY_CLUSTER_JOB": job, "ORRERY_CLUSTER_FINGERPRINT": fingerprint})
         p = subprocess.run([str(WIDGET_TEST)], capture_output=True, text=True, timeout=180, env=e)
