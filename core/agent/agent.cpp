@@ -1,3 +1,4 @@
+#include "runtime/curve_keys.hpp"
 #include "runtime/host_name.hpp"
 #include "orrery/runtime.hpp"
 #include "agent/agent.hpp"
@@ -93,13 +94,35 @@ class Agent {
   void open_sockets() {
     pull_.set(zmq::sockopt::rcvhwm, 100000);
     pull_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(telemetry::kMaxFrameBytes));
-    pull_.bind(endpoints_.telemetry);
     pub_.set(zmq::sockopt::sndhwm, 10000);
     pub_.bind(endpoints_.feed);
     rep_.set(zmq::sockopt::maxmsgsize, int64_t{1} << 16);
     rep_.bind(endpoints_.control);
     commands_.set(zmq::sockopt::sndhwm, 100);
-    commands_.bind(endpoints_.commands);
+    if (opt_.rank_interface.empty()) {
+      pull_.bind(endpoints_.telemetry);
+      commands_.bind(endpoints_.commands);
+      return;
+    }
+    const runtime::CurveKeyPair server = runtime::make_curve_keypair();
+    client_keys_ = runtime::make_curve_keypair();
+    curve_server_public_ = server.public_key;
+    endpoints_.telemetry = bind_rank_channel(pull_, server);
+    endpoints_.commands = bind_rank_channel(commands_, server);
+    std::printf("orrery-agent: ranks reach this agent over TCP (CURVE): telemetry %s, commands %s\n",
+                endpoints_.telemetry.c_str(), endpoints_.commands.c_str());
+    std::fflush(stdout);
+  }
+
+  // Binds a rank channel on the chosen interface, a port the system picks, and returns the
+  // endpoint the ranks connect to: a wildcard address is replaced by this machine's name.
+  std::string bind_rank_channel(zmq::socket_t& socket, const runtime::CurveKeyPair& server) {
+    runtime::make_curve_server(socket, server);
+    socket.bind("tcp://" + opt_.rank_interface + ":*");
+    std::string endpoint = socket.get(zmq::sockopt::last_endpoint);
+    for (const std::string wildcard : {"tcp://0.0.0.0:", "tcp://[::]:"})
+      if (endpoint.rfind(wildcard, 0) == 0) endpoint = "tcp://" + runtime::host_name() + ":" + endpoint.substr(wildcard.size());
+    return endpoint;
   }
 
   void start_ranks() {
@@ -119,7 +142,8 @@ class Agent {
       if (geteuid() == 0) s.argv.push_back("--allow-run-as-root");
       s.argv.insert(s.argv.end(), opt_.mpirun_args.begin(), opt_.mpirun_args.end());
       for (const char* name : {"ORRERY_TELEMETRY", "ORRERY_COMMANDS", "ORRERY_RUN_DIR", "ORRERY_AGENT_PID", "ORRERY_AGENT_HOST",
-                               "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS"}) {
+                               "ORRERY_GPU_COUNT", "ORRERY_GRACE_MS", "ORRERY_CURVE_SERVER", "ORRERY_CURVE_PUBLIC",
+                               "ORRERY_CURVE_SECRET"}) {
         s.argv.push_back("-x");
         s.argv.push_back(name);
       }
@@ -133,7 +157,11 @@ class Agent {
                  {"ORRERY_AGENT_PID", std::to_string(getpid())},
                  {"ORRERY_AGENT_HOST", runtime::host_name()},
                  {"ORRERY_GPU_COUNT", std::to_string(sampler_.gpu_count())},
-                 {"ORRERY_GRACE_MS", std::to_string(grace_ms)}};
+                 {"ORRERY_GRACE_MS", std::to_string(grace_ms)},
+                 // Empty over unix sockets (the runtime then sets no keys); -x passes them on either way.
+                 {"ORRERY_CURVE_SERVER", curve_server_public_},
+                 {"ORRERY_CURVE_PUBLIC", client_keys_.public_key},
+                 {"ORRERY_CURVE_SECRET", client_keys_.secret_key}};
     s.cwd = opt_.run_dir;
     s.stdout_fd = log_fd;
     s.stderr_fd = log_fd;
@@ -417,6 +445,8 @@ class Agent {
   zmq::socket_t pub_{context_, zmq::socket_type::pub};
   zmq::socket_t rep_{context_, zmq::socket_type::rep};
   zmq::socket_t commands_{context_, zmq::socket_type::pub};
+  std::string curve_server_public_;      // TCP rank channels only (opt_.rank_interface)
+  runtime::CurveKeyPair client_keys_;
   std::optional<runfiles::RunH5Writer> writer_;
   std::optional<Ingest> ingest_;
   SystemSampler sampler_;

@@ -23,6 +23,11 @@ struct AgentOptions {
   bool use_srun = false;
   std::string srun = "srun";
   std::vector<std::string> srun_args;
+  // Ranks on other machines (a multi-node allocation, a host list) cannot reach unix
+  // sockets: with an interface (a name such as ib0, an address, or * for all) the
+  // telemetry and commands channels listen on TCP there, on a port the system picks,
+  // encrypted with CURVE keys made for the run (runtime/curve_keys.hpp). Empty: unix sockets.
+  std::string rank_interface;
   std::chrono::milliseconds flush_interval{500};   // run.h5 is flushed at least this often
   std::chrono::milliseconds grace{5000};           // SIGTERM → SIGKILL on cancel
   // The agent's nice value once the ranks are started (priority.hpp); 0 leaves it as is.

@@ -1,6 +1,7 @@
 // orrery-agent --run-dir DIR: runs one run to its end. Started detached by `orrery run`.
 #include "agent/agent.hpp"
 #include "launch/process.hpp"
+#include "remote/target.hpp"
 #include "runfiles/run_record.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,14 @@ int main(int argc, char** argv) {
                  "One further mpirun argument (repeat it; write --mpirun-arg=--mca for values starting with -)");
   app.add_flag("--srun", options.use_srun, "Start the ranks with srun --mpi=pmix (inside a Slurm allocation) instead of mpirun");
   app.add_option("--srun-arg", options.srun_args, "One further srun argument (repeat it; write --srun-arg=--x for values starting with -)");
+  app.add_option("--rank-interface", options.rank_interface,
+                 "Ranks on other machines: listen for them over TCP on this interface or address (ib0, 10.0.0.5, * for all), "
+                 "CURVE-encrypted with keys made for the run (default: unix sockets, ranks on this machine only)")
+      ->check([](const std::string& s) {
+        return orrery::remote::valid_rank_interface(s)
+                   ? std::string()
+                   : std::string("an interface name or address: letters, digits, '.', ':', '_', '-', '*', '[', ']'");
+      });
   app.add_option("--flush-ms", flush_ms, "Flush run.h5 at least this often")->check(CLI::Range(50, 1000))->capture_default_str();
   app.add_option("--grace-ms", grace_ms, "Cancel: time between SIGTERM and SIGKILL")->check(CLI::Range(100, 600000))->capture_default_str();
   app.add_option("--nice", options.nice,

@@ -32,7 +32,9 @@ std::string sbatch_script(const SlurmTarget& t, const BatchScriptInput& in) {
   s += "run_dir=\"${run_dirs[${SLURM_ARRAY_TASK_ID:-0}]}\"\n";
   s += "exec >>\"$run_dir/logs/agent.log\" 2>&1\n";
   for (const auto& m : t.modules) s += "module load " + shell_quote(m) + "\n";
-  s += "exec " + shell_quote(in.agent) + " --run-dir \"$run_dir\"" + (t.launcher == "srun" ? " --srun" : "") + "\n";
+  s += "exec " + shell_quote(in.agent) + " --run-dir \"$run_dir\"" + (t.launcher == "srun" ? " --srun" : "");
+  if (!t.rank_interface.empty()) s += " " + shell_quote("--rank-interface=" + t.rank_interface);
+  s += "\n";
   return s;
 }
 

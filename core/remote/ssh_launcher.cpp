@@ -109,6 +109,7 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
     agent.insert(agent.end(), {"--mpirun-arg=--host", "--mpirun-arg=" + list});
   }
   for (const auto& a : t.mpirun_args) agent.push_back("--mpirun-arg=" + a);
+  if (!t.rank_interface.empty()) agent.push_back("--rank-interface=" + t.rank_interface);
   auto started = ssh.run_script("cd " + rd + " && " + shell_command(agent) + " > " + rd + "/logs/agent.log 2>&1 < /dev/null");
   if (!started.success()) throw SshError("cannot start orrery-agent on " + ssh.describe() + ": " + trim(started.err));
 

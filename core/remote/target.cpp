@@ -112,11 +112,13 @@ class FieldReader {
 };
 
 const std::string kHostRule = "letters, digits, '.', '-', '_' and ':' only, not starting with '-'";
+const std::string kRankInterfaceRule = "an interface name or address (eth0, 10.0.0.5, *): letters, digits, "
+                                       "'.', ':', '_', '-', '*', '[', ']', not starting with '-'";
 const std::string kUserRule = "letters, digits, '.', '_' and '-' only (at most 32), not starting with '-'";
 
 void read_ssh(FieldReader& r, SshTarget& t) {
   r.allow_only({"type", "host", "port", "user", "identity_file", "known_hosts_file", "work_dir", "mpirun", "mpirun_args",
-                "hosts", "control_persist_s"});
+                "hosts", "control_persist_s", "rank_interface"});
   if (!r.string("host", t.host, valid_host, kHostRule)) r.error("host", "required: the host name or address to reach");
   r.integer("port", t.port, 1, 65535);
   r.string("user", t.user, valid_user, kUserRule);
@@ -130,11 +132,12 @@ void read_ssh(FieldReader& r, SshTarget& t) {
                 "no control characters");
   r.string_list("hosts", t.hosts, valid_host, kHostRule);
   r.integer("control_persist_s", t.control_persist_s, 0, 86400);
+  r.string("rank_interface", t.rank_interface, valid_rank_interface, kRankInterfaceRule);
 }
 
 void read_slurm(FieldReader& r, SlurmTarget& t) {
   r.allow_only({"type", "via", "partition", "account", "qos", "time", "nodes", "tasks_per_node", "gpus_per_node",
-                "extra_sbatch", "modules", "launcher"});
+                "extra_sbatch", "modules", "launcher", "rank_interface"});
   r.string("via", t.via, valid_target_name, "the name of an ssh target");
   const std::string word_rule = "letters, digits, '.', '_' and '-' only, starting with a letter or digit";
   r.string("partition", t.partition, [](const std::string& s) { return valid_slurm_word(s); }, word_rule);
@@ -151,6 +154,7 @@ void read_slurm(FieldReader& r, SlurmTarget& t) {
                 "a module name: letters, digits, '.', '_', '-', '/', '+'");
   r.string("launcher", t.launcher, [](const std::string& s) { return s == "srun" || s == "mpirun"; },
            "srun (srun --mpi=pmix) or mpirun");
+  r.string("rank_interface", t.rank_interface, valid_rank_interface, kRankInterfaceRule);
 }
 
 }  // namespace
@@ -180,6 +184,13 @@ std::string to_string(TargetType type) {
 bool valid_host(std::string_view host) {
   if (host.empty() || host.size() > 253 || host[0] == '-') return false;
   return std::all_of(host.begin(), host.end(), [](char c) { return alnum(c) || c == '.' || c == '-' || c == '_' || c == ':'; });
+}
+
+bool valid_rank_interface(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return alnum(c) || c == '.' || c == ':' || c == '_' || c == '-' || c == '*' || c == '[' || c == ']';
+  });
 }
 
 bool valid_user(std::string_view user) {

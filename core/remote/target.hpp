@@ -5,11 +5,12 @@
 //     "gpu-box": {"type": "ssh", "host": "gpu1.lab", "port": 22, "user": "ana",
 //                 "identity_file": "~/.ssh/id_ed25519", "known_hosts_file": "...",
 //                 "work_dir": "/scratch/ana/orrery", "mpirun": "mpirun",
-//                 "mpirun_args": ["--mca", "btl", "tcp,self"], "hosts": ["gpu1", "gpu2"]},
+//                 "mpirun_args": ["--mca", "btl", "tcp,self"], "hosts": ["gpu1", "gpu2"],
+//                 "rank_interface": "eth0"},
 //     "cluster": {"type": "slurm", "via": "gpu-box", "partition": "gpu", "account": "p1",
 //                 "qos": "normal", "time": "01:00:00", "nodes": 2, "tasks_per_node": 4,
 //                 "gpus_per_node": 4, "extra_sbatch": ["--exclusive"], "modules": ["openmpi/4.1"],
-//                 "launcher": "srun"}
+//                 "launcher": "srun", "rank_interface": "ib0"}
 //   }
 //
 // Host and user names become ssh arguments, and a leading '-' would make them
@@ -42,6 +43,9 @@ struct SshTarget {
   std::vector<std::string> mpirun_args;   // extra arguments of the remote mpirun
   std::vector<std::string> hosts;         // hosts for multi-host mpirun (empty: the target host only)
   int control_persist_s = 600;            // how long an idle ssh connection is kept for the next call
+  // Ranks on other hosts than the agent's reach it over TCP on this interface ("eth0",
+  // an address, "*"), CURVE-encrypted; empty: unix sockets (ranks on the agent's host).
+  std::string rank_interface;
 };
 
 struct SlurmTarget {
@@ -51,6 +55,7 @@ struct SlurmTarget {
   std::vector<std::string> extra_sbatch;  // further sbatch options, one per element ("--exclusive")
   std::vector<std::string> modules;       // `module load` before the agent starts
   std::string launcher = "srun";          // how the agent starts the ranks: "srun" (--mpi=pmix) or "mpirun"
+  std::string rank_interface;             // as SshTarget's: needed when the ranks span several nodes
 };
 
 struct Target {
@@ -73,6 +78,10 @@ std::optional<Target> find_target(const std::vector<Target>& targets, std::strin
 
 // Host names, IPv4/IPv6 addresses and ssh config aliases: letters, digits, '.', '-', '_', ':'; not starting with '-'.
 bool valid_host(std::string_view host);
+// Where an agent listens for ranks of other hosts: an interface name, an IPv4/IPv6 address
+// or "*": letters, digits, '.', ':', '_', '-', '*', '[', ']'; not starting with '-'; at most 64.
+bool valid_rank_interface(std::string_view name);
+
 // POSIX-portable user names: letters, digits, '.', '_', '-'; not starting with '-'; at most 32.
 bool valid_user(std::string_view user);
 

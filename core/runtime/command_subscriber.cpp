@@ -1,5 +1,7 @@
 #include "command_subscriber.hpp"
 
+#include "runtime/curve_keys.hpp"
+
 #include <zmq.hpp>
 
 namespace orrery::runtime {
@@ -13,6 +15,7 @@ CommandSubscriber::CommandSubscriber(const std::string& endpoint) : transport_(s
   transport_->socket.set(zmq::sockopt::linger, 0);
   transport_->socket.set(zmq::sockopt::maxmsgsize, int64_t{8192});  // a word, or a prompt of at most 4096 bytes
   transport_->socket.set(zmq::sockopt::subscribe, "");
+  secure_rank_socket(transport_->socket, endpoint);
   transport_->socket.connect(endpoint);
 }
 

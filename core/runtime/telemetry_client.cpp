@@ -1,3 +1,4 @@
+#include "runtime/curve_keys.hpp"
 #include "runtime/host_name.hpp"
 #include "telemetry_client.hpp"
 
@@ -21,6 +22,7 @@ TelemetryClient::TelemetryClient(ClientOptions options, const NameTable& names)
   // at once (dontwait) and the batch is counted as dropped.
   transport_->socket.set(zmq::sockopt::sndhwm, 64);
   transport_->socket.set(zmq::sockopt::linger, 0);
+  secure_rank_socket(transport_->socket, options_.endpoint);
   transport_->socket.connect(options_.endpoint);
   thread_ = std::thread([this] { run(); });
 }

@@ -1,8 +1,11 @@
 """Multi-host mpirun over SSH: a target on 127.0.0.1 whose host list is 127.0.0.1 and 127.0.0.2
 (two sshd "hosts" of remote_testbed); the remote agent's mpirun starts rank 1 through ssh on
 127.0.0.2 (--bind-to none, TCP kept on loopback), allreduce-bench runs across both, and the
-copied-back run.h5 holds both ranks' series."""
+copied-back run.h5 holds both ranks' series. The target's rank_interface makes the ranks reach
+the agent over TCP on 127.0.0.1 (CURVE-encrypted), as ranks on a cluster's other nodes must:
+the unix sockets are not made, so every point in run.h5 came through TCP."""
 import json
+import re
 import subprocess
 
 import h5py
@@ -17,7 +20,8 @@ def test():
         prj = Project("remote-mpi")
         pair = bed.target(0, hosts=["127.0.0.1", "127.0.0.2"],
                           mpirun_args=["--mca", "oob_tcp_if_include", "lo", "--mca", "btl_tcp_if_include", "lo",
-                                       "--mca", "btl", "tcp,self", "--mca", "plm_rsh_agent", bed.rsh_agent(1)])
+                                       "--mca", "btl", "tcp,self", "--mca", "plm_rsh_agent", bed.rsh_agent(1)],
+                          rank_interface="127.0.0.1")
         (prj.root / "orrery.json").write_text(json.dumps({"targets": {"pair": pair}}))
         spec = prj.spec("ar", {"kind": "allreduce-bench", "name": "ar-2hosts", "ranks": 2,
                                "params": {"min_bytes": 8, "max_bytes": 65536, "iterations": 5, "warmup": 1}})
@@ -29,6 +33,11 @@ def test():
         run_id = [l.split()[1] for l in p.stdout.splitlines() if l.startswith("run ") and "started" in l][0]
         run_dir = prj.root / "runs" / run_id
         check(run_dir / "run.h5", expect_ranks=2, expect_metrics=("latency_us", "busbw_GBps"))
+        agent_log = (run_dir / "logs" / "agent.log").read_text()
+        assert re.search(r"ranks reach this agent over TCP \(CURVE\): telemetry tcp://127\.0\.0\.1:\d+, "
+                         r"commands tcp://127\.0\.0\.1:\d+", agent_log), agent_log
+        assert "ORRERY_CURVE_SECRET=" not in agent_log   # only its name goes on mpirun's -x, never its value
+        assert not (run_dir / "agent" / "telemetry.sock").exists()
         with h5py.File(run_dir / "run.h5", "r") as f:
             for rank in (0, 1):
                 assert len(f[f"spans/rank-{rank}"]) >= 14   # one communication span per size, 8 B .. 64 KiB

@@ -30,10 +30,11 @@ TEST(RemoteTarget, ParsesSshAndSlurmTargets) {
   json settings = {{"targets",
                     {{"box", {{"type", "ssh"}, {"host", "gpu1.lab"}, {"port", 2222}, {"user", "ana"},
                               {"identity_file", "/home/ana/.ssh/id"}, {"work_dir", "/scratch/ana/o rr"},
-                              {"mpirun_args", {"--mca", "btl", "tcp,self"}}, {"hosts", {"127.0.0.1", "127.0.0.2"}}}},
+                              {"mpirun_args", {"--mca", "btl", "tcp,self"}}, {"hosts", {"127.0.0.1", "127.0.0.2"}},
+                              {"rank_interface", "127.0.0.1"}}},
                      {"hpc", {{"type", "slurm"}, {"via", "box"}, {"partition", "gpu"}, {"time", "1-02:00:00"},
                               {"nodes", 2}, {"tasks_per_node", 4}, {"modules", {"openmpi/4.1"}},
-                              {"extra_sbatch", {"--exclusive"}}}}}}};
+                              {"extra_sbatch", {"--exclusive"}}, {"rank_interface", "ib0"}}}}}};
   std::vector<Target> targets;
   auto issues = issues_of(settings, &targets);
   ASSERT_TRUE(issues.empty()) << orrery::spec::to_string(issues[0]);
@@ -44,10 +45,12 @@ TEST(RemoteTarget, ParsesSshAndSlurmTargets) {
   EXPECT_EQ(box->ssh.port, 2222);
   EXPECT_EQ(box->ssh.work_dir, "/scratch/ana/o rr");
   EXPECT_EQ(box->ssh.hosts.size(), 2u);
+  EXPECT_EQ(box->ssh.rank_interface, "127.0.0.1");
   auto hpc = find_target(targets, "hpc");
   ASSERT_TRUE(hpc);
   EXPECT_EQ(hpc->slurm.via, "box");
   EXPECT_EQ(hpc->slurm.tasks_per_node, 4);
+  EXPECT_EQ(hpc->slurm.rank_interface, "ib0");
   EXPECT_TRUE(find_target(targets, "local"));
 }
 
@@ -60,6 +63,12 @@ TEST(RemoteTarget, RefusesShellMetacharactersInHostAndUser) {
     auto issues = issues_of({{"targets", {{"t", {{"type", "ssh"}, {"host", "h"}, {"user", user}}}}}});
     EXPECT_TRUE(has_issue(issues, "$.targets.t.user")) << user;
   }
+  for (const char* iface : {"-x", "eth0;id", "a b", "$(id)", ""}) {
+    auto issues = issues_of({{"targets", {{"t", {{"type", "ssh"}, {"host", "h"}, {"rank_interface", iface}}}}}});
+    EXPECT_TRUE(has_issue(issues, "$.targets.t.rank_interface")) << iface;
+  }
+  EXPECT_TRUE(valid_rank_interface("*"));
+  EXPECT_TRUE(valid_rank_interface("[::1]"));
   EXPECT_TRUE(valid_host("127.0.0.2"));
   EXPECT_TRUE(valid_host("::1"));
   EXPECT_TRUE(valid_user("ana.b-c_1"));

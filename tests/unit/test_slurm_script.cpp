@@ -38,6 +38,9 @@ TEST(SlurmScript, ArrayAndQuoting) {
   EXPECT_NE(s.find("#SBATCH --array=0-2\n"), std::string::npos) << s;
   EXPECT_NE(s.find("run_dirs=('/p/runs/a' '/p/it'\\''s $(here)' '/p/runs/c')\n"), std::string::npos) << s;
   EXPECT_NE(s.find("exec '/x y/orrery-agent' --run-dir \"$run_dir\"\n"), std::string::npos) << s;   // no --srun
+  t.rank_interface = "ib0";   // ranks on several nodes reach the agent over TCP
+  s = sbatch_script(t, {2, {"/p/runs/a"}, "/x y/orrery-agent"});
+  EXPECT_NE(s.find("exec '/x y/orrery-agent' --run-dir \"$run_dir\" '--rank-interface=ib0'\n"), std::string::npos) << s;
 }
 
 TEST(SlurmScript, RanksThatDoNotFitAreRefused) {
