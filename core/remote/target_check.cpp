@@ -51,6 +51,20 @@ std::optional<SshConnection> open_for_check(const SshTarget& target, const Targe
   return std::nullopt;
 }
 
+// The "key<TAB>value" lines a check script prints, by key, in order (a key may repeat).
+std::map<std::string, std::vector<std::string>> tagged_lines(const std::string& out) {
+  std::map<std::string, std::vector<std::string>> tagged;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);)
+    if (auto tab = line.find('\t'); tab != std::string::npos) tagged[line.substr(0, tab)].push_back(line.substr(tab + 1));
+  return tagged;
+}
+
+std::string first_of(const std::map<std::string, std::vector<std::string>>& tagged, const std::string& key) {
+  auto it = tagged.find(key);
+  return it == tagged.end() || it->second.empty() ? std::string() : it->second.front();
+}
+
 // The remote system, MPI and deployed runtime of an open connection, asked in one remote
 // session: each session costs 0.3-0.5 s on a loaded host (sshd's fork, the login shell), so
 // one script instead of four calls is what makes a warm check cheap enough to repeat in the
@@ -66,36 +80,32 @@ bool check_ssh_host(const SshConnection& ssh, const SshTarget& target, const Tar
       "  printf 'agent\\t%s\\n' \"$(sha256sum -- \"$d/bin/orrery-agent\" 2>/dev/null | cut -d ' ' -f 1)\"\n"
       "fi\n";
   auto r = ssh.run({"sh", "-c", script});
-  std::map<std::string, std::string> answer;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);)
-    if (auto tab = line.find('\t'); tab != std::string::npos) answer[line.substr(0, tab)] = line.substr(tab + 1);
+  const auto answer = tagged_lines(r.out);
   if (!r.success() && answer.empty()) {
     check.system = check.mpi = check.runtime = "unknown (the remote check failed: " + first_line_of(r.err) + ")";
     return false;
   }
-  check.system = answer.count("system") ? answer["system"] : "unknown";
-  const bool mpi_ok = answer["mpi_status"] == "0";
-  check.mpi = mpi_ok ? answer["mpi"] : target.mpirun + " not usable: " + answer["mpi"];
+  check.system = answer.count("system") ? first_of(answer, "system") : "unknown";
+  const bool mpi_ok = first_of(answer, "mpi_status") == "0";
+  check.mpi = mpi_ok ? first_of(answer, "mpi") : target.mpirun + " not usable: " + first_of(answer, "mpi");
   // The deployed agent is current when its hash matches this installation's.
   check.runtime = "not deployed (sent at the first run)";
-  if (!answer["agent"].empty()) {
+  if (const auto deployed = first_of(answer, "agent"); !deployed.empty()) {
     std::string local;
     try {
       local = local_sha256({options.local_agent}).at(0);
     } catch (const std::exception&) {
     }
-    check.runtime = local == answer["agent"] ? "orrery-agent deployed and current"
+    check.runtime = local == deployed ? "orrery-agent deployed and current"
                                              : "orrery-agent deployed, older than this one (updated at the next run)";
   }
   return mpi_ok;
 }
 
 // One vector of whitespace-separated fields per non-empty line; the last field takes the rest of the line.
-std::vector<std::vector<std::string>> rows_of(const std::string& text, std::size_t columns) {
+std::vector<std::vector<std::string>> rows_of(const std::vector<std::string>& lines, std::size_t columns) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
+  for (const auto& line : lines) {
     std::istringstream words(line);
     std::vector<std::string> row;
     for (std::string w; row.size() + 1 < columns && words >> w;) row.push_back(w);
@@ -107,24 +117,76 @@ std::vector<std::vector<std::string>> rows_of(const std::string& text, std::size
   return rows;
 }
 
+// What a Slurm check asks, by the key its answer is filed under.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& slurm_questions() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> questions = {
+      {"version", {"sinfo", "--version"}},
+      {"partitions", {"sinfo", "--noheader", "--format=%P %a %l %D %T %N"}},
+      {"queue", {"squeue", "--me", "--noheader", "--format=%i %P %j %T %M %R"}},
+  };
+  return questions;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The answers filed as tagged_lines() files them: KEY -> output lines, KEY_status -> exit status.
+// Through ssh all questions go in one session (3 sessions cost 0.4-0.5 s each on a loaded host):
+// a script of shell_quote()d words under sh -c where `ask KEY CMD...` tags CMD's lines as they
+// come (a command that hangs still shows what it said) and prints its status on fd 3. Here,
+// each question is its own argv call (no shell, nothing left running when one is killed).
+std::map<std::string, std::vector<std::string>> ask_slurm(const SlurmCommands& slurm, const CaptureOptions& call,
+                                                          bool* timed_out) {
+  std::map<std::string, std::vector<std::string>> answer;
+  if (slurm.via()) {
+    std::string script =
+        "exec 3>&1\n"
+        "tag() { while IFS= read -r l; do printf '%s\\t%s\\n' \"$1\" \"$l\"; done; }\n"
+        "ask() { k=$1; shift; { \"$@\" 2>&1; printf '%s_status\\t%s\\n' \"$k\" \"$?\" >&3; } | tag \"$k\"; }\n";
+    for (const auto& [key, argv] : slurm_questions()) script += "ask " + key + " " + shell_command(argv) + "\n";
+    auto r = slurm.run({"sh", "-c", script}, call);
+    answer = tagged_lines(r.out);
+    if (answer.empty()) answer["version"] = {first_line_of(r.err + r.out)};
+    *timed_out = r.timed_out;
+    return answer;
+  }
+  for (const auto& [key, argv] : slurm_questions()) {
+    auto r = slurm.run(argv, call);
+    answer[key] = lines_of(r.success() ? r.out : r.err + r.out);
+    answer[key + "_status"] = {r.success() ? "0" : "1"};
+    *timed_out = r.timed_out;
+    if (!r.success() && key == "version") break;
+    if (call.cancelled && call.cancelled->load()) break;
+  }
+  return answer;
+}
+
 bool check_slurm(const SlurmCommands& slurm, const TargetCheckOptions& options, TargetCheck& check) {
   auto call = within(std::chrono::seconds(30));
   call.cancelled = options.cancelled;
-  auto version = slurm.run({"sinfo", "--version"}, call);
-  if (!version.success()) {
-    check.slurm = "Slurm not usable on " + slurm.where() + ": " + first_line_of(version.err + version.out);
+  bool timed_out = false;
+  const auto answer = ask_slurm(slurm, call, &timed_out);
+  auto lines = [&](const std::string& key) {
+    auto it = answer.find(key);
+    return it == answer.end() ? std::vector<std::string>{} : it->second;
+  };
+  if (first_of(answer, "version_status") != "0") {
+    check.slurm = "Slurm not usable on " + slurm.where() + ": " + first_of(answer, "version") +
+                  (timed_out ? " (no answer within " + std::to_string(call.timeout.count() / 1000) + " s)" : "");
     return false;
   }
-  check.slurm = first_line_of(version.out) + " on " + slurm.where();
-  if (check_cancelled(options)) return false;
-  auto partitions = slurm.run({"sinfo", "--noheader", "--format=%P %a %l %D %T %N"}, call);
-  if (partitions.success()) check.partitions = rows_of(partitions.out, kPartitionColumns.size());
-  else check.partitions_error = first_line_of(partitions.err + partitions.out);
-  if (check_cancelled(options)) return false;
-  auto queue = slurm.run({"squeue", "--me", "--noheader", "--format=%i %P %j %T %M %R"}, call);
-  if (queue.success()) check.queue = rows_of(queue.out, kQueueColumns.size());
-  else check.queue_error = first_line_of(queue.err + queue.out);
-  return partitions.success() && queue.success();
+  check.slurm = first_of(answer, "version") + " on " + slurm.where();
+  const bool partitions_ok = first_of(answer, "partitions_status") == "0";
+  const bool queue_ok = first_of(answer, "queue_status") == "0";
+  if (partitions_ok) check.partitions = rows_of(lines("partitions"), kPartitionColumns.size());
+  else check.partitions_error = first_of(answer, "partitions");
+  if (queue_ok) check.queue = rows_of(lines("queue"), kQueueColumns.size());
+  else check.queue_error = first_of(answer, "queue");
+  return partitions_ok && queue_ok;
 }
 
 // The checks in order; false when one failed (the check says which and why).
