@@ -136,11 +136,19 @@ void add_attach_command(CLI::App& app, Globals& g, int& result) {
   auto* cmd = app.add_subcommand("attach", "Follow a run started earlier or by another client");
   auto run = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
+  auto accept_new_host_key = std::make_shared<bool>(false);
   cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
   cmd->add_flag("--quiet,-q", *quiet, "No progress line; only the verdict");
-  cmd->callback([&g, &result, run, quiet] {
+  cmd->add_flag("--accept-new-host-key", *accept_new_host_key,
+                "A run on an ssh target: trust its host key if seen for the first time (as for orrery run)");
+  cmd->callback([&g, &result, run, quiet, accept_new_host_key] {
     auto project = open_project(g);
     auto id = runfiles::resolve_run(project, *run);
+    // A run on an ssh target is reached again through a new connection, followed and copied back.
+    if (auto code = attach_remote(project, id, *quiet, *accept_new_host_key)) {
+      result = *code;
+      return;
+    }
     std::cout << "following run " << id << "\n" << std::flush;
     result = follow_run(project, id, {*quiet, true});
   });

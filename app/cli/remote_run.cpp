@@ -6,9 +6,14 @@
 #include "remote/ssh_launcher.hpp"
 #include "remote/target.hpp"
 
+#include <fstream>
 #include <iostream>
 
 namespace orrery::cli {
+
+namespace {
+int follow_remote(const runfiles::Project& project, remote::SshConnection& ssh, remote::RemoteRun run, bool quiet);
+}  // namespace
 
 std::vector<remote::Target> project_targets(const runfiles::Project& project) {
   std::vector<spec::Issue> issues;
@@ -31,11 +36,6 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
   }
   if (target->type == remote::TargetType::Local) return std::nullopt;
   if (target->type == remote::TargetType::Slurm) return run_on_slurm(project, kind, {spec}, paths, *target, options);
-  if (options.detach) {
-    std::cerr << "orrery: --detach is not available for ssh targets yet: the local copy of a remote run is kept in "
-                 "step (and copied back at the end) while orrery follows it\n";
-    return kUsage;
-  }
   remote::SshConnection ssh(target->ssh, remote::SshOptions::accepting_new_keys(options.accept_new_host_key));
   ssh.open();
   auto run = remote::launch_ssh(project, kind, spec, paths, *target, ssh);
@@ -46,9 +46,27 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
             << "  deployed: " << run.deployed.sent << " of " << run.deployed.checked << " files sent ("
             << format_count(static_cast<double>(run.deployed.bytes_sent)) << "B)\n"
             << std::flush;
+  if (options.detach) {
+    // The local folder gets run.json and remote.json (where the run lives) once; the remote
+    // agent goes on without us, and `orrery attach` reconnects, follows and copies it back.
+    remote::RemoteRunMirror mirror(ssh, run, [](const std::string&) {});
+    mirror.start();
+    mirror.stop();
+    std::cout << "detached; run " << run.run_id << " goes on on " << target->name
+              << ". Follow it and copy it back with: orrery attach " << run.run_id << "\n";
+    return kSucceeded;
+  }
+  return follow_remote(project, ssh, std::move(run), options.quiet);
+}
+
+namespace {
+
+// Follows a run on an ssh target until it ends (or the user detaches), keeping its local
+// folder in step, then waits for its folder to be copied back.
+int follow_remote(const runfiles::Project& project, remote::SshConnection& ssh, remote::RemoteRun run, bool quiet) {
   remote::RemoteRunMirror mirror(ssh, run, [](const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; });
   mirror.start();
-  int code = follow_run(project, run.run_id, {options.quiet, true});
+  int code = follow_run(project, run.run_id, {quiet, true});
   if (code != kDetached && !mirror.wait_copied(std::chrono::minutes(10))) {
     std::cerr << "orrery: the run's folder could not be copied back from " << ssh.describe() << ":" << run.remote_run_dir
               << "\n";
@@ -56,6 +74,35 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
   }
   mirror.stop();
   return code;
+}
+
+}  // namespace
+
+std::optional<int> attach_remote(const runfiles::Project& project, const std::string& run_id, bool quiet,
+                                 bool accept_new_host_key) {
+  const auto local_run_dir = runfiles::run_path(project, run_id);
+  std::ifstream in(local_run_dir / "remote.json");
+  if (!in) return std::nullopt;   // a local run
+  const auto where = nlohmann::json::parse(in, nullptr, false);
+  if (!where.is_object() || where.value("copied_back", false)) return std::nullopt;   // complete here: follow locally
+  const auto target_name = where.value("target", std::string());
+  const auto remote_run_dir = where.value("remote_run_dir", std::string());
+  auto targets = project_targets(project);
+  const auto target = remote::find_target(targets, target_name);
+  if (!target || target->type != remote::TargetType::Ssh || remote_run_dir.empty()) {
+    std::cerr << "orrery: run " << run_id << " lives on target \"" << target_name
+              << "\", which orrery.json no longer names as an ssh target; cannot reach it\n";
+    return kFailed;
+  }
+  remote::SshConnection ssh(target->ssh, remote::SshOptions::accepting_new_keys(accept_new_host_key));
+  ssh.open();
+  const auto record = remote::read_remote_record(ssh, remote_run_dir, std::chrono::seconds(20));
+  if (!record) {
+    std::cerr << "orrery: cannot read " << remote_run_dir << "/run.json on " << ssh.describe() << "\n";
+    return kFailed;
+  }
+  std::cout << "following run " << run_id << " on " << target->name << " (" << ssh.describe() << ")\n" << std::flush;
+  return follow_remote(project, ssh, {run_id, target->name, local_run_dir, remote_run_dir, *record, {}}, quiet);
 }
 
 }  // namespace orrery::cli

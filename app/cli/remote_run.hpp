@@ -25,4 +25,10 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
                                  const launch::InstallPaths& paths, const std::string& target_name,
                                  const RemoteRunOptions& options);
 
+// `orrery attach` of a run that lives on an ssh target (its runs/<id>/remote.json, not yet
+// copied back): reconnects, forwards its sockets again, follows it and copies its folder back
+// when it has ended. nullopt: nothing remote to reach (a local run, or one already copied back).
+std::optional<int> attach_remote(const runfiles::Project& project, const std::string& run_id, bool quiet,
+                                 bool accept_new_host_key);
+
 }  // namespace orrery::cli
