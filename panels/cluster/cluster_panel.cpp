@@ -278,7 +278,11 @@ void ClusterPanel::askAboutHostKey(const QString& target) {
 void ClusterPanel::showDetails() {
   const QString target = selectedTarget();
   const auto* check = target.isEmpty() ? nullptr : checker_->lastCheck(target);
-  state_->setText(target.isEmpty() ? QString() : model_->stateText(target));
+  // With the time of the last check: a background refresh says how fresh what is shown is.
+  const QDateTime checkedAt = checker_->running(target) ? QDateTime() : checker_->lastCheckedAt(target);
+  state_->setText(target.isEmpty()        ? QString()
+                  : checkedAt.isValid()   ? tr("%1 (checked %2)").arg(model_->stateText(target), checkedAt.toString("HH:mm:ss"))
+                                          : model_->stateText(target));
   connection_->setText(check ? QString::fromStdString(check->connection) : QString());
   system_->setText(check ? QString::fromStdString(check->system) : QString());
   mpi_->setText(check ? QString::fromStdString(check->mpi) : QString());

@@ -69,6 +69,7 @@ bool TargetChecker::start(const QString& target, Trust trust) {
   auto* watcher = new QFutureWatcher<remote::TargetCheck>(this);
   connect(watcher, &QFutureWatcher<remote::TargetCheck>::finished, this, [this, watcher, target] {
     results_[target] = watcher->result();
+    checkedAt_[target] = QDateTime::currentDateTime();
     cancelFlags_.erase(target);
     watcher->deleteLater();
     emit finished(target);

@@ -5,6 +5,8 @@
 
 #include "remote/target_check.hpp"
 
+#include <QDateTime>
+#include <QMap>
 #include <QObject>
 #include <QString>
 
@@ -40,6 +42,8 @@ class TargetChecker : public QObject {
   bool anyRunning() const { return !cancelFlags_.empty(); }
   // The last finished check of that target, or nullptr when none finished yet.
   const remote::TargetCheck* lastCheck(const QString& target) const;
+  // When that check ended (invalid before the first).
+  QDateTime lastCheckedAt(const QString& target) const { return checkedAt_.value(target); }
 
  signals:
   void targetsAboutToChange();
@@ -58,6 +62,7 @@ class TargetChecker : public QObject {
   std::filesystem::path localAgent_;
   std::map<QString, std::shared_ptr<std::atomic<bool>>> cancelFlags_;   // the running checks
   std::map<QString, remote::TargetCheck> results_;
+  QMap<QString, QDateTime> checkedAt_;
 };
 
 }  // namespace orrery::panels
