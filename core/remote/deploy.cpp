@@ -12,10 +12,6 @@
 
 namespace orrery::remote {
 
-namespace {
-
-// sha256sum prints "<64 hex>  <path>" per file; a path with a backslash or newline is escaped
-// (line starts with '\'): such a file simply reads as not matching, and is sent again.
 std::map<std::string, std::string> parse_sha256sum(const std::string& text) {
   std::map<std::string, std::string> out;
   std::istringstream in(text);
@@ -26,8 +22,6 @@ std::map<std::string, std::string> parse_sha256sum(const std::string& text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<std::string> local_sha256(const std::vector<std::filesystem::path>& files) {
   std::vector<std::string> argv = {"sha256sum", "--"};

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct DeployReport {
 
 // SHA-256 of local files (sha256sum), in order; throws std::runtime_error.
 std::vector<std::string> local_sha256(const std::vector<std::filesystem::path>& files);
+
+// sha256sum's output as path -> hex digest. A path with a backslash or newline is escaped by
+// sha256sum (its line starts with '\'): such a file is left out, so it reads as not matching.
+std::map<std::string, std::string> parse_sha256sum(const std::string& text);
 
 // Throws SshError / std::runtime_error naming the file that could not be sent.
 DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files);

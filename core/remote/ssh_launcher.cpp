@@ -172,6 +172,10 @@ void RemoteRunMirror::write_remote_json() {
                       {"master_pid", ssh_.master_pid().value_or(0)},
                       {"reconnects", reconnects_.load()},
                       {"copied_back", copied_.load()}};
+  {
+    std::lock_guard lock(mutex_);
+    if (!copy_report_.is_null()) j["copy_back"] = copy_report_;
+  }
   try {
     runfiles::write_file_atomically(run_.local_run_dir / "remote.json", j.dump(2) + "\n");
   } catch (const std::exception&) {
@@ -221,30 +225,17 @@ bool RemoteRunMirror::reconnect() {
 }
 
 bool RemoteRunMirror::copy_back() {
-  const fs::path runs = run_.local_run_dir.parent_path();
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  launch::SpawnOptions untar;
-  // Only the run's own folder is taken from the stream; GNU tar refuses members that climb out with "..".
-  untar.argv = {"tar", "-x", "--no-same-owner", "-C", runs.string(), "-f", "-", "--", run_.run_id};
-  untar.stdin_fd = fds[0];
-  pid_t tar_pid = -1;
   try {
-    tar_pid = launch::spawn(untar);
-  } catch (const std::exception&) {
-    ::close(fds[0]);
-    ::close(fds[1]);
+    const CopyBackReport r = copy_back_resumable(ssh_, run_.remote_run_dir, run_.local_run_dir);
+    for (const auto& name : r.refused) note_("not copied back (unsafe name): " + name);
+    std::lock_guard lock(mutex_);
+    copy_report_ = {{"files", r.files},           {"unchanged", r.unchanged}, {"resumed", r.resumed},
+                    {"bytes_sent", r.bytes},      {"total_bytes", r.total_bytes}};
+    return true;
+  } catch (const std::exception& e) {
+    note_(std::string("copy back: ") + e.what());
     return false;
   }
-  ::close(fds[0]);
-  const std::string parent = fs::path(run_.remote_run_dir).parent_path().string();
-  auto into_tar = within(std::chrono::minutes(30));
-  into_tar.stdout_fd = fds[1];
-  auto sent = ssh_.run({"tar", "-c", "-C", parent, "-f", "-", "--", run_.run_id}, into_tar);
-  ::close(fds[1]);
-  int status = 0;
-  ::waitpid(tar_pid, &status, 0);
-  return sent.success() && launch::decode_wait_status(status).success();
 }
 
 void RemoteRunMirror::loop() {

@@ -10,8 +10,11 @@
 #pragma once
 
 #include "launch/local_launcher.hpp"
+#include "remote/copy_back.hpp"
 #include "remote/deploy.hpp"
 #include "remote/ssh_connection.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -54,7 +57,8 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
 // Keeps a remote run's local folder in step on a thread of its own: forwards the agent's
 // feed and control sockets, mirrors run.json every interval, notices a lost connection
 // (its master gone) and reconnects with backoff (0.25 s doubling to 8 s), and when the
-// run has ended copies its folder back (retried until it succeeds or stop() is called).
+// run has ended copies its folder back (copy_back.hpp: resumable, file by file; retried
+// until it succeeds or stop() is called).
 class RemoteRunMirror {
  public:
   using Note = std::function<void(const std::string&)>;   // progress lines for the user ("connection lost", ...)
@@ -89,6 +93,7 @@ class RemoteRunMirror {
   std::atomic<bool> stop_{false}, copied_{false}, final_{false};
   bool done_ = false;   // the thread has finished (guarded by mutex_)
   std::atomic<int> reconnects_{0};
+  nlohmann::json copy_report_;   // what the last copy back did (guarded by mutex_)
   std::mutex mutex_;
   std::condition_variable changed_;
   std::thread thread_;

@@ -80,9 +80,28 @@ def test():
         p = cli("attach", quick_id)
         assert p.returncode == 1 and 'lives on target "lo1"' in p.stderr, (p.returncode, p.stdout, p.stderr)
         (prj.root / "orrery.json").write_text(settings)
+        # An earlier copy cut short: half of run.h5 already here as .part (resumed from there),
+        # and a .part of run.json that begins differently (fetched again from the start).
+        remote_dir = work_dir / "runs" / quick_id
+        quick_local = prj.run_dir(quick_id)
+        h5 = (remote_dir / "run.h5").read_bytes()
+        (quick_local / "run.h5.part").write_bytes(h5[: len(h5) // 2])
+        (quick_local / "run.json.part").write_bytes(b"{" + b"x" * 20)
         p = cli("attach", quick_id)
         assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-        assert steps_of(prj.run_dir(quick_id), 0) == list(range(10))
+        assert steps_of(quick_local, 0) == list(range(10))
+        assert (quick_local / "run.h5").read_bytes() == h5
+        assert (quick_local / "run.json").read_bytes() == (remote_dir / "run.json").read_bytes()
+        assert not list(quick_local.rglob("*.part"))
+        report = json.loads((quick_local / "remote.json").read_text())["copy_back"]
+        remote_files = [f for f in remote_dir.rglob("*") if f.is_file()]
+        total = sum(f.stat().st_size for f in remote_files)
+        assert report["files"] == len(remote_files) and report["total_bytes"] == total, (report, total)
+        assert report["resumed"] == 2, report
+        # run.h5's first half did not come again; run.json's rest came after its 21-byte .part,
+        # then (the digest did not match) the whole of it.
+        json_size = len((remote_dir / "run.json").read_bytes())
+        assert report["bytes_sent"] == total - len(h5) // 2 + json_size - 21, (report, total, len(h5), json_size)
 
 
 if __name__ == "__main__":
