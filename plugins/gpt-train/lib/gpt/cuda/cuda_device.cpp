@@ -1,0 +1,29 @@
+#include "gpt/cuda/cuda_device.hpp"
+
+#include <cuda_runtime_api.h>
+
+namespace orrery::gpt::cuda {
+
+CudaAvailability probe_cuda() {
+  CudaAvailability found;
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    found.reason = cudaGetErrorString(status);
+    return found;
+  }
+  if (count == 0) {
+    found.reason = "no CUDA device";
+    return found;
+  }
+  cudaDeviceProp props{};
+  if (cudaGetDeviceProperties(&props, 0) != cudaSuccess) {
+    found.reason = "device 0's properties cannot be read";
+    return found;
+  }
+  found.devices = count;
+  found.name = props.name;
+  return found;
+}
+
+}  // namespace orrery::gpt::cuda

@@ -1,0 +1,18 @@
+// Whether a CUDA device can be used here. The runtime is linked statically and loads the
+// driver (libcuda) itself when first called: with no driver, or a driver and no device, the
+// answer is "none" with the runtime's reason, and callers fall back to the CPU kernels.
+#pragma once
+
+#include <string>
+
+namespace orrery::gpt::cuda {
+
+struct CudaAvailability {
+  int devices = 0;     // usable CUDA devices; 0 when none or no driver
+  std::string reason;  // why none, from the runtime; empty when devices > 0
+  std::string name;    // device 0's name when devices > 0
+};
+
+CudaAvailability probe_cuda();
+
+}  // namespace orrery::gpt::cuda

@@ -1,0 +1,33 @@
+// Sums and maxima over the 32 lanes of a warp (every lane gets the result). The row kernels
+// give each row one warp, so a row's reduction needs no shared memory and no block barrier.
+#pragma once
+
+namespace orrery::gpt::cuda {
+
+constexpr int kWarp = 32;
+constexpr int kRowsPerBlock = 4;  // warps per block in the row kernels (128 threads)
+
+template <typename T>
+__device__ inline T warp_sum(T x) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) x += __shfl_xor_sync(0xffffffffu, x, offset);
+  return x;
+}
+
+__device__ inline float warp_max(float x) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
+  return x;
+}
+
+// The row this warp handles, in a launch of row_blocks(rows) blocks of kRowsPerBlock warps.
+__device__ inline long warp_row() {
+  return static_cast<long>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
+}
+__device__ inline int warp_lane() { return static_cast<int>(threadIdx.x % kWarp); }
+
+inline unsigned row_blocks(long rows) { return static_cast<unsigned>((rows + kRowsPerBlock - 1) / kRowsPerBlock); }
+
+// Element kernels: one thread per element, 256 per block.
+constexpr int kElementThreads = 256;
+inline unsigned element_blocks(long n) { return static_cast<unsigned>((n + kElementThreads - 1) / kElementThreads); }
+
+}  // namespace orrery::gpt::cuda

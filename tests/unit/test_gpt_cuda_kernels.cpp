@@ -1,0 +1,282 @@
+// Each GPU kernel of gpt-train (plugins/gpt-train/lib/gpt/cuda) against its CPU twin
+// (gpt/layers.hpp, gpt/adamw.hpp): the same random inputs (fixed seeds) at small shapes, the
+// outputs compared within float reduction-order tolerance. Gradient buffers start non-zero
+// on both sides, so a kernel that overwrites where its twin adds fails. Built only when nvcc
+// exists; every test skips when no CUDA device can be used.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gpt/adamw.hpp"
+#include "gpt/cuda/adamw.hpp"
+#include "gpt/cuda/cublas_handle.hpp"
+#include "gpt/cuda/cuda_device.hpp"
+#include "gpt/cuda/device_buffer.hpp"
+#include "gpt/cuda/layers.hpp"
+#include "gpt/layers.hpp"
+#include "gpt/model.hpp"
+
+namespace {
+
+namespace cpu = orrery::gpt;
+namespace gpu = orrery::gpt::cuda;
+using Floats = std::vector<float>;
+using Ints = std::vector<int>;
+using gpu::DeviceBuffer;
+
+// Small shapes: two batch rows, 8 positions, 16 channels in 4 heads of 4, a vocabulary of 40
+// (not a multiple of the warp, so the row kernels' tails run).
+constexpr int B = 2, T = 8, C = 16, NH = 4, V = 40, BT = B * T;
+
+// |gpu - cpu| <= kAbs + kRel * |cpu|: the sums run in another order on the GPU (warp trees,
+// cuBLAS tiling, atomics) than on the CPU; at these sizes float's rounding stays far below.
+constexpr float kAbs = 1e-5f, kRel = 1e-4f;
+
+Floats random_floats(std::size_t n, std::uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Floats out(n);
+  for (float& x : out) x = dist(gen);
+  return out;
+}
+
+Ints random_ints(std::size_t n, int bound, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int> dist(0, bound - 1);
+  Ints out(n);
+  for (int& x : out) x = dist(gen);
+  return out;
+}
+
+DeviceBuffer<float> on_device(const Floats& host) { return DeviceBuffer<float>(std::span<const float>(host)); }
+DeviceBuffer<int> on_device(const Ints& host) { return DeviceBuffer<int>(std::span<const int>(host)); }
+
+// Fails with the first index out of tolerance and the largest difference seen.
+void expect_close(const Floats& gpu_out, const Floats& cpu_out, const std::string& what) {
+  ASSERT_EQ(gpu_out.size(), cpu_out.size()) << what;
+  float worst = 0;
+  std::size_t worst_at = 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < cpu_out.size(); ++i) {
+    const float diff = std::fabs(gpu_out[i] - cpu_out[i]);
+    if (!(diff <= kAbs + kRel * std::fabs(cpu_out[i]))) ++bad;
+    if (!(diff <= worst)) {
+      worst = diff;
+      worst_at = i;
+    }
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << cpu_out.size() << " values differ; largest |gpu - cpu| "
+                     << worst << " at " << worst_at << " (gpu " << gpu_out[worst_at] << ", cpu " << cpu_out[worst_at]
+                     << ")";
+}
+
+class GptCudaKernels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const gpu::CudaAvailability cuda = gpu::probe_cuda();
+    if (cuda.devices == 0) GTEST_SKIP() << "no CUDA device: " << cuda.reason;
+  }
+};
+
+TEST_F(GptCudaKernels, EmbeddingForwardAndBackward) {
+  const Ints tokens = random_ints(BT, V, 1);
+  const Floats wte = random_floats(V * C, 2), wpe = random_floats(T * C, 3), dout = random_floats(BT * C, 4);
+  Floats out(BT * C), dwte = random_floats(V * C, 5), dwpe = random_floats(T * C, 6);
+  auto d_tokens = on_device(tokens);
+  auto d_wte = on_device(wte), d_wpe = on_device(wpe), d_dout = on_device(dout);
+  auto d_out = on_device(out), d_dwte = on_device(dwte), d_dwpe = on_device(dwpe);
+
+  cpu::embedding_forward(out.data(), tokens.data(), wte.data(), wpe.data(), B, T, C);
+  gpu::embedding_forward(d_out.data(), d_tokens.data(), d_wte.data(), d_wpe.data(), B, T, C);
+  expect_close(d_out.download(), out, "embedding out");
+
+  cpu::embedding_backward(dwte.data(), dwpe.data(), dout.data(), tokens.data(), B, T, C);
+  gpu::embedding_backward(d_dwte.data(), d_dwpe.data(), d_dout.data(), d_tokens.data(), B, T, C);
+  expect_close(d_dwte.download(), dwte, "embedding dwte");
+  expect_close(d_dwpe.download(), dwpe, "embedding dwpe");
+}
+
+TEST_F(GptCudaKernels, LayernormForwardAndBackward) {
+  // Offset and scaled inputs: the mean and variance matter.
+  const Floats inp = random_floats(BT * C, 10, -2.0f, 3.0f), w = random_floats(C, 11), b = random_floats(C, 12);
+  const Floats dout = random_floats(BT * C, 13);
+  Floats out(BT * C), mean(BT), rstd(BT);
+  Floats dinp = random_floats(BT * C, 14), dw = random_floats(C, 15), db = random_floats(C, 16);
+  auto d_inp = on_device(inp), d_w = on_device(w), d_b = on_device(b), d_dout = on_device(dout);
+  auto d_out = on_device(out), d_mean = on_device(mean), d_rstd = on_device(rstd);
+  auto d_dinp = on_device(dinp), d_dw = on_device(dw), d_db = on_device(db);
+
+  cpu::layernorm_forward(out.data(), mean.data(), rstd.data(), inp.data(), w.data(), b.data(), BT, C);
+  gpu::layernorm_forward(d_out.data(), d_mean.data(), d_rstd.data(), d_inp.data(), d_w.data(), d_b.data(), BT, C);
+  expect_close(d_out.download(), out, "layernorm out");
+  expect_close(d_mean.download(), mean, "layernorm mean");
+  expect_close(d_rstd.download(), rstd, "layernorm rstd");
+
+  // Backward from the CPU's saved statistics on both sides, so only backward is compared.
+  d_mean.upload(mean);
+  d_rstd.upload(rstd);
+  cpu::layernorm_backward(dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), w.data(), mean.data(),
+                          rstd.data(), BT, C);
+  gpu::layernorm_backward(d_dinp.data(), d_dw.data(), d_db.data(), d_dout.data(), d_inp.data(), d_w.data(),
+                          d_mean.data(), d_rstd.data(), BT, C);
+  expect_close(d_dinp.download(), dinp, "layernorm dinp");
+  expect_close(d_dw.download(), dw, "layernorm dw");
+  expect_close(d_db.download(), db, "layernorm db");
+}
+
+// OC = 3C as for the qkv projection: M, N and K all differ, so a swapped dimension or
+// transpose in the row-major wrapper gives wrong shapes, not just wrong values.
+void check_matmul(bool with_bias) {
+  constexpr int OC = 3 * C;
+  const std::string tag = with_bias ? "matmul (bias) " : "matmul (no bias) ";
+  const gpu::CublasHandle handle;
+  const Floats inp = random_floats(BT * C, 20), w = random_floats(OC * C, 21), bias = random_floats(OC, 22);
+  const Floats dout = random_floats(BT * OC, 23);
+  Floats out = random_floats(BT * OC, 24);  // overwritten by forward
+  Floats dinp = random_floats(BT * C, 25), dw = random_floats(OC * C, 26), dbias = random_floats(OC, 27);
+  auto d_inp = on_device(inp), d_w = on_device(w), d_bias = on_device(bias), d_dout = on_device(dout);
+  auto d_out = on_device(out), d_dinp = on_device(dinp), d_dw = on_device(dw), d_dbias = on_device(dbias);
+
+  cpu::matmul_forward(out.data(), inp.data(), w.data(), with_bias ? bias.data() : nullptr, BT, C, OC);
+  gpu::matmul_forward(handle, d_out.data(), d_inp.data(), d_w.data(), with_bias ? d_bias.data() : nullptr, BT, C, OC);
+  expect_close(d_out.download(), out, tag + "out");
+
+  cpu::matmul_backward(dinp.data(), dw.data(), with_bias ? dbias.data() : nullptr, dout.data(), inp.data(), w.data(),
+                       BT, C, OC);
+  gpu::matmul_backward(handle, d_dinp.data(), d_dw.data(), with_bias ? d_dbias.data() : nullptr, d_dout.data(),
+                       d_inp.data(), d_w.data(), BT, C, OC);
+  expect_close(d_dinp.download(), dinp, tag + "dinp");
+  expect_close(d_dw.download(), dw, tag + "dw");
+  expect_close(d_dbias.download(), dbias, tag + "dbias");
+}
+
+TEST_F(GptCudaKernels, MatmulForwardAndBackwardWithBias) { check_matmul(true); }
+TEST_F(GptCudaKernels, MatmulForwardAndBackwardWithoutBias) { check_matmul(false); }
+
+TEST_F(GptCudaKernels, AttentionForwardAndBackward) {
+  const gpu::CublasHandle handle;
+  const long scores = static_cast<long>(B) * NH * T * T;
+  const Floats qkv = random_floats(BT * 3 * C, 30, -2.0f, 2.0f), dout = random_floats(BT * C, 31);
+  Floats out(BT * C), preatt(scores), att(scores);
+  Floats dqkv = random_floats(BT * 3 * C, 32), dpreatt(scores), datt(scores);
+  auto d_qkv = on_device(qkv), d_dout = on_device(dout);
+  auto d_out = on_device(out), d_preatt = on_device(preatt), d_att = on_device(att);
+  auto d_dqkv = on_device(dqkv), d_dpreatt = on_device(dpreatt), d_datt = on_device(datt);
+
+  cpu::attention_forward(out.data(), preatt.data(), att.data(), qkv.data(), B, T, C, NH);
+  gpu::attention_forward(handle, d_out.data(), d_preatt.data(), d_att.data(), d_qkv.data(), B, T, C, NH);
+  expect_close(d_preatt.download(), preatt, "attention preatt");
+  expect_close(d_att.download(), att, "attention att");
+  expect_close(d_out.download(), out, "attention out");
+
+  d_att.upload(att);
+  cpu::attention_backward(dqkv.data(), dpreatt.data(), datt.data(), dout.data(), qkv.data(), att.data(), B, T, C, NH);
+  gpu::attention_backward(handle, d_dqkv.data(), d_dpreatt.data(), d_datt.data(), d_dout.data(), d_qkv.data(),
+                          d_att.data(), B, T, C, NH);
+  expect_close(d_datt.download(), datt, "attention datt");
+  expect_close(d_dpreatt.download(), dpreatt, "attention dpreatt");
+  expect_close(d_dqkv.download(), dqkv, "attention dqkv");
+}
+
+TEST_F(GptCudaKernels, GeluForwardAndBackward) {
+  constexpr long N = BT * 4 * C;
+  const Floats inp = random_floats(N, 40, -4.0f, 4.0f), dout = random_floats(N, 41);
+  Floats out(N), dinp = random_floats(N, 42);
+  auto d_inp = on_device(inp), d_dout = on_device(dout), d_out = on_device(out), d_dinp = on_device(dinp);
+
+  cpu::gelu_forward(out.data(), inp.data(), N);
+  gpu::gelu_forward(d_out.data(), d_inp.data(), N);
+  expect_close(d_out.download(), out, "gelu out");
+
+  cpu::gelu_backward(dinp.data(), inp.data(), dout.data(), N);
+  gpu::gelu_backward(d_dinp.data(), d_inp.data(), d_dout.data(), N);
+  expect_close(d_dinp.download(), dinp, "gelu dinp");
+}
+
+TEST_F(GptCudaKernels, ResidualForward) {
+  constexpr long N = BT * C + 3;  // not a multiple of the block
+  const Floats a = random_floats(N, 50), b = random_floats(N, 51);
+  Floats out(N);
+  auto d_a = on_device(a), d_b = on_device(b), d_out = on_device(out);
+  cpu::residual_forward(out.data(), a.data(), b.data(), N);
+  gpu::residual_forward(d_out.data(), d_a.data(), d_b.data(), N);
+  expect_close(d_out.download(), out, "residual out");
+}
+
+TEST_F(GptCudaKernels, SoftmaxCrossEntropyForwardAndBackward) {
+  const Floats logits = random_floats(BT * V, 60, -6.0f, 6.0f);
+  const Ints targets = random_ints(BT, V, 61);
+  const float scale = 1.0f / BT;
+  Floats probs(BT * V), losses(BT), dlogits = random_floats(BT * V, 62);  // dlogits is overwritten
+  auto d_logits = on_device(logits), d_probs = on_device(probs), d_losses = on_device(losses);
+  auto d_dlogits = on_device(dlogits);
+  auto d_targets = on_device(targets);
+
+  cpu::softmax_crossentropy_forward(probs.data(), losses.data(), logits.data(), targets.data(), BT, V);
+  gpu::softmax_crossentropy_forward(d_probs.data(), d_losses.data(), d_logits.data(), d_targets.data(), BT, V);
+  expect_close(d_probs.download(), probs, "crossentropy probs");
+  expect_close(d_losses.download(), losses, "crossentropy losses");
+
+  d_probs.upload(probs);
+  cpu::softmax_crossentropy_backward(dlogits.data(), probs.data(), targets.data(), BT, V, scale);
+  gpu::softmax_crossentropy_backward(d_dlogits.data(), d_probs.data(), d_targets.data(), BT, V, scale);
+  expect_close(d_dlogits.download(), dlogits, "crossentropy dlogits");
+}
+
+TEST_F(GptCudaKernels, AdamWThreeSteps) {
+  // A decayed matrix, an undecayed bias and an empty tensor between them.
+  std::vector<cpu::TensorInfo> tensors(3);
+  tensors[0] = {"w", {8, 16}, 0, 128, true};
+  tensors[1] = {"empty", {0}, 128, 0, false};
+  tensors[2] = {"b", {16}, 128, 16, false};
+  constexpr std::size_t n = 144;
+  const cpu::AdamWConfig cfg{};
+  cpu::AdamW cpu_opt(cfg, n);
+  Floats params = random_floats(n, 70);
+  auto d_params = on_device(params);
+  DeviceBuffer<float> d_m(n), d_v(n);
+  d_m.zero();
+  d_v.zero();
+  for (std::uint32_t step = 0; step < 3; ++step) {
+    const Floats grads = random_floats(n, 71 + step);
+    const float lr = 1e-2f * static_cast<float>(step + 1);
+    auto d_grads = on_device(grads);
+    cpu_opt.step(tensors, params, grads, lr);
+    gpu::adamw_step(tensors, cfg, d_params.data(), d_grads.data(), d_m.data(), d_v.data(), cpu_opt.t(), lr);
+  }
+  expect_close(d_params.download(), params, "adamw params");
+  expect_close(d_m.download(), cpu_opt.m(), "adamw m");
+  expect_close(d_v.download(), cpu_opt.v(), "adamw v");
+}
+
+// The wrapper's transposes in isolation: a non-square product checked against the
+// definition computed here, for every combination of transpose flags.
+TEST_F(GptCudaKernels, RowMajorSgemmAllTransposes) {
+  const gpu::CublasHandle handle;
+  constexpr int M = 5, N = 7, K = 3;
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true}) {
+      const Floats a = random_floats(M * K, 80), b = random_floats(K * N, 81), c0 = random_floats(M * N, 82);
+      // op(A)(i,k) is a[i*K+k] untransposed (lda K) or a[k*M+i] transposed (lda M); same for B.
+      const int lda = ta ? M : K, ldb = tb ? K : N;
+      Floats expected = c0;
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          float acc = 0;
+          for (int k = 0; k < K; ++k)
+            acc += (ta ? a[k * M + i] : a[i * K + k]) * (tb ? b[j * K + k] : b[k * N + j]);
+          expected[i * N + j] = 0.5f * acc + 2.0f * c0[i * N + j];
+        }
+      auto d_a = on_device(a), d_b = on_device(b), d_c = on_device(c0);
+      gpu::row_major_sgemm(handle, ta, tb, M, N, K, 0.5f, d_a.data(), lda, d_b.data(), ldb, 2.0f, d_c.data(), N);
+      expect_close(d_c.download(), expected, std::string("sgemm ta=") + (ta ? "T" : "N") + " tb=" + (tb ? "T" : "N"));
+    }
+}
+
+}  // namespace
