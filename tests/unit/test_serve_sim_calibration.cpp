@@ -28,7 +28,8 @@ std::string fit_error(const std::vector<PrefillSample>& p, const std::vector<Dec
   return "accepted";
 }
 
-// prefill 2 ms + 0.05 ms per token; decode 1 ms + 0.2 ms per sequence + 0.3 us per context token.
+// prefill 2 ms + 0.05 ms per token (+ 20 ns per attention pair where a test says so); decode
+// 1 ms + 0.2 ms per sequence + 0.3 us per context token.
 double true_prefill(double tokens) { return 2e-3 + 5e-5 * tokens; }
 double true_decode(double batch, double context) { return 1e-3 + 2e-4 * batch + 3e-7 * context; }
 
@@ -37,12 +38,14 @@ TEST(ServeSimCostFit, RecoversTheCoefficientsOfNoiselessIterations) {
   std::vector<DecodeSample> d;
   for (int i = 0; i < 12; ++i) {
     const double tokens = 4 + 7 * i, batch = 1 + i % 4, context = 20 + 13 * i + 5 * (i % 3);
-    p.push_back({tokens, true_prefill(tokens)});
+    const double pairs = attention_pairs(static_cast<long>(tokens));  // one prompt a batch
+    p.push_back({tokens, true_prefill(tokens) + 2e-8 * pairs, pairs});
     d.push_back({batch, context, true_decode(batch, context)});
   }
   const CostFit f = fit_cost_model(p, d, CostModel{});
   EXPECT_NEAR(f.model.prefill_fixed_s, 2e-3, 1e-12);
   EXPECT_NEAR(f.model.prefill_s_per_token, 5e-5, 1e-13);
+  EXPECT_NEAR(f.model.prefill_s_per_attention_pair, 2e-8, 1e-15);
   EXPECT_NEAR(f.model.decode_fixed_s, 1e-3, 1e-12);
   EXPECT_NEAR(f.model.decode_s_per_seq, 2e-4, 1e-12);
   EXPECT_NEAR(f.model.decode_s_per_context_token, 3e-7, 1e-14);
@@ -144,6 +147,12 @@ TEST(ServeSimGptServeScheduling, PrefillThenDecodeIteration) {
   EXPECT_NEAR(serve::tpot(r.timings[0]), 0.26, 1e-12);
   // The default (vLLM's order) prefills B as soon as A's prefill ends: B's first token at 1.5.
   EXPECT_NEAR(simulate(hand_cluster(1, 2), two).timings[1].first_token_s, 1.5, 1e-12);
+  // The quadratic part: 10 ms per attention pair adds 55 pairs x 10 ms to A's prefill (1.55 s)
+  // and 15 x 10 ms to B's.
+  c.cost.prefill_s_per_attention_pair = 0.01;
+  const auto q = simulate(c, two);
+  EXPECT_NEAR(q.timings[0].first_token_s, 1.55, 1e-12);
+  EXPECT_NEAR(q.timings[1].first_token_s, 1.56 + 0.65, 1e-12);
 }
 
 TEST(ServeSimGptServeScheduling, JitterScalesIterationsAndIsReproducible) {

@@ -99,11 +99,17 @@ class RequestLog {
     tokens({{id, first_token, 0, false}}, first_token_s);
   }
   std::size_t finished() const { return done_.size() / kFields; }
-  // Prompt tokens of the requests whose first tokens these are: a prefill batch's size.
-  long prompt_tokens(const std::vector<GeneratedToken>& first) const {
+  // Prompt tokens of the requests whose first tokens these are (a prefill batch's size), and
+  // the pairs its causal attention computes (n (n + 1) / 2 for a prompt of n tokens).
+  std::pair<long, double> prompt_tokens(const std::vector<GeneratedToken>& first) const {
     long n = 0;
-    for (const auto& g : first) n += static_cast<long>(all_[static_cast<std::size_t>(g.request)].prompt.size());
-    return n;
+    double pairs = 0;
+    for (const auto& g : first) {
+      const auto len = static_cast<long>(all_[static_cast<std::size_t>(g.request)].prompt.size());
+      n += len;
+      pairs += 0.5 * static_cast<double>(len) * static_cast<double>(len + 1);
+    }
+    return {n, pairs};
   }
   const std::vector<double>& rows() const { return done_; }
   static constexpr int kFields = 6;  // id, arrival, first token, finish, output tokens, digest
@@ -135,12 +141,14 @@ class RequestLog {
   const orrery::Metric m_ttft_{"ttft_s"}, m_tpot_{"tpot_s"}, m_e2e_{"e2e_s"}, m_digest_{"output_digest"}, m_met_{"slo_met"};
 };
 
-// Live gauges of one rank's engine, one point per engine iteration; with them, what each iteration computed beside its spans (same step): the prompt tokens of
-// its prefill batch, the sequences and KV positions of its decode step. serve-sim's
+// Live gauges of one rank's engine, one point per engine iteration; with them, what each
+// iteration computed beside its spans (same step): the prompt tokens of its prefill batch and
+// their causal attention pairs, the sequences and KV positions of its decode step. serve-sim's
 // calibration fits its cost model to these and the spans' durations.
 struct Gauges {
   const orrery::Metric queue{"queue_length"}, batch{"running_batch"}, kv{"kv_occupancy"};
-  const orrery::Metric prefill_tokens{"prefill_tokens"}, decode_batch{"decode_batch"}, decode_context{"decode_context_tokens"};
+  const orrery::Metric prefill_tokens{"prefill_tokens"}, prefill_pairs{"prefill_attention_pairs"};
+  const orrery::Metric decode_batch{"decode_batch"}, decode_context{"decode_context_tokens"};
   std::int64_t step = 0;
   void log(const Engine& e, std::size_t extra_waiting = 0) {
     queue.log(step, static_cast<double>(e.waiting() + extra_waiting));
@@ -158,7 +166,9 @@ bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const
   const double p1 = clock.now();
   if (!first.empty()) {
     orrery::span("compute", "prefill", step, clock.epoch(p0), clock.epoch(p1));
-    gauges.prefill_tokens.log(step, static_cast<double>(log.prompt_tokens(first)));
+    const auto [tokens, pairs] = log.prompt_tokens(first);
+    gauges.prefill_tokens.log(step, static_cast<double>(tokens));
+    gauges.prefill_pairs.log(step, pairs);
     log.tokens(first, p1);
   }
   const auto batch = engine.running();

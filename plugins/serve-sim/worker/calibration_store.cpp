@@ -60,8 +60,11 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
   };
   for (const int rank : h5.span_ranks()) {
     const auto spans = h5.read_spans(rank);
-    std::map<std::int64_t, double> tokens, batch, context;
-    if (has(rank, "prefill_tokens")) tokens = by_step(h5, rank, "prefill_tokens");
+    std::map<std::int64_t, double> tokens, pairs, batch, context;
+    if (has(rank, "prefill_tokens") && has(rank, "prefill_attention_pairs")) {
+      tokens = by_step(h5, rank, "prefill_tokens");
+      pairs = by_step(h5, rank, "prefill_attention_pairs");
+    }
     if (has(rank, "decode_batch") && has(rank, "decode_context_tokens")) {
       batch = by_step(h5, rank, "decode_batch");
       context = by_step(h5, rank, "decode_context_tokens");
@@ -69,15 +72,16 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
     for (const auto& s : spans) {
       const double seconds = s.end - s.start;
       if (s.kind != "compute") continue;
-      if (s.name == "prefill" && tokens.contains(s.step)) out.prefill.push_back({tokens[s.step], seconds});
+      if (s.name == "prefill" && tokens.contains(s.step) && pairs.contains(s.step))
+        out.prefill.push_back({tokens[s.step], seconds, pairs[s.step]});
       if (s.name == "decode" && batch.contains(s.step) && context.contains(s.step))
         out.decode.push_back({batch[s.step], context[s.step], seconds});
     }
   }
   if (out.prefill.empty() && out.decode.empty())
     throw std::runtime_error("run " + out.run_id +
-                             " has no prefill or decode iterations with their batch sizes (prefill_tokens, decode_batch, "
-                             "decode_context_tokens): served by a gpt-serve from before calibration?");
+                             " has no prefill or decode iterations with their batch sizes (prefill_tokens, prefill_attention_pairs, "
+                             "decode_batch, decode_context_tokens): served by a gpt-serve from before calibration?");
   return out;
 }
 
@@ -88,6 +92,7 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
                             {"source_run", source_run},
                             {"prefill_fixed_ms", m.prefill_fixed_s * 1e3},
                             {"prefill_ms_per_token", m.prefill_s_per_token * 1e3},
+                            {"prefill_ns_per_attention_pair", m.prefill_s_per_attention_pair * 1e9},
                             {"decode_fixed_ms", m.decode_fixed_s * 1e3},
                             {"decode_ms_per_seq", m.decode_s_per_seq * 1e3},
                             {"decode_us_per_context_token", m.decode_s_per_context_token * 1e6},
@@ -116,6 +121,7 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   CostModel m = base;
   m.prefill_fixed_s = number("prefill_fixed_ms", 1e3);
   m.prefill_s_per_token = number("prefill_ms_per_token", 1e3);
+  m.prefill_s_per_attention_pair = number("prefill_ns_per_attention_pair", 1e9);
   m.decode_fixed_s = number("decode_fixed_ms", 1e3);
   m.decode_s_per_seq = number("decode_ms_per_seq", 1e3);
   m.decode_s_per_context_token = number("decode_us_per_context_token", 1e6);

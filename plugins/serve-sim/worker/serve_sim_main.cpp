@@ -33,7 +33,25 @@ void simulate_one(const SimOptions& o, const std::vector<orrery::serve::TraceEnt
   const auto start = std::chrono::steady_clock::now();
   const auto r = orrery::sim::simulate(o.cluster, requests);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto s = orrery::serve::summarize(r.timings, o.slo);
+  auto s = orrery::serve::summarize(r.timings, o.slo);
+  if (o.replicas > 1) {
+    // The same workload under other draws of a calibrated model's jitter: the latency
+    // percentiles and the attainment pool every replica's requests, the rates are their means.
+    std::vector<orrery::serve::RequestTiming> pooled = r.timings;
+    double requests_per_s = s.requests_per_s, tokens_per_s = s.tokens_per_s, goodput_rps = s.goodput_rps;
+    for (int k = 1; k < o.replicas; ++k) {
+      auto cluster = o.cluster;
+      cluster.jitter_seed = o.cluster.jitter_seed + static_cast<std::uint64_t>(k);
+      const auto more = orrery::sim::simulate(cluster, requests);
+      const auto sk = orrery::serve::summarize(more.timings, o.slo);
+      requests_per_s += sk.requests_per_s, tokens_per_s += sk.tokens_per_s, goodput_rps += sk.goodput_rps;
+      pooled.insert(pooled.end(), more.timings.begin(), more.timings.end());
+    }
+    s = orrery::serve::summarize(pooled, o.slo);
+    s.requests_per_s = requests_per_s / o.replicas;
+    s.tokens_per_s = tokens_per_s / o.replicas;
+    s.goodput_rps = goodput_rps / o.replicas;
+  }
   if (requests.size() <= static_cast<std::size_t>(o.per_request_limit)) {
     const orrery::Metric ttft("ttft_s"), tpot("tpot_s"), e2e("e2e_s"), met("slo_met");
     for (std::size_t i = 0; i < r.timings.size(); ++i) {
@@ -85,12 +103,21 @@ void search(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& r
 // Fits the cost model to a gpt-serve run of the project and keeps it in this run's folder.
 void calibrate(const SimOptions& o) {
   const auto project = orrery::sim::worker_project_dir();
-  const auto samples = orrery::sim::read_gpt_serve_samples(project, o.calibrate_from);
+  // Several runs pool their iterations (runs before and after another one average the
+  // machine's load over it).
+  orrery::sim::CalibrationSamples samples;
+  for (const auto& run : o.calibrate_from) {
+    auto one = orrery::sim::read_gpt_serve_samples(project, run);
+    samples.run_id += (samples.run_id.empty() ? "" : ",") + one.run_id;
+    samples.prefill.insert(samples.prefill.end(), one.prefill.begin(), one.prefill.end());
+    samples.decode.insert(samples.decode.end(), one.decode.begin(), one.decode.end());
+  }
   const auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
   orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit);
   const auto& m = fit.model;
   const std::pair<const char*, double> fitted[] = {
       {"fit_prefill_fixed_ms", m.prefill_fixed_s * 1e3},  {"fit_prefill_ms_per_token", m.prefill_s_per_token * 1e3},
+      {"fit_prefill_ns_per_attention_pair", m.prefill_s_per_attention_pair * 1e9},
       {"fit_decode_fixed_ms", m.decode_fixed_s * 1e3},    {"fit_decode_ms_per_seq", m.decode_s_per_seq * 1e3},
       {"fit_decode_us_per_context_token", m.decode_s_per_context_token * 1e6},
       {"fit_prefill_samples", static_cast<double>(fit.prefill_samples)},
@@ -99,9 +126,9 @@ void calibrate(const SimOptions& o) {
   for (const auto& [name, v] : fitted) orrery::metric(name, 0, v);
   char line[512];
   std::snprintf(line, sizeof line,
-                "fitted to %s: prefill %.4f ms + %.5f ms/token (%zu iterations, mean %.3f ms, rms %.3f ms); decode %.4f ms + %.5f "
+                "fitted to %s: prefill %.4f ms + %.5f ms/token + %.3f ns/attention pair (%zu iterations, mean %.3f ms, rms %.3f ms); decode %.4f ms + %.5f "
                 "ms/seq + %.4f us/context token (%zu steps, mean %.3f ms, rms %.3f ms)",
-                samples.run_id.c_str(), m.prefill_fixed_s * 1e3, m.prefill_s_per_token * 1e3, fit.prefill_samples,
+                samples.run_id.c_str(), m.prefill_fixed_s * 1e3, m.prefill_s_per_token * 1e3, m.prefill_s_per_attention_pair * 1e9, fit.prefill_samples,
                 fit.prefill_mean_s * 1e3, fit.prefill_rms_s * 1e3, m.decode_fixed_s * 1e3, m.decode_s_per_seq * 1e3,
                 m.decode_s_per_context_token * 1e6, fit.decode_samples, fit.decode_mean_s * 1e3, fit.decode_rms_s * 1e3);
   orrery::event("calibration", line);

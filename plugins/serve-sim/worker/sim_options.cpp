@@ -14,19 +14,28 @@ const char* const kSimUsage =
 
 namespace {
 
-std::vector<int> parse_int_list(std::string_view name, const std::string& text) {
-  std::vector<int> out;
+// The comma-separated items of text, at most `most` of them.
+std::vector<std::string_view> split_list(std::string_view name, std::string_view text, std::size_t most) {
+  std::vector<std::string_view> out;
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const auto end = comma == std::string::npos ? text.size() : comma;
-    const int v = gpt::parse_option_number<int>(name, std::string_view(text).substr(start, end - start));
-    if (v < 1 || v > 65536) throw gpt::option_error(name, "each value from 1 to 65536, got " + std::to_string(v));
-    out.push_back(v);
-    if (comma == std::string::npos) break;
+    const auto end = comma == std::string_view::npos ? text.size() : comma;
+    out.push_back(text.substr(start, end - start));
+    if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (out.size() > 16) throw gpt::option_error(name, "at most 16 values");
+  if (out.size() > most) throw gpt::option_error(name, "at most " + std::to_string(most) + " values");
+  return out;
+}
+
+std::vector<int> parse_int_list(std::string_view name, const std::string& text) {
+  std::vector<int> out;
+  for (const auto item : split_list(name, text, 16)) {
+    const int v = gpt::parse_option_number<int>(name, item);
+    if (v < 1 || v > 65536) throw gpt::option_error(name, "each value from 1 to 65536, got " + std::to_string(v));
+    out.push_back(v);
+  }
   return out;
 }
 
@@ -37,10 +46,11 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   auto& c = o.cluster;
   auto& m = c.cost;
   auto& w = o.workload;
-  double prefill_fixed_ms = 0, prefill_ms_per_token = 0.1, decode_fixed_ms = 10, decode_ms_per_seq = 0.1,
+  double prefill_fixed_ms = 0, prefill_ms_per_token = 0.1, prefill_ns_per_attention_pair = 0, decode_fixed_ms = 10, decode_ms_per_seq = 0.1,
          decode_us_per_context_token = 0, kv_gib_per_gpu = 10, kv_gbps = 10, pp_hop_ms = 0, slo_ttft_ms = 1000, slo_tpot_ms = 100;
   std::int64_t seed = 1;
   std::string batch_limits = "4,8,16";
+  std::string calibrate_from;
   using gpt::number_option, gpt::text_option;
   gpt::OptionSetters setters = {
       {"mode", text_option(o.mode)},
@@ -50,7 +60,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"batch_limit", number_option(c.batch_limit)},
       {"dispatch", text_option(c.dispatch)},
       {"iteration", text_option(c.iteration)},
-      {"calibrate_from", text_option(o.calibrate_from)},
+      {"calibrate_from", text_option(calibrate_from)},
       {"calibration", text_option(o.calibration)},
       {"tp", number_option(c.shape.tp)},
       {"pp", number_option(c.shape.pp)},
@@ -58,6 +68,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"pp_hop_ms", number_option(pp_hop_ms)},
       {"prefill_fixed_ms", number_option(prefill_fixed_ms)},
       {"prefill_ms_per_token", number_option(prefill_ms_per_token)},
+      {"prefill_ns_per_attention_pair", number_option(prefill_ns_per_attention_pair)},
       {"decode_fixed_ms", number_option(decode_fixed_ms)},
       {"decode_ms_per_seq", number_option(decode_ms_per_seq)},
       {"decode_us_per_context_token", number_option(decode_us_per_context_token)},
@@ -70,22 +81,30 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"max_instances", number_option(o.max_instances)},
       {"batch_limits", text_option(batch_limits)},
       {"per_request_limit", number_option(o.per_request_limit)},
+      {"replicas", number_option(o.replicas)},
   };
   serve::add_workload_setters(setters, w);
   help = gpt::apply_options(args, setters);
   if (help) return o;
   if (o.mode != "simulate" && o.mode != "search" && o.mode != "calibrate")
     throw std::invalid_argument("--mode: simulate, search or calibrate, got '" + o.mode + "'");
-  if (o.mode == "calibrate" && o.calibrate_from.empty())
+  if (o.mode == "calibrate" && calibrate_from.empty())
     throw std::invalid_argument("--calibrate_from: mode calibrate needs the gpt-serve run to fit");
+  if (!calibrate_from.empty())
+    for (const auto run : split_list("calibrate_from", calibrate_from, 8)) {
+      if (run.empty()) throw gpt::option_error("calibrate_from", "an empty run name in '" + calibrate_from + "'");
+      o.calibrate_from.emplace_back(run);
+    }
   if (o.mode == "calibrate" && !o.calibration.empty())
     throw std::invalid_argument("--calibration: mode calibrate fits a model, it does not take one");
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
+  if (o.replicas < 1 || o.replicas > 1000) throw std::invalid_argument("--replicas: from 1 to 1000");
   w.seed = static_cast<std::uint64_t>(seed);
   c.jitter_seed = static_cast<std::uint64_t>(seed);
   m.prefill_fixed_s = prefill_fixed_ms / 1e3;
   m.prefill_s_per_token = prefill_ms_per_token / 1e3;
+  m.prefill_s_per_attention_pair = prefill_ns_per_attention_pair / 1e9;
   m.decode_fixed_s = decode_fixed_ms / 1e3;
   m.decode_s_per_seq = decode_ms_per_seq / 1e3;
   m.decode_s_per_context_token = decode_us_per_context_token / 1e6;

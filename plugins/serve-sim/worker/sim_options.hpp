@@ -14,7 +14,7 @@ namespace orrery::sim {
 
 struct SimOptions {
   std::string mode = "simulate";  // simulate: one cluster | search: placements and batch limits | calibrate
-  std::string calibrate_from;     // calibrate: the gpt-serve run (id, id prefix or name) to fit
+  std::vector<std::string> calibrate_from;  // calibrate: the gpt-serve runs (ids, id prefixes or names) to fit
   std::string calibration;        // simulate, search: a calibrate run whose fitted costs replace the cost options
   ClusterOptions cluster;
   serve::WorkloadOptions workload;
@@ -22,6 +22,7 @@ struct SimOptions {
   int max_instances = 4;           // search
   std::vector<int> batch_limits;   // search ("4,8,16")
   int per_request_limit = 10000;   // per-request series only for runs of at most this many requests
+  int replicas = 1;                 // simulate: runs under other jitter draws pooled into the percentiles
 };
 
 extern const char* const kSimUsage;

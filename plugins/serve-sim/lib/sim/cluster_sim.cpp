@@ -127,6 +127,7 @@ class Cluster {
     if (in.role != Role::decode) {
       // Prefill first: the waiting requests that fit the batch and the KV, in arrival order.
       long tokens = 0;
+      double pairs = 0;
       while (!in.waiting.empty() && batch + static_cast<int>(in.prefilling.size()) < o_.batch_limit) {
         const int r = in.waiting.front();
         const long need = in.role == Role::prefill ? at(r).prompt_tokens : kv_need(r);
@@ -135,11 +136,12 @@ class Cluster {
         reserve(i, r, need);
         in.prefilling.push_back(r);
         tokens += at(r).prompt_tokens;
+        pairs += attention_pairs(at(r).prompt_tokens);
       }
       if (!in.prefilling.empty()) {
         note_batch(batch + static_cast<int>(in.prefilling.size()));
         in.busy = true;
-        events_.push(now + prefill_time(o_.cost, o_.shape, tokens) * jitter(o_.cost.prefill_jitter), {EventKind::iteration_done, i, -1});
+        events_.push(now + prefill_time(o_.cost, o_.shape, tokens, pairs) * jitter(o_.cost.prefill_jitter), {EventKind::iteration_done, i, -1});
         return;
       }
     } else {

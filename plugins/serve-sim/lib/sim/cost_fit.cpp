@@ -132,14 +132,15 @@ CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vec
   std::vector<Row> x;
   std::vector<double> y;
   for (const auto& s : prefill) {
-    check_value("prefill", s.prompt_tokens), check_value("prefill", s.seconds);
-    x.push_back({1.0, s.prompt_tokens, 0.0});
+    check_value("prefill", s.prompt_tokens), check_value("prefill", s.seconds), check_value("prefill", s.attention_pairs);
+    x.push_back({1.0, s.prompt_tokens, s.attention_pairs});
     y.push_back(s.seconds);
   }
   const Row p = median_fit(x, y);
   const Residuals pr = residuals(x, y, p);
   fit.model.prefill_fixed_s = p[0];
   fit.model.prefill_s_per_token = p[1];
+  fit.model.prefill_s_per_attention_pair = p[2];
   fit.prefill_rms_s = pr.rms;
   fit.prefill_mean_s = pr.mean;
   fit.model.prefill_jitter = ratio_quantiles(x, y, p);

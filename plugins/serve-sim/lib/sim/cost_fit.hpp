@@ -1,6 +1,7 @@
 // Calibration: the cost model's compute coefficients fitted to iterations a real server
 // measured (gpt-serve's prefill and decode spans with each iteration's batch composition). A
-// prefill iteration's time is fitted as prefill_fixed + per_token x prompt tokens; a decode
+// prefill iteration's time is fitted as prefill_fixed + per_token x prompt tokens +
+// per_attention_pair x causal attention pairs (quadratic in each prompt's length); a decode
 // step's as decode_fixed + per_seq x batch + per_context_token x KV positions attended.
 // Coefficients are kept non-negative (a regressor whose coefficient comes out negative, or
 // that does not vary, is dropped and the rest refitted), as the simulator requires.
@@ -22,6 +23,7 @@ namespace orrery::sim {
 
 struct PrefillSample {
   double prompt_tokens = 0, seconds = 0;
+  double attention_pairs = 0;  // sum of n (n + 1) / 2 over the batch's prompts
 };
 struct DecodeSample {
   double batch = 0, context_tokens = 0, seconds = 0;

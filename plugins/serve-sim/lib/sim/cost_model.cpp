@@ -16,6 +16,7 @@ double pipeline_hops(const CostModel& m, const InstanceShape& s) { return (s.pp 
 void validate(const CostModel& m, const InstanceShape& s) {
   const std::pair<const char*, double> non_negative[] = {
       {"prefill_fixed_ms", m.prefill_fixed_s},   {"prefill_ms_per_token", m.prefill_s_per_token},
+      {"prefill_ns_per_attention_pair", m.prefill_s_per_attention_pair},
       {"decode_fixed_ms", m.decode_fixed_s},     {"decode_ms_per_seq", m.decode_s_per_seq},
       {"decode_us_per_context_token", m.decode_s_per_context_token}, {"pp_hop_ms", m.pp_hop_s}};
   for (const auto& [name, v] : non_negative)
@@ -32,8 +33,10 @@ void validate(const CostModel& m, const InstanceShape& s) {
       if (!(f > 0) || !std::isfinite(f)) throw std::invalid_argument("calibration: a jitter factor is not a positive number");
 }
 
-double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens) {
-  return (m.prefill_fixed_s + m.prefill_s_per_token * static_cast<double>(prompt_tokens)) * compute_scale(m, s) + pipeline_hops(m, s);
+double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens, double attention_pairs) {
+  return (m.prefill_fixed_s + m.prefill_s_per_token * static_cast<double>(prompt_tokens) + m.prefill_s_per_attention_pair * attention_pairs) *
+             compute_scale(m, s) +
+         pipeline_hops(m, s);
 }
 
 double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, long context_tokens) {

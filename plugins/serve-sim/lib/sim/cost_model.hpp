@@ -22,6 +22,9 @@ struct InstanceShape {
 struct CostModel {
   double prefill_fixed_s = 0.0;            // per prefill iteration (kernel launches, scheduling)
   double prefill_s_per_token = 1e-4;       // per prompt token in the batch
+  // Per (query, key) pair of the prefill's causal attention, n (n + 1) / 2 for a prompt of n
+  // tokens: the quadratic part of a prefill, as DistServe models it.
+  double prefill_s_per_attention_pair = 0;
   double decode_fixed_s = 0.01;            // per decode step (weights read once per step)
   double decode_s_per_seq = 1e-4;          // per sequence in the running batch
   double decode_s_per_context_token = 0;   // per token of KV the step attends over (all sequences)
@@ -40,7 +43,11 @@ struct CostModel {
 // tp_efficiency outside (0, 1], a shape below 1, a jitter factor not positive).
 void validate(const CostModel& model, const InstanceShape& shape);
 
-double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens);
+// A prefill batch of prompt_tokens tokens in all and attention_pairs causal attention pairs
+// (the sum of n (n + 1) / 2 over its prompts).
+double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens, double attention_pairs);
+// Causal attention pairs of a prompt of n tokens.
+inline double attention_pairs(long n) { return 0.5 * static_cast<double>(n) * static_cast<double>(n + 1); }
 double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, long context_tokens);
 double kv_transfer_time(const CostModel& m, long tokens);
 // Tokens of KV one instance of this shape holds.
