@@ -105,32 +105,41 @@ TEST_F(GptCudaKernels, EmbeddingForwardAndBackward) {
   expect_close(d_dwpe.download(), dwpe, "embedding dwpe");
 }
 
-TEST_F(GptCudaKernels, LayernormForwardAndBackward) {
+void check_layernorm(int rows, int channels) {
+  const std::string tag = "layernorm (C=" + std::to_string(channels) + ") ";
   // Offset and scaled inputs: the mean and variance matter.
-  const Floats inp = random_floats(BT * C, 10, -2.0f, 3.0f), w = random_floats(C, 11), b = random_floats(C, 12);
-  const Floats dout = random_floats(BT * C, 13);
-  Floats out(BT * C), mean(BT), rstd(BT);
-  Floats dinp = random_floats(BT * C, 14), dw = random_floats(C, 15), db = random_floats(C, 16);
+  const Floats inp = random_floats(rows * channels, 10, -2.0f, 3.0f);
+  const Floats w = random_floats(channels, 11), b = random_floats(channels, 12);
+  const Floats dout = random_floats(rows * channels, 13);
+  Floats out(rows * channels), mean(rows), rstd(rows);
+  Floats dinp = random_floats(rows * channels, 14), dw = random_floats(channels, 15), db = random_floats(channels, 16);
   auto d_inp = on_device(inp), d_w = on_device(w), d_b = on_device(b), d_dout = on_device(dout);
   auto d_out = on_device(out), d_mean = on_device(mean), d_rstd = on_device(rstd);
   auto d_dinp = on_device(dinp), d_dw = on_device(dw), d_db = on_device(db);
 
-  cpu::layernorm_forward(out.data(), mean.data(), rstd.data(), inp.data(), w.data(), b.data(), BT, C);
-  gpu::layernorm_forward(d_out.data(), d_mean.data(), d_rstd.data(), d_inp.data(), d_w.data(), d_b.data(), BT, C);
-  expect_close(d_out.download(), out, "layernorm out");
-  expect_close(d_mean.download(), mean, "layernorm mean");
-  expect_close(d_rstd.download(), rstd, "layernorm rstd");
+  cpu::layernorm_forward(out.data(), mean.data(), rstd.data(), inp.data(), w.data(), b.data(), rows, channels);
+  gpu::layernorm_forward(d_out.data(), d_mean.data(), d_rstd.data(), d_inp.data(), d_w.data(), d_b.data(), rows,
+                         channels);
+  expect_close(d_out.download(), out, tag + "out");
+  expect_close(d_mean.download(), mean, tag + "mean");
+  expect_close(d_rstd.download(), rstd, tag + "rstd");
 
   // Backward from the CPU's saved statistics on both sides, so only backward is compared.
   d_mean.upload(mean);
   d_rstd.upload(rstd);
   cpu::layernorm_backward(dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), w.data(), mean.data(),
-                          rstd.data(), BT, C);
+                          rstd.data(), rows, channels);
   gpu::layernorm_backward(d_dinp.data(), d_dw.data(), d_db.data(), d_dout.data(), d_inp.data(), d_w.data(),
-                          d_mean.data(), d_rstd.data(), BT, C);
-  expect_close(d_dinp.download(), dinp, "layernorm dinp");
-  expect_close(d_dw.download(), dw, "layernorm dw");
-  expect_close(d_db.download(), db, "layernorm db");
+                          d_mean.data(), d_rstd.data(), rows, channels);
+  expect_close(d_dinp.download(), dinp, tag + "dinp");
+  expect_close(d_dw.download(), dw, tag + "dw");
+  expect_close(d_db.download(), db, tag + "db");
+}
+
+// C=16 leaves half of each warp idle; C=80 takes three turns of the warp with a tail.
+TEST_F(GptCudaKernels, LayernormForwardAndBackward) {
+  check_layernorm(BT, C);
+  check_layernorm(5, 80);
 }
 
 // OC = 3C as for the qkv projection: M, N and K all differ, so a swapped dimension or
@@ -162,29 +171,39 @@ void check_matmul(bool with_bias) {
 TEST_F(GptCudaKernels, MatmulForwardAndBackwardWithBias) { check_matmul(true); }
 TEST_F(GptCudaKernels, MatmulForwardAndBackwardWithoutBias) { check_matmul(false); }
 
-TEST_F(GptCudaKernels, AttentionForwardAndBackward) {
+void check_attention(int batch, int time, int channels, int heads) {
+  const std::string tag = "attention (T=" + std::to_string(time) + ") ";
+  const int rows = batch * time;
   const gpu::CublasHandle handle;
-  const long scores = static_cast<long>(B) * NH * T * T;
-  const Floats qkv = random_floats(BT * 3 * C, 30, -2.0f, 2.0f), dout = random_floats(BT * C, 31);
-  Floats out(BT * C), preatt(scores), att(scores);
-  Floats dqkv = random_floats(BT * 3 * C, 32), dpreatt(scores), datt(scores);
+  const long scores = static_cast<long>(batch) * heads * time * time;
+  const Floats qkv = random_floats(rows * 3 * channels, 30, -2.0f, 2.0f), dout = random_floats(rows * channels, 31);
+  Floats out(rows * channels), preatt(scores), att(scores);
+  Floats dqkv = random_floats(rows * 3 * channels, 32), dpreatt(scores), datt(scores);
   auto d_qkv = on_device(qkv), d_dout = on_device(dout);
   auto d_out = on_device(out), d_preatt = on_device(preatt), d_att = on_device(att);
   auto d_dqkv = on_device(dqkv), d_dpreatt = on_device(dpreatt), d_datt = on_device(datt);
 
-  cpu::attention_forward(out.data(), preatt.data(), att.data(), qkv.data(), B, T, C, NH);
-  gpu::attention_forward(handle, d_out.data(), d_preatt.data(), d_att.data(), d_qkv.data(), B, T, C, NH);
-  expect_close(d_preatt.download(), preatt, "attention preatt");
-  expect_close(d_att.download(), att, "attention att");
-  expect_close(d_out.download(), out, "attention out");
+  cpu::attention_forward(out.data(), preatt.data(), att.data(), qkv.data(), batch, time, channels, heads);
+  gpu::attention_forward(handle, d_out.data(), d_preatt.data(), d_att.data(), d_qkv.data(), batch, time, channels,
+                         heads);
+  expect_close(d_preatt.download(), preatt, tag + "preatt");
+  expect_close(d_att.download(), att, tag + "att");
+  expect_close(d_out.download(), out, tag + "out");
 
   d_att.upload(att);
-  cpu::attention_backward(dqkv.data(), dpreatt.data(), datt.data(), dout.data(), qkv.data(), att.data(), B, T, C, NH);
+  cpu::attention_backward(dqkv.data(), dpreatt.data(), datt.data(), dout.data(), qkv.data(), att.data(), batch, time,
+                          channels, heads);
   gpu::attention_backward(handle, d_dqkv.data(), d_dpreatt.data(), d_datt.data(), d_dout.data(), d_qkv.data(),
-                          d_att.data(), B, T, C, NH);
-  expect_close(d_datt.download(), datt, "attention datt");
-  expect_close(d_dpreatt.download(), dpreatt, "attention dpreatt");
-  expect_close(d_dqkv.download(), dqkv, "attention dqkv");
+                          d_att.data(), batch, time, channels, heads);
+  expect_close(d_datt.download(), datt, tag + "datt");
+  expect_close(d_dpreatt.download(), dpreatt, tag + "dpreatt");
+  expect_close(d_dqkv.download(), dqkv, tag + "dqkv");
+}
+
+// T=8: score rows shorter than a warp; T=40: rows past a warp's width, masked tails included.
+TEST_F(GptCudaKernels, AttentionForwardAndBackward) {
+  check_attention(B, T, C, NH);
+  check_attention(1, 40, 8, 2);
 }
 
 TEST_F(GptCudaKernels, GeluForwardAndBackward) {

@@ -32,12 +32,12 @@ void check_layout(const std::vector<TensorInfo>& tensors, int layers) {
   expected.push_back("ln_f.weight");
   expected.push_back("ln_f.bias");
   if (tensors.size() != expected.size())
-    throw std::logic_error("GptCuda: the CPU model has " + std::to_string(tensors.size()) + " tensors, the GPU layout " +
-                           std::to_string(expected.size()));
+    throw std::logic_error("GptCuda: the CPU model has " + std::to_string(tensors.size()) +
+                           " tensors, the GPU layout " + std::to_string(expected.size()));
   for (std::size_t i = 0; i < expected.size(); ++i)
     if (tensors[i].name != expected[i])
-      throw std::logic_error("GptCuda: tensor " + std::to_string(i) + " is " + tensors[i].name + ", the GPU layout has " +
-                             expected[i]);
+      throw std::logic_error("GptCuda: tensor " + std::to_string(i) + " is " + tensors[i].name +
+                             ", the GPU layout has " + expected[i]);
 }
 
 void zero_floats(DeviceBuffer<float>& buffer, long n) {
@@ -63,7 +63,8 @@ void GptCuda::reserve(int B, int T) {
   const auto L = static_cast<std::size_t>(cfg_.layers), C = static_cast<std::size_t>(cfg_.channels),
              NH = static_cast<std::size_t>(cfg_.heads), V = static_cast<std::size_t>(cfg_.vocab);
   const std::size_t BT = static_cast<std::size_t>(a.B) * static_cast<std::size_t>(a.T);
-  const std::size_t att = static_cast<std::size_t>(a.B) * NH * static_cast<std::size_t>(a.T) * static_cast<std::size_t>(a.T);
+  const std::size_t att =
+      static_cast<std::size_t>(a.B) * NH * static_cast<std::size_t>(a.T) * static_cast<std::size_t>(a.T);
   using Floats = DeviceBuffer<float>;
   a.encoded = Floats(BT * C);
   for (auto* v : {&a.ln1, &a.atty, &a.attproj, &a.residual2, &a.ln2, &a.fcproj, &a.residual3}) *v = Floats(L * BT * C);
