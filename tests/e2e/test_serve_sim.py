@@ -60,7 +60,11 @@ def test():
     assert max(best_c, best_d) == per_gpu.max()
     assert best_c in per_gpu and best_d in per_gpu
     assert abs(final(search, "disaggregated_over_colocated") - best_d / best_c) < 1e-9
-    print(f"search: best colocated {best_c:.3f}, disaggregated {best_d:.3f} req/s per GPU")
+    # DistServe's figure for each winner (bisection: asan.test_serve_sim_search checks its bracket).
+    rate_c, rate_d = final(search, "best_colocated_max_rate_per_gpu"), final(search, "best_disaggregated_max_rate_per_gpu")
+    assert rate_c > 0 and rate_d > 0, (rate_c, rate_d)
+    print(f"search: best colocated {best_c:.3f}, disaggregated {best_d:.3f} req/s per GPU; "
+          f"max rate per GPU at 90 % attainment {rate_c:.2f} and {rate_d:.2f} req/s")
 
     cases = [({"rate": 0}, "--rate: must be greater than 0 requests/s"),
              ({"slo_ttft_ms": 0}, "--slo_ttft_ms: must be greater than 0"),

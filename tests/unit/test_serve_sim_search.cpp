@@ -9,6 +9,7 @@
 
 #include "serve/workload.hpp"
 #include "sim/placement_search.hpp"
+#include "sim/rate_search.hpp"
 
 namespace orrery::sim {
 namespace {
@@ -60,6 +61,60 @@ TEST(ServeSimSearch, RefusesSpacesWithoutASplit) {
   EXPECT_THROW(search_placements(space, one, serve::Slo{}), std::invalid_argument);
   space.batch_limits = {4};
   EXPECT_THROW(search_placements(space, one, serve::Slo{0.0, 0.1}), std::invalid_argument);
+}
+
+// A prefill of 10 ms (10 tokens at 1 ms) and one decode step of 1 ms per request, a 30 ms
+// TTFT SLO: the bisection's answer attains 90 % and its bracket's other end, within 1 %,
+// does not (each checked by simulating again), below the 1 / 11 ms capacity of an instance.
+TEST(ServeSimRateSearch, BracketsTheRateWhereAttainmentFallsBelowTheTarget) {
+  ClusterOptions c;
+  c.instances = 1;
+  c.batch_limit = 4;
+  c.cost.prefill_fixed_s = 0;
+  c.cost.prefill_s_per_token = 1e-3;
+  c.cost.decode_fixed_s = 1e-3;
+  c.cost.decode_s_per_seq = 0;
+  serve::WorkloadOptions w;
+  w.rate = 10;
+  w.duration_s = 20;
+  w.prompt = {10, 10};
+  w.output = {2, 2};
+  const serve::Slo slo{0.03, 1.0};
+  const auto one = max_rate_at_attainment(c, w, slo, 0.9, 0.01);
+  auto attainment_at = [&](const ClusterOptions& cluster, double rate) {
+    serve::WorkloadOptions at = w;
+    at.rate = rate;
+    return serve::summarize(simulate(cluster, serve::workload_entries(at)).timings, slo).slo_attainment;
+  };
+  EXPECT_GE(attainment_at(c, one.max_rate), 0.9);
+  EXPECT_LT(attainment_at(c, one.failing_rate), 0.9);
+  EXPECT_EQ(one.attainment, attainment_at(c, one.max_rate));
+  EXPECT_LE(one.failing_rate - one.max_rate, 0.01 * one.max_rate);
+  EXPECT_GT(one.max_rate, 10.0);
+  EXPECT_LT(one.max_rate, 1 / 0.011);
+  EXPECT_EQ(one.max_rate_per_gpu, one.max_rate);
+  // Two instances serve at least 1.5 times the rate, reported per GPU as half of it.
+  c.instances = 2;
+  const auto two = max_rate_at_attainment(c, w, slo, 0.9, 0.01);
+  EXPECT_GE(two.max_rate, 1.5 * one.max_rate);
+  EXPECT_EQ(two.max_rate_per_gpu, two.max_rate / 2);
+  // A rate the workload starts above the answer from is found by halving: the same bracket.
+  w.rate = 4 * one.max_rate;
+  c.instances = 1;
+  const auto from_above = max_rate_at_attainment(c, w, slo, 0.9, 0.01);
+  EXPECT_GE(attainment_at(c, from_above.max_rate), 0.9);
+  EXPECT_LT(attainment_at(c, from_above.failing_rate), 0.9);
+  EXPECT_NEAR(from_above.max_rate, one.max_rate, 0.1 * one.max_rate);
+}
+
+TEST(ServeSimRateSearch, RefusesWhatHasNoRateToSearch) {
+  ClusterOptions c;
+  serve::WorkloadOptions w;
+  w.trace = "requests.jsonl";
+  EXPECT_THROW(max_rate_at_attainment(c, w, serve::Slo{}), std::invalid_argument);
+  w.trace.clear();
+  EXPECT_THROW(max_rate_at_attainment(c, w, serve::Slo{}, 0.0), std::invalid_argument);
+  EXPECT_THROW(max_rate_at_attainment(c, w, serve::Slo{}, 1.5), std::invalid_argument);
 }
 
 }  // namespace

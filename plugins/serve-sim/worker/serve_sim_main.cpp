@@ -14,6 +14,7 @@
 
 #include "calibration_store.hpp"
 #include "sim/placement_search.hpp"
+#include "sim/rate_search.hpp"
 #include "sim_options.hpp"
 
 namespace {
@@ -92,10 +93,21 @@ void search(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& r
   orrery::metric("best_colocated_goodput_per_gpu", 0, r.best_colocated.goodput_per_gpu);
   orrery::metric("best_disaggregated_goodput_per_gpu", 0, r.best_disaggregated.goodput_per_gpu);
   orrery::metric("disaggregated_over_colocated", 0, r.disaggregated_over_colocated);
+  // DistServe's figure for each winner: the highest rate per GPU at the target attainment
+  // (bisection over the workload's rate; not for a trace, whose arrivals are fixed).
+  std::string rates;
+  if (o.workload.trace.empty()) {
+    const auto colocated = orrery::sim::max_rate_at_attainment(r.best_colocated.cluster, o.workload, o.slo, o.attainment_target);
+    const auto disaggregated = orrery::sim::max_rate_at_attainment(r.best_disaggregated.cluster, o.workload, o.slo, o.attainment_target);
+    orrery::metric("best_colocated_max_rate_per_gpu", 0, colocated.max_rate_per_gpu);
+    orrery::metric("best_disaggregated_max_rate_per_gpu", 0, disaggregated.max_rate_per_gpu);
+    rates = "; max rate per GPU at " + std::to_string(o.attainment_target) + " attainment: colocated " +
+            std::to_string(colocated.max_rate_per_gpu) + ", disaggregated " + std::to_string(disaggregated.max_rate_per_gpu) + " req/s";
+  }
   const std::string line = "best colocated: " + orrery::sim::describe(r.best_colocated.cluster) + " (" +
                            std::to_string(r.best_colocated.goodput_per_gpu) + " req/s per GPU); best disaggregated: " +
                            orrery::sim::describe(r.best_disaggregated.cluster) + " (" + std::to_string(r.best_disaggregated.goodput_per_gpu) +
-                           " req/s per GPU); ratio " + std::to_string(r.disaggregated_over_colocated);
+                           " req/s per GPU); ratio " + std::to_string(r.disaggregated_over_colocated) + rates;
   orrery::event("search", line);
   std::printf("orrery-serve-sim: %zu placements tried; %s\n", r.tried.size(), line.c_str());
 }

@@ -22,6 +22,7 @@ struct SimOptions {
   int max_instances = 4;           // search
   std::vector<int> batch_limits;   // search ("4,8,16")
   int per_request_limit = 10000;   // per-request series only for runs of at most this many requests
+  double attainment_target = 0.9;  // search: the winners' max rate per GPU at this SLO attainment
   int replicas = 1;                 // simulate: runs under other jitter draws pooled into the percentiles
 };
 
