@@ -3,6 +3,7 @@
 #include "launch/form_text.hpp"
 
 #include <QComboBox>
+#include <QFileSystemWatcher>
 #include <QFormLayout>
 #include <QFutureWatcher>
 #include <QGroupBox>
@@ -20,6 +21,8 @@
 
 #include "launch/launch_queue.hpp"
 #include "launch/param_editor.hpp"
+#include "launch/remote_run_keeper.hpp"
+#include "launch/ssh_launch.hpp"
 
 namespace orrery::panels {
 
@@ -42,6 +45,26 @@ LoadedKinds load_kinds(const launch::InstallPaths& paths, const runfiles::Projec
   std::vector<spec::Issue> problems;
   LoadedKinds out{spec::KindCatalog::load({paths.share_dir / "kinds", project.kinds_dir()}, &problems), {}};
   for (const auto& p : problems) out.problems += qs("job kind skipped: " + spec::to_string(p)) + '\n';
+  out.problems = out.problems.trimmed();
+  return out;
+}
+
+struct LoadedTargets {
+  std::vector<remote::Target> targets;
+  QString problems;
+};
+
+// orrery.json read again (it may have changed since the project was opened), its targets as the CLI parses them.
+LoadedTargets load_project_targets(const std::filesystem::path& root) {
+  LoadedTargets out;
+  std::vector<spec::Issue> issues;
+  try {
+    out.targets = remote::parse_targets(runfiles::open_project(root, false).settings, &issues);
+  } catch (const std::exception& e) {
+    out.targets = remote::parse_targets(nlohmann::json::object(), nullptr);
+    out.problems = qs(std::string("orrery.json: ") + e.what());
+  }
+  for (const auto& i : issues) out.problems += qs("orrery.json: " + spec::to_string(i) + " (target skipped)") + '\n';
   out.problems = out.problems.trimmed();
   return out;
 }
@@ -91,6 +114,46 @@ LaunchPanel::LaunchPanel(const runfiles::Project& project, const launch::Install
     on_kinds_loaded(std::move(loaded.catalog), loaded.problems);
   });
   watcher->setFuture(QtConcurrent::run(load_kinds, paths_, project_));
+  settings_watcher_ = new QFileSystemWatcher(this);
+  connect(settings_watcher_, &QFileSystemWatcher::fileChanged, this, &LaunchPanel::load_targets);
+  load_targets();
+}
+
+void LaunchPanel::load_targets() {
+  const QString settings = qs((project_.root / "orrery.json").string());
+  // An editor that replaces the file drops it from the watch: watch it again.
+  if (!settings_watcher_->files().contains(settings)) settings_watcher_->addPath(settings);
+  auto* watcher = new QFutureWatcher<LoadedTargets>(this);
+  connect(watcher, &QFutureWatcher<LoadedTargets>::finished, this, [this, watcher] {
+    LoadedTargets loaded = watcher->result();
+    watcher->deleteLater();
+    on_targets_loaded(std::move(loaded.targets), loaded.problems);
+  });
+  watcher->setFuture(QtConcurrent::run(load_project_targets, project_.root));
+}
+
+void LaunchPanel::on_targets_loaded(std::vector<remote::Target> targets, const QString& problems) {
+  const QString chosen = target_->currentData().toString();
+  targets_ = std::move(targets);
+  {
+    QSignalBlocker block(target_);
+    target_->clear();
+    for (const auto& t : targets_)
+      target_->addItem(qs(t.name + "  (" + remote::to_string(t.type) + ": " + remote::describe_location(t) + ")"), qs(t.name));
+    const int again = target_->findData(chosen.isEmpty() ? QStringLiteral("local") : chosen);
+    target_->setCurrentIndex(again >= 0 ? again : target_->findData(QStringLiteral("local")));
+  }
+  targets_loaded_ = true;
+  if (!problems.isEmpty()) launch_status_->setText(problems);
+  revalidate();
+  emit targetsReady();
+}
+
+const remote::Target* LaunchPanel::chosen_target() const {
+  const std::string name = target_->currentData().toString().toStdString();
+  for (const auto& t : targets_)
+    if (t.name == name) return &t;
+  return nullptr;
 }
 
 void LaunchPanel::build_ui() {
@@ -137,7 +200,10 @@ void LaunchPanel::build_ui() {
   add_field(QStringLiteral("Ranks"), ranks_, "$.ranks");
   target_ = new QComboBox(this);
   target_->setObjectName(QStringLiteral("target"));
-  for (auto t : spec::kKnownTargets) target_->addItem(qs(std::string(t)));
+  target_->setToolTip(QStringLiteral("Where the run goes: the targets of the project's orrery.json (cluster panel)"));
+  // "local" at once (it always exists); the project's other targets once orrery.json has been read.
+  targets_ = remote::parse_targets(nlohmann::json::object(), nullptr);
+  for (const auto& t : targets_) target_->addItem(qs(t.name), qs(t.name));
   add_field(QStringLiteral("Target"), target_, "$.target");
 
   auto* group = new QGroupBox(QStringLiteral("Parameters  (* required; hover a name for help)"), this);
@@ -246,7 +312,9 @@ void LaunchPanel::on_kind_changed() {
 
 json LaunchPanel::form_document(std::vector<spec::SweepAxis>* axes) {
   json doc = {{"kind", kind_->currentData().toString().toStdString()},
-              {"target", target_->currentText().toStdString()},
+              // The spec names no remote target (validate_spec knows only "local"): the chosen target
+              // decides how it is launched, and the run's record names it, as with `orrery run --target`.
+              {"target", std::string(spec::kKnownTargets[0])},
               {"ranks", ranks_->value()},
               {"params", json::object()}};
   if (!name_->text().isEmpty()) doc["name"] = name_->text().toStdString();
@@ -331,9 +399,10 @@ void LaunchPanel::show_errors(const std::vector<spec::Issue>& errors) {
 }
 
 void LaunchPanel::update_launch_state() {
-  const bool busy = queue_ && !queue_->idle();
-  launch_button_->setEnabled(isValid() && !busy);
-  cancel_button_->setEnabled(busy && queue_->started() + queue_->cancelled() < queue_->total());
+  const bool remote_busy = ssh_launch_ && ssh_launch_->running();
+  const bool busy = (queue_ && !queue_->idle()) || remote_busy;
+  launch_button_->setEnabled(isValid() && !busy && chosen_target());
+  cancel_button_->setEnabled(remote_busy || (busy && queue_->started() + queue_->cancelled() < queue_->total()));
   if (queue_) {
     progress_->setVisible(true);
     progress_->setMaximum(queue_->total());
@@ -342,8 +411,18 @@ void LaunchPanel::update_launch_state() {
 }
 
 void LaunchPanel::launch() {
-  if (!isValid() || (queue_ && !queue_->idle())) return;
+  if (!isValid() || (queue_ && !queue_->idle()) || (ssh_launch_ && ssh_launch_->running())) return;
   const spec::KindSchema* kind = catalog_.find(expansion_.specs.front().kind);
+  const remote::Target* target = chosen_target();
+  if (!target) return;
+  if (target->type == remote::TargetType::Ssh) return launch_on_ssh(*kind, *target);
+  if (target->type == remote::TargetType::Slurm) {
+    const QString message = QStringLiteral("Slurm targets are not launched from the form yet: use orrery run --target %1")
+                                .arg(qs(target->name));
+    launch_status_->setText(message);
+    emit launchFailed(message);
+    return;
+  }
   std::vector<LaunchQueue::Item> items;
   for (std::size_t i = 0; i < expansion_.specs.size(); ++i)
     items.push_back({expansion_.specs[i], expansion_.assignments[i].empty() ? QString() : describe_assignment(expansion_.assignments[i])});
@@ -369,6 +448,46 @@ void LaunchPanel::launch() {
 
 void LaunchPanel::cancelPendingLaunches() {
   if (queue_) queue_->cancelPending();
+  if (ssh_launch_) ssh_launch_->cancel();
+}
+
+void LaunchPanel::launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target) {
+  if (expansion_.specs.size() != 1) {
+    const QString message = QStringLiteral("a sweep on an ssh target is not launched from the form yet: launch its runs one at a time");
+    launch_status_->setText(message);
+    emit launchFailed(message);
+    return;
+  }
+  if (ssh_launch_) ssh_launch_->deleteLater();
+  ssh_launch_ = new SshLaunch(project_, paths_, kind, expansion_.specs.front(), target, this);
+  progress_->setVisible(false);
+  connect(ssh_launch_, &SshLaunch::progress, launch_status_, &QLabel::setText);
+  connect(ssh_launch_, &SshLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
+  connect(ssh_launch_, &SshLaunch::failed, this, [this](const QString& message) {
+    launch_status_->setText(message);
+    update_launch_state();
+    emit launchFailed(message);
+    emit launchesFinished();
+  });
+  connect(ssh_launch_, &SshLaunch::launched, this, [this](const QString& runId, RemoteRunKeeper* keeper) {
+    follow_remote_run(runId, keeper);
+    update_launch_state();
+    emit runLaunched(runId);
+    emit launchesFinished();
+  });
+  ssh_launch_->start();
+  update_launch_state();
+}
+
+void LaunchPanel::follow_remote_run(const QString& runId, RemoteRunKeeper* keeper) {
+  launch_status_->setText(QStringLiteral("run %1 launched; it is followed like a local run and copied back when it ends").arg(runId));
+  connect(keeper, &RemoteRunKeeper::note, this, [this](const QString& id, const QString& line) {
+    launch_status_->setText(QStringLiteral("run %1: %2").arg(id, line));
+  });
+  connect(keeper, &RemoteRunKeeper::copiedBackTo, this, [this](const QString& id) {
+    launch_status_->setText(QStringLiteral("run %1 ended; its folder was copied back").arg(id));
+    emit remoteRunCopiedBack(id);
+  });
 }
 
 }  // namespace orrery::panels

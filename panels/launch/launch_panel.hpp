@@ -5,6 +5,10 @@
 // would produce, on every edit; each error's JSON path is mapped to its field,
 // so the messages are exactly the CLI's. Kinds and run.json are read off the UI
 // thread; launches go through a LaunchQueue (launch_queue.hpp).
+//
+// The Target choice lists the project's targets (orrery.json, re-read when it changes).
+// A run on an ssh target goes through an SshLaunch (ssh_launch.hpp) and is then kept
+// followed by a RemoteRunKeeper until its folder is copied back.
 #pragma once
 
 #include <map>
@@ -17,12 +21,15 @@
 #include <QWidget>
 
 #include "launch/local_launcher.hpp"
+#include "remote/target.hpp"
 #include "runfiles/project.hpp"
 #include "spec/kind_catalog.hpp"
 #include "spec/sweep.hpp"
 
 class QComboBox;
+class QFileSystemWatcher;
 class QFormLayout;
+class QMessageBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -33,6 +40,8 @@ namespace orrery::panels {
 
 class LaunchQueue;
 class ParamEditor;
+class RemoteRunKeeper;
+class SshLaunch;
 
 class LaunchPanel : public QWidget {
   Q_OBJECT
@@ -40,6 +49,7 @@ class LaunchPanel : public QWidget {
   LaunchPanel(const runfiles::Project& project, const launch::InstallPaths& paths, QWidget* parent = nullptr);
 
   bool kindsLoaded() const { return kinds_loaded_; }
+  bool targetsLoaded() const { return targets_loaded_; }
   // Whether the form currently describes launchable runs (the Launch button's state).
   bool isValid() const { return !expansion_.specs.empty() && local_errors_ == 0; }
   int plannedRuns() const { return static_cast<int>(expansion_.specs.size()); }
@@ -61,6 +71,9 @@ class LaunchPanel : public QWidget {
   void runLaunched(const QString& runId);
   void launchFailed(const QString& message);
   void launchesFinished();                 // the current batch has nothing left to start
+  void targetsReady();                     // orrery.json's targets have been (re-)read into the Target choice
+  void hostKeyAsked(QMessageBox* box);     // an ssh target's host key is unknown: the question is open
+  void remoteRunCopiedBack(const QString& runId);   // a run on an ssh target ended and its folder is here
 
  private:
   void build_ui();
@@ -76,6 +89,11 @@ class LaunchPanel : public QWidget {
   void revalidate();
   void show_errors(const std::vector<spec::Issue>& errors);
   void update_launch_state();
+  void load_targets();
+  void on_targets_loaded(std::vector<remote::Target> targets, const QString& problems);
+  const remote::Target* chosen_target() const;
+  void launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target);
+  void follow_remote_run(const QString& runId, RemoteRunKeeper* keeper);
 
   runfiles::Project project_;
   launch::InstallPaths paths_;
@@ -105,6 +123,10 @@ class LaunchPanel : public QWidget {
   spec::SweepExpansion expansion_;
   int local_errors_ = 0;   // field text that could not even become a value
   QPointer<LaunchQueue> queue_;
+  std::vector<remote::Target> targets_;   // "local" always among them
+  bool targets_loaded_ = false;
+  QFileSystemWatcher* settings_watcher_ = nullptr;
+  QPointer<SshLaunch> ssh_launch_;
 };
 
 }  // namespace orrery::panels

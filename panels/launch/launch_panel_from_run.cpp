@@ -105,7 +105,7 @@ void LaunchPanel::fill_from_spec(const json& spec) {
       if (t.is_string()) tags << qs(t.get<std::string>());
   tags_->setText(tags.join(QStringLiteral(", ")));
   if (spec.contains("ranks") && spec["ranks"].is_number_integer()) ranks_->setValue(spec["ranks"].get<int>());
-  if (int t = target_->findText(qs(spec.value("target", std::string("local")))); t >= 0) target_->setCurrentIndex(t);
+  if (int t = target_->findData(qs(spec.value("target", std::string("local")))); t >= 0) target_->setCurrentIndex(t);
   const json params = spec.contains("params") && spec["params"].is_object() ? spec["params"] : json::object();
   for (auto* editor : editors_) {
     QSignalBlocker block(editor);

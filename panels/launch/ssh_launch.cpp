@@ -1,0 +1,122 @@
+#include "launch/ssh_launch.hpp"
+
+#include <QCoreApplication>
+#include <QFutureWatcher>
+#include <QMessageBox>
+#include <QMetaObject>
+#include <QWidget>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <exception>
+
+#include "cluster/host_key_prompt.hpp"
+#include "launch/remote_run_keeper.hpp"
+#include "remote/ssh_launcher.hpp"
+
+namespace orrery::panels {
+
+namespace {
+
+// What the pool thread hands back: a followed run, a host key to ask about, or why it failed.
+struct SshAttempt {
+  FollowedRemoteRun run;
+  std::vector<remote::ScannedHostKey> unknown_keys;
+  bool unknown_host_key = false;
+  std::string error;
+};
+
+}  // namespace
+
+SshLaunch::SshLaunch(runfiles::Project project, launch::InstallPaths paths, spec::KindSchema kind, spec::Spec spec,
+                     remote::Target target, QWidget* question_parent)
+    : QObject(question_parent),
+      project_(std::move(project)),
+      paths_(std::move(paths)),
+      kind_(std::move(kind)),
+      spec_(std::move(spec)),
+      target_(std::move(target)),
+      question_parent_(question_parent) {}
+
+void SshLaunch::start() { attempt({}); }
+
+void SshLaunch::cancel() {
+  if (running_) cancelled_->store(true);
+}
+
+void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
+  running_ = true;
+  auto* watcher = new QFutureWatcher<SshAttempt>(this);
+  connect(watcher, &QFutureWatcher<SshAttempt>::finished, this, [this, watcher] {
+    SshAttempt outcome = watcher->result();
+    watcher->deleteLater();
+    if (outcome.unknown_host_key) return ask_about_host_key(std::move(outcome.unknown_keys));
+    running_ = false;
+    if (!outcome.error.empty()) return emit failed(QString::fromStdString(outcome.error));
+    const QString id = QString::fromStdString(outcome.run.run_id);
+    auto* keeper = new RemoteRunKeeper(std::move(outcome.run), question_parent_ ? question_parent_.data() : parent());
+    emit launched(id, keeper);
+  });
+  // Progress lines come from the pool thread; they are queued to this object (dropped if it is gone).
+  QPointer<SshLaunch> self(this);
+  auto say = [self](const QString& line) {
+    QMetaObject::invokeMethod(QCoreApplication::instance(), [self, line] { if (self) emit self->progress(line); },
+                              Qt::QueuedConnection);
+  };
+  const QString where = QString::fromStdString(target_.name);
+  watcher->setFuture(QtConcurrent::run([project = project_, paths = paths_, kind = kind_, spec = spec_, target = target_,
+                                        cancelled = cancelled_, trusted = std::move(trusted), say, where] {
+    SshAttempt out;
+    try {
+      if (!trusted.empty()) remote::trust_host_keys(target.ssh, trusted);
+      remote::SshOptions options;
+      options.cancelled = cancelled.get();
+      auto ssh = std::make_shared<remote::SshConnection>(target.ssh, options);
+      say(QStringLiteral("connecting to %1 (%2)...").arg(where, QString::fromStdString(ssh->describe())));
+      try {
+        ssh->open();
+      } catch (const remote::UnknownHostKeyError&) {
+        say(QStringLiteral("the host key of %1 is not known yet; fetching its fingerprints...").arg(where));
+        out.unknown_keys = remote::scan_host_keys(target.ssh);
+        out.unknown_host_key = true;
+        return out;
+      }
+      if (cancelled->load()) throw std::runtime_error("cancelled before anything was started on " + target.name);
+      say(QStringLiteral("deploying the runtime and the worker to %1 and starting the agent...").arg(where));
+      auto run = remote::launch_ssh(project, kind, spec, paths, target, *ssh);
+      say(QStringLiteral("run %1 started on %2 (%3 of %4 files sent); forwarding its sockets...")
+              .arg(QString::fromStdString(run.run_id), where)
+              .arg(run.deployed.sent)
+              .arg(run.deployed.checked));
+      auto notes = std::make_shared<MirrorNotes>();
+      auto mirror = std::make_shared<remote::RemoteRunMirror>(*ssh, run, [notes](const std::string& line) { notes->add(line); });
+      mirror->start();
+      out.run = {run.run_id, cancelled, std::move(ssh), std::move(notes), std::move(mirror)};
+    } catch (const std::exception& e) {
+      out.error = std::string(cancelled->load() ? "cancelled: " : "") + "launch on " + target.name + " failed: " + e.what();
+    }
+    return out;
+  }));
+}
+
+void SshLaunch::ask_about_host_key(std::vector<remote::ScannedHostKey> offered) {
+  remote::TargetCheck check;
+  check.target = target_.name;
+  check.outcome = remote::TargetCheck::Outcome::UnknownHostKey;
+  check.unknown_host = target_.ssh;
+  check.offered_keys = offered;
+  QMessageBox* box = askToTrustHostKey(question_parent_, check);
+  connect(box, &QMessageBox::finished, this, [this, box, offered = std::move(offered)] {
+    if (box->clickedButton() == box->button(QMessageBox::Yes) && !offered.empty()) {
+      emit progress(tr("host key of %1 trusted; connecting again...").arg(QString::fromStdString(target_.name)));
+      attempt(offered);
+      return;
+    }
+    running_ = false;
+    emit failed(tr("not launched: the host key of %1 (target %2) was not trusted")
+                    .arg(QString::fromStdString(target_.ssh.host), QString::fromStdString(target_.name)));
+  });
+  box->open();
+  emit hostKeyAsked(box);
+}
+
+}  // namespace orrery::panels

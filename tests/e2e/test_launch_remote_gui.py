@@ -1,0 +1,58 @@
+"""The launch form against a real sshd on 127.0.0.1 (remote_testbed): this script starts the
+bed, writes a project whose orrery.json names two ssh targets whose host key is not known yet
+(an empty known_hosts each), and runs the form's widget test (gui_launch_test_launch_remote,
+offscreen) on it: "refused" is declined at the host-key question (nothing launched, nothing
+recorded), "stranger" is trusted and a 2-rank command run of the slow worker is launched from
+the form, followed and copied back. Here h5py then reads the copied-back run.h5: both ranks,
+every step. The daemon is stopped by PID whatever happens (the bed's context manager)."""
+import json
+import subprocess
+
+from check_run_h5 import check
+from e2e_support import BIN, Project, WORKERS, env, main
+from remote_testbed import SshTestBed
+import h5py
+
+WIDGET_TEST = BIN / "gui_launch_test_launch_remote"
+STEPS = 30
+
+
+def test():
+    assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
+    with SshTestBed(addresses=("127.0.0.1",)) as ssh:
+        prj = Project("launch-remote")
+        stranger = prj.root / "known_hosts.stranger"
+        refused = prj.root / "known_hosts.refused"
+        stranger.write_text("")
+        refused.write_text("")
+        (prj.root / "orrery.json").write_text(json.dumps({"name": "launch-remote", "targets": {
+            "local": {"type": "local"},
+            "stranger": ssh.target(0, known_hosts_file=str(stranger)),
+            "refused": ssh.target(0, known_hosts_file=str(refused)),
+        }}))
+        fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(ssh.servers[0].host_key) + ".pub"],
+                                     capture_output=True, text=True, check=True).stdout.split()[1]
+        e = ssh.env(env())
+        e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_LAUNCH_REMOTE_PROJECT": str(prj.root),
+                  "ORRERY_LAUNCH_REMOTE_FINGERPRINT": fingerprint,
+                  "ORRERY_LAUNCH_REMOTE_WORKER": str(WORKERS / "slow_worker.py")})
+        p = subprocess.run([str(WIDGET_TEST)], capture_output=True, text=True, timeout=240, env=e)
+        out = p.stdout + p.stderr
+        assert p.returncode == 0, out
+        assert "PASS   : TestLaunchRemote::testBeds()" in out, out   # ran, not skipped
+        assert "ssh-ed25519" in stranger.read_text() and "ssh-ed25519" not in refused.read_text()
+        run_id = out.split("launched remote run ")[1].split()[0]
+        local = prj.root / "runs" / run_id
+        rec = json.loads((local / "run.json").read_text())
+        assert rec["status"] == "succeeded" and rec["target"] == "stranger", rec
+        assert json.loads((local / "remote.json").read_text())["copied_back"] is True
+        check(local / "run.h5", expect_ranks=2, expect_metrics=("loss",))
+        with h5py.File(local / "run.h5", "r") as f:
+            for rank in (0, 1):
+                assert list(f[f"metrics/rank-{rank}/loss"][:]["step"]) == list(range(STEPS)), rank
+        assert (local / "logs" / "agent.log").is_file()
+        assert len(list((prj.root / "runs").iterdir())) == 1   # the declined launch made no run
+
+
+if __name__ == "__main__":
+    main(test)

@@ -1,0 +1,198 @@
+// Launching on the project's targets from the form.
+//   offline (always): the Target choice lists orrery.json's targets and follows edits of the
+//     file; a launch on an ssh target nobody listens for fails with a message naming the target,
+//     and the form can launch again; a Slurm target says it is not launched from the form.
+//   testBeds (run by tests/e2e/test_launch_remote_gui.py, which starts a real sshd on 127.0.0.1
+//     and passes its project in ORRERY_LAUNCH_REMOTE_PROJECT): on a target whose host key is not
+//     known yet, the cluster panel's question shows the bed key's fingerprint; No ends the launch
+//     with "not trusted", Yes records the key and launches a 2-rank command run, which is then
+//     followed (run.json mirrored, remote.json) and copied back once it has succeeded.
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "launch/launch_panel.hpp"
+#include "run_testing.hpp"
+#include "runfiles/project.hpp"
+
+using orrery::panels::LaunchPanel;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kRemoteTimeoutMs = 90'000;
+
+template <class W>
+W* field(LaunchPanel& panel, const QString& name) {
+  auto* w = panel.findChild<W*>(name);
+  if (!w) qFatal("no widget %s", qPrintable(name));
+  return w;
+}
+
+void write_settings(const fs::path& root, const json& settings) {
+  std::ofstream out(root / "orrery.json.new");
+  out << settings.dump(2);
+  out.close();
+  fs::rename(root / "orrery.json.new", root / "orrery.json");
+}
+
+// A loopback port that nothing listens on (bound, then closed: refused at once).
+int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool choose_target(LaunchPanel& panel, const QString& name) {
+  auto* combo = field<QComboBox>(panel, QStringLiteral("target"));
+  if (!QTest::qWaitFor([&] { return combo->findData(name) >= 0; }, 10'000)) return false;
+  combo->setCurrentIndex(combo->findData(name));
+  return combo->currentData().toString() == name;
+}
+
+// A command run of the slow test worker: `steps` steps on `ranks` ranks.
+bool fill_slow_command(LaunchPanel& panel, const QString& worker, int ranks, int steps) {
+  if (!QTest::qWaitFor([&] { return panel.kindsLoaded(); }, 10'000)) return false;
+  auto* kind = field<QComboBox>(panel, QStringLiteral("kind"));
+  kind->setCurrentIndex(kind->findData(QStringLiteral("command")));
+  field<QSpinBox>(panel, QStringLiteral("ranks"))->setValue(ranks);
+  field<QLineEdit>(panel, QStringLiteral("name"))->setText(QStringLiteral("remote-form"));
+  field<QLineEdit>(panel, QStringLiteral("value:argv"))
+      ->setText(QStringLiteral("/usr/bin/python3 -u %1 --steps %2 --sleep 0.05").arg(worker).arg(steps));
+  return panel.isValid();
+}
+
+// Launches, waits for the host-key question and answers it; returns the question's text.
+QString launch_answering(LaunchPanel& panel, QMessageBox::StandardButton answer) {
+  QMessageBox* box = nullptr;
+  auto connection = QObject::connect(&panel, &LaunchPanel::hostKeyAsked, [&](QMessageBox* b) { box = b; });
+  field<QPushButton>(panel, QStringLiteral("launch"))->click();
+  const bool asked = QTest::qWaitFor([&] { return box != nullptr; }, kRemoteTimeoutMs);
+  QObject::disconnect(connection);
+  if (!asked) return {};
+  const QString text = box->text();
+  box->button(answer)->click();
+  return text;
+}
+
+}  // namespace
+
+class TestLaunchRemote : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void offline() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const fs::path root = dir.path().toStdString();
+    auto project = orrery::runfiles::open_project(root, true);
+    write_settings(root, {{"name", "offline"},
+                          {"targets", {{"local", {{"type", "local"}}},
+                                       {"nobody", {{"type", "ssh"}, {"host", "127.0.0.1"}, {"port", closed_port()},
+                                                   {"work_dir", dir.filePath("remote").toStdString()}}},
+                                       {"cluster", {{"type", "slurm"}, {"partition", "debug"}}}}}});
+    LaunchPanel panel(project, orrery::testing::install_paths_from_env());
+    QVERIFY(choose_target(panel, QStringLiteral("nobody")));
+    QVERIFY(field<QComboBox>(panel, QStringLiteral("target"))->findData(QStringLiteral("cluster")) >= 0);
+    QVERIFY(fill_slow_command(panel, QStringLiteral("/nonexistent/worker.py"), 1, 1));
+    // The spec stays valid for any target: run.json names the target, the spec says "local".
+    QCOMPARE(QString::fromStdString(panel.plannedSpec(0)["target"].get<std::string>()), QStringLiteral("local"));
+
+    QSignalSpy failed(&panel, &LaunchPanel::launchFailed);
+    QSignalSpy launched(&panel, &LaunchPanel::runLaunched);
+    field<QPushButton>(panel, QStringLiteral("launch"))->click();
+    QVERIFY(!field<QPushButton>(panel, QStringLiteral("launch"))->isEnabled());   // busy while it connects
+    QVERIFY(failed.wait(kRemoteTimeoutMs));
+    QVERIFY(launched.isEmpty());
+    const QString message = failed.front().front().toString();
+    QVERIFY2(message.contains(QStringLiteral("launch on nobody failed")), qPrintable(message));
+    QCOMPARE(field<QLabel>(panel, QStringLiteral("launchStatus"))->text(), message);
+    QVERIFY(field<QPushButton>(panel, QStringLiteral("launch"))->isEnabled());
+    QVERIFY(!fs::exists(root / "runs") || fs::is_empty(root / "runs"));   // nothing was started
+
+    QVERIFY(choose_target(panel, QStringLiteral("cluster")));
+    field<QPushButton>(panel, QStringLiteral("launch"))->click();
+    QCOMPARE(failed.count(), 2);
+    QVERIFY(failed.back().front().toString().contains(QStringLiteral("orrery run --target cluster")));
+
+    // orrery.json edited: the choice follows (a target gone, one added), the chosen one kept when it still exists.
+    QSignalSpy reread(&panel, &LaunchPanel::targetsReady);
+    write_settings(root, {{"name", "offline"}, {"targets", {{"cluster", {{"type", "slurm"}}}, {"other", {{"type", "local"}}}}}});
+    QVERIFY(QTest::qWaitFor([&] { return field<QComboBox>(panel, QStringLiteral("target"))->findData(QStringLiteral("other")) >= 0; },
+                            10'000));
+    auto* combo = field<QComboBox>(panel, QStringLiteral("target"));
+    QCOMPARE(combo->findData(QStringLiteral("nobody")), -1);
+    QCOMPARE(combo->currentData().toString(), QStringLiteral("cluster"));
+    QVERIFY(combo->findData(QStringLiteral("local")) >= 0);
+  }
+
+  void testBeds() {
+    const QString projectDir = qEnvironmentVariable("ORRERY_LAUNCH_REMOTE_PROJECT");
+    if (projectDir.isEmpty())
+      QSKIP("needs the sshd test bed: run by tests/e2e/test_launch_remote_gui.py (ORRERY_LAUNCH_REMOTE_PROJECT unset)");
+    const QString fingerprint = qEnvironmentVariable("ORRERY_LAUNCH_REMOTE_FINGERPRINT");
+    const QString worker = qEnvironmentVariable("ORRERY_LAUNCH_REMOTE_WORKER");
+    QVERIFY(!fingerprint.isEmpty() && !worker.isEmpty());
+    auto project = orrery::runfiles::open_project(fs::path(projectDir.toStdString()), false);
+    LaunchPanel panel(project, orrery::testing::install_paths_from_env());
+    QSignalSpy failed(&panel, &LaunchPanel::launchFailed);
+    QSignalSpy launched(&panel, &LaunchPanel::runLaunched);
+    QSignalSpy copied(&panel, &LaunchPanel::remoteRunCopiedBack);
+    QVERIFY(fill_slow_command(panel, worker, 2, 30));
+
+    // Declined: nothing launched, the form says why, the key is not recorded.
+    QVERIFY(choose_target(panel, QStringLiteral("refused")));
+    QString question = launch_answering(panel, QMessageBox::No);
+    QVERIFY2(question.contains(fingerprint), qPrintable(question));
+    QVERIFY(QTest::qWaitFor([&] { return !failed.isEmpty(); }, kRemoteTimeoutMs));   // No answers at once
+    QVERIFY2(failed.back().front().toString().contains(QStringLiteral("was not trusted")),
+             qPrintable(failed.back().front().toString()));
+    QVERIFY(launched.isEmpty());
+
+    // Trusted: the key is recorded and the run launched, followed and copied back.
+    QVERIFY(choose_target(panel, QStringLiteral("stranger")));
+    question = launch_answering(panel, QMessageBox::Yes);
+    QVERIFY2(question.contains(fingerprint), qPrintable(question));
+    QVERIFY(QTest::qWaitFor([&] { return !launched.isEmpty() || failed.count() > 1; }, kRemoteTimeoutMs));
+    QVERIFY2(failed.count() == 1, qPrintable(failed.back().front().toString()));
+    const QString id = launched.front().front().toString();
+    const fs::path runDir = orrery::runfiles::run_path(project, id.toStdString());
+    // Followed like a local run: the local folder has run.json (the mirror's) and says where the run lives.
+    QVERIFY(fs::exists(runDir / "run.json") && fs::exists(runDir / "remote.json"));
+    QVERIFY2(QTest::qWaitFor([&] { return !copied.isEmpty(); }, kRemoteTimeoutMs),
+             qPrintable(field<QLabel>(panel, QStringLiteral("launchStatus"))->text()));
+    QCOMPARE(copied.front().front().toString(), id);
+    const auto record = orrery::testing::read_record(project, id.toStdString());
+    QVERIFY(record);
+    QCOMPARE(orrery::testing::observed(project, id.toStdString()), std::optional(orrery::runfiles::RunStatus::Succeeded));
+    QCOMPARE(QString::fromStdString(record->target), QStringLiteral("stranger"));
+    std::ifstream where(runDir / "remote.json");
+    QVERIFY(json::parse(where, nullptr, false).value("copied_back", false));
+    QVERIFY(fs::exists(runDir / "run.h5"));
+    std::cout << "launched remote run " << id.toStdString() << "\n";
+  }
+};
+
+QTEST_MAIN(TestLaunchRemote)
+#include "test_launch_remote.moc"
