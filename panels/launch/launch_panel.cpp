@@ -22,6 +22,8 @@
 #include "launch/launch_queue.hpp"
 #include "launch/param_editor.hpp"
 #include "launch/remote_run_keeper.hpp"
+#include "launch/slurm_job_keeper.hpp"
+#include "launch/slurm_launch.hpp"
 #include "launch/ssh_launch.hpp"
 
 namespace orrery::panels {
@@ -399,7 +401,7 @@ void LaunchPanel::show_errors(const std::vector<spec::Issue>& errors) {
 }
 
 void LaunchPanel::update_launch_state() {
-  const bool remote_busy = ssh_launch_ && ssh_launch_->running();
+  const bool remote_busy = (ssh_launch_ && ssh_launch_->running()) || (slurm_launch_ && slurm_launch_->running());
   const bool busy = (queue_ && !queue_->idle()) || remote_busy;
   launch_button_->setEnabled(isValid() && !busy && chosen_target());
   cancel_button_->setEnabled(remote_busy || (busy && queue_->started() + queue_->cancelled() < queue_->total()));
@@ -411,18 +413,14 @@ void LaunchPanel::update_launch_state() {
 }
 
 void LaunchPanel::launch() {
-  if (!isValid() || (queue_ && !queue_->idle()) || (ssh_launch_ && ssh_launch_->running())) return;
+  if (!isValid() || (queue_ && !queue_->idle()) || (ssh_launch_ && ssh_launch_->running()) ||
+      (slurm_launch_ && slurm_launch_->running()))
+    return;
   const spec::KindSchema* kind = catalog_.find(expansion_.specs.front().kind);
   const remote::Target* target = chosen_target();
   if (!target) return;
   if (target->type == remote::TargetType::Ssh) return launch_on_ssh(*kind, *target);
-  if (target->type == remote::TargetType::Slurm) {
-    const QString message = QStringLiteral("Slurm targets are not launched from the form yet: use orrery run --target %1")
-                                .arg(qs(target->name));
-    launch_status_->setText(message);
-    emit launchFailed(message);
-    return;
-  }
+  if (target->type == remote::TargetType::Slurm) return launch_on_slurm(*kind, *target);
   std::vector<LaunchQueue::Item> items;
   for (std::size_t i = 0; i < expansion_.specs.size(); ++i)
     items.push_back({expansion_.specs[i], expansion_.assignments[i].empty() ? QString() : describe_assignment(expansion_.assignments[i])});
@@ -451,24 +449,52 @@ void LaunchPanel::cancelPendingLaunches() {
   if (ssh_launch_) ssh_launch_->cancel();
 }
 
+void LaunchPanel::remote_launch_failed(const QString& message) {
+  launch_status_->setText(message);
+  update_launch_state();
+  emit launchFailed(message);
+  emit launchesFinished();
+}
+
+bool LaunchPanel::refuse_sweep_on(const remote::Target& target) {
+  if (expansion_.specs.size() == 1) return false;
+  const QString message = QStringLiteral("a sweep on the %1 target %2 is not launched from the form yet: launch its runs one at a time")
+                              .arg(qs(remote::to_string(target.type)), qs(target.name));
+  launch_status_->setText(message);
+  emit launchFailed(message);
+  return true;
+}
+
+void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Target& target) {
+  if (refuse_sweep_on(target)) return;
+  if (slurm_launch_) slurm_launch_->deleteLater();
+  slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
+  progress_->setVisible(false);
+  connect(slurm_launch_, &SlurmLaunch::progress, launch_status_, &QLabel::setText);
+  connect(slurm_launch_, &SlurmLaunch::scriptShown, this, &LaunchPanel::sbatchScriptShown);
+  connect(slurm_launch_, &SlurmLaunch::failed, this, &LaunchPanel::remote_launch_failed);
+  connect(slurm_launch_, &SlurmLaunch::submitted, this, [this](const QString& runId, const QString& job, SlurmJobKeeper* keeper) {
+    launch_status_->setText(QStringLiteral("run %1 submitted as slurm job %2").arg(runId, job));
+    connect(keeper, &SlurmJobKeeper::stateChanged, this, [this, job](const QString& id, const QString& state) {
+      launch_status_->setText(QStringLiteral("run %1, slurm job %2: %3").arg(id, job, state));
+    });
+    connect(keeper, &SlurmJobKeeper::ended, this, &LaunchPanel::slurmJobEnded);
+    update_launch_state();
+    emit runLaunched(runId);
+    emit launchesFinished();
+  });
+  slurm_launch_->start();
+  update_launch_state();
+}
+
 void LaunchPanel::launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target) {
-  if (expansion_.specs.size() != 1) {
-    const QString message = QStringLiteral("a sweep on an ssh target is not launched from the form yet: launch its runs one at a time");
-    launch_status_->setText(message);
-    emit launchFailed(message);
-    return;
-  }
+  if (refuse_sweep_on(target)) return;
   if (ssh_launch_) ssh_launch_->deleteLater();
-  ssh_launch_ = new SshLaunch(project_, paths_, kind, expansion_.specs.front(), target, this);
+  ssh_launch_ = new SshLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
   progress_->setVisible(false);
   connect(ssh_launch_, &SshLaunch::progress, launch_status_, &QLabel::setText);
   connect(ssh_launch_, &SshLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
-  connect(ssh_launch_, &SshLaunch::failed, this, [this](const QString& message) {
-    launch_status_->setText(message);
-    update_launch_state();
-    emit launchFailed(message);
-    emit launchesFinished();
-  });
+  connect(ssh_launch_, &SshLaunch::failed, this, &LaunchPanel::remote_launch_failed);
   connect(ssh_launch_, &SshLaunch::launched, this, [this](const QString& runId, RemoteRunKeeper* keeper) {
     follow_remote_run(runId, keeper);
     update_launch_state();

@@ -27,6 +27,7 @@
 #include "spec/sweep.hpp"
 
 class QComboBox;
+class QDialog;
 class QFileSystemWatcher;
 class QFormLayout;
 class QMessageBox;
@@ -41,6 +42,7 @@ namespace orrery::panels {
 class LaunchQueue;
 class ParamEditor;
 class RemoteRunKeeper;
+class SlurmLaunch;
 class SshLaunch;
 
 class LaunchPanel : public QWidget {
@@ -74,6 +76,8 @@ class LaunchPanel : public QWidget {
   void targetsReady();                     // orrery.json's targets have been (re-)read into the Target choice
   void hostKeyAsked(QMessageBox* box);     // an ssh target's host key is unknown: the question is open
   void remoteRunCopiedBack(const QString& runId);   // a run on an ssh target ended and its folder is here
+  void sbatchScriptShown(QDialog* dialog);          // a Slurm launch waits for Submit (accept) or Cancel (reject)
+  void slurmJobEnded(const QString& runId, const QString& state);   // its run has a verdict, Slurm's last word
 
  private:
   void build_ui();
@@ -93,6 +97,9 @@ class LaunchPanel : public QWidget {
   void on_targets_loaded(std::vector<remote::Target> targets, const QString& problems);
   const remote::Target* chosen_target() const;
   void launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target);
+  void launch_on_slurm(const spec::KindSchema& kind, const remote::Target& target);
+  bool refuse_sweep_on(const remote::Target& target);
+  void remote_launch_failed(const QString& message);
   void follow_remote_run(const QString& runId, RemoteRunKeeper* keeper);
 
   runfiles::Project project_;
@@ -127,6 +134,7 @@ class LaunchPanel : public QWidget {
   bool targets_loaded_ = false;
   QFileSystemWatcher* settings_watcher_ = nullptr;
   QPointer<SshLaunch> ssh_launch_;
+  QPointer<SlurmLaunch> slurm_launch_;
 };
 
 }  // namespace orrery::panels

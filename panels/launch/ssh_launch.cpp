@@ -27,14 +27,9 @@ struct SshAttempt {
 
 }  // namespace
 
-SshLaunch::SshLaunch(runfiles::Project project, launch::InstallPaths paths, spec::KindSchema kind, spec::Spec spec,
-                     remote::Target target, QWidget* question_parent)
+SshLaunch::SshLaunch(RemoteLaunchRequest request, QWidget* question_parent)
     : QObject(question_parent),
-      project_(std::move(project)),
-      paths_(std::move(paths)),
-      kind_(std::move(kind)),
-      spec_(std::move(spec)),
-      target_(std::move(target)),
+      request_(std::move(request)),
       question_parent_(question_parent) {}
 
 void SshLaunch::start() { attempt({}); }
@@ -62,27 +57,27 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
     QMetaObject::invokeMethod(QCoreApplication::instance(), [self, line] { if (self) emit self->progress(line); },
                               Qt::QueuedConnection);
   };
-  const QString where = QString::fromStdString(target_.name);
-  watcher->setFuture(QtConcurrent::run([project = project_, paths = paths_, kind = kind_, spec = spec_, target = target_,
+  const QString where = QString::fromStdString(request_.target.name);
+  watcher->setFuture(QtConcurrent::run([request = request_,
                                         cancelled = cancelled_, trusted = std::move(trusted), say, where] {
     SshAttempt out;
     try {
-      if (!trusted.empty()) remote::trust_host_keys(target.ssh, trusted);
+      if (!trusted.empty()) remote::trust_host_keys(request.target.ssh, trusted);
       remote::SshOptions options;
       options.cancelled = cancelled.get();
-      auto ssh = std::make_shared<remote::SshConnection>(target.ssh, options);
+      auto ssh = std::make_shared<remote::SshConnection>(request.target.ssh, options);
       say(QStringLiteral("connecting to %1 (%2)...").arg(where, QString::fromStdString(ssh->describe())));
       try {
         ssh->open();
       } catch (const remote::UnknownHostKeyError&) {
         say(QStringLiteral("the host key of %1 is not known yet; fetching its fingerprints...").arg(where));
-        out.unknown_keys = remote::scan_host_keys(target.ssh);
+        out.unknown_keys = remote::scan_host_keys(request.target.ssh);
         out.unknown_host_key = true;
         return out;
       }
-      if (cancelled->load()) throw std::runtime_error("cancelled before anything was started on " + target.name);
+      if (cancelled->load()) throw std::runtime_error("cancelled before anything was started on " + request.target.name);
       say(QStringLiteral("deploying the runtime and the worker to %1 and starting the agent...").arg(where));
-      auto run = remote::launch_ssh(project, kind, spec, paths, target, *ssh);
+      auto run = remote::launch_ssh(request.project, request.kind, request.spec, request.paths, request.target, *ssh);
       say(QStringLiteral("run %1 started on %2 (%3 of %4 files sent); forwarding its sockets...")
               .arg(QString::fromStdString(run.run_id), where)
               .arg(run.deployed.sent)
@@ -92,7 +87,7 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
       mirror->start();
       out.run = {run.run_id, cancelled, std::move(ssh), std::move(notes), std::move(mirror)};
     } catch (const std::exception& e) {
-      out.error = std::string(cancelled->load() ? "cancelled: " : "") + "launch on " + target.name + " failed: " + e.what();
+      out.error = std::string(cancelled->load() ? "cancelled: " : "") + "launch on " + request.target.name + " failed: " + e.what();
     }
     return out;
   }));
@@ -100,20 +95,20 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
 
 void SshLaunch::ask_about_host_key(std::vector<remote::ScannedHostKey> offered) {
   remote::TargetCheck check;
-  check.target = target_.name;
+  check.target = request_.target.name;
   check.outcome = remote::TargetCheck::Outcome::UnknownHostKey;
-  check.unknown_host = target_.ssh;
+  check.unknown_host = request_.target.ssh;
   check.offered_keys = offered;
   QMessageBox* box = askToTrustHostKey(question_parent_, check);
   connect(box, &QMessageBox::finished, this, [this, box, offered = std::move(offered)] {
     if (box->clickedButton() == box->button(QMessageBox::Yes) && !offered.empty()) {
-      emit progress(tr("host key of %1 trusted; connecting again...").arg(QString::fromStdString(target_.name)));
+      emit progress(tr("host key of %1 trusted; connecting again...").arg(QString::fromStdString(request_.target.name)));
       attempt(offered);
       return;
     }
     running_ = false;
     emit failed(tr("not launched: the host key of %1 (target %2) was not trusted")
-                    .arg(QString::fromStdString(target_.ssh.host), QString::fromStdString(target_.name)));
+                    .arg(QString::fromStdString(request_.target.ssh.host), QString::fromStdString(request_.target.name)));
   });
   box->open();
   emit hostKeyAsked(box);

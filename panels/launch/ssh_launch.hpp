@@ -33,8 +33,7 @@ class SshLaunch : public QObject {
   Q_OBJECT
  public:
   // question_parent: the widget the host-key question opens over; keepers become its children.
-  SshLaunch(runfiles::Project project, launch::InstallPaths paths, spec::KindSchema kind, spec::Spec spec,
-            remote::Target target, QWidget* question_parent);
+  SshLaunch(RemoteLaunchRequest request, QWidget* question_parent);
 
   void start();
   void cancel();
@@ -50,11 +49,7 @@ class SshLaunch : public QObject {
   void attempt(std::vector<remote::ScannedHostKey> trusted);
   void ask_about_host_key(std::vector<remote::ScannedHostKey> offered);
 
-  runfiles::Project project_;
-  launch::InstallPaths paths_;
-  spec::KindSchema kind_;
-  spec::Spec spec_;
-  remote::Target target_;
+  RemoteLaunchRequest request_;
   QPointer<QWidget> question_parent_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   bool running_ = false;

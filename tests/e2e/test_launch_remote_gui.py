@@ -3,14 +3,16 @@ bed, writes a project whose orrery.json names two ssh targets whose host key is 
 (an empty known_hosts each), and runs the form's widget test (gui_launch_test_launch_remote,
 offscreen) on it: "refused" is declined at the host-key question (nothing launched, nothing
 recorded), "stranger" is trusted and a 2-rank command run of the slow worker is launched from
-the form, followed and copied back. Here h5py then reads the copied-back run.h5: both ranks,
-every step. The daemon is stopped by PID whatever happens (the bed's context manager)."""
+the form, followed and copied back; then a Slurm run on a real single-node Slurm (slurm_testbed):
+script shown, Submit, followed until COMPLETED. Here h5py then reads the copied-back run.h5: both
+ranks, every step. The daemons are stopped by PID whatever happens (the beds' context managers)."""
 import json
 import subprocess
 
 from check_run_h5 import check
 from e2e_support import BIN, Project, WORKERS, env, main
 from remote_testbed import SshTestBed
+from slurm_testbed import PARTITION, SlurmTestBed
 import h5py
 
 WIDGET_TEST = BIN / "gui_launch_test_launch_remote"
@@ -19,7 +21,7 @@ STEPS = 30
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SshTestBed(addresses=("127.0.0.1",)) as ssh:
+    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",)) as ssh:
         prj = Project("launch-remote")
         stranger = prj.root / "known_hosts.stranger"
         refused = prj.root / "known_hosts.refused"
@@ -29,10 +31,11 @@ def test():
             "local": {"type": "local"},
             "stranger": ssh.target(0, known_hosts_file=str(stranger)),
             "refused": ssh.target(0, known_hosts_file=str(refused)),
+            "cluster": {"type": "slurm", "partition": PARTITION, "time": "00:05:00", "nodes": 1, "tasks_per_node": 4},
         }}))
         fingerprint = subprocess.run(["ssh-keygen", "-l", "-f", str(ssh.servers[0].host_key) + ".pub"],
                                      capture_output=True, text=True, check=True).stdout.split()[1]
-        e = ssh.env(env())
+        e = slurm.env(ssh.env(env()))
         e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_LAUNCH_REMOTE_PROJECT": str(prj.root),
                   "ORRERY_LAUNCH_REMOTE_FINGERPRINT": fingerprint,
                   "ORRERY_LAUNCH_REMOTE_WORKER": str(WORKERS / "slow_worker.py")})
@@ -51,7 +54,12 @@ def test():
             for rank in (0, 1):
                 assert list(f[f"metrics/rank-{rank}/loss"][:]["step"]) == list(range(STEPS)), rank
         assert (local / "logs" / "agent.log").is_file()
-        assert len(list((prj.root / "runs").iterdir())) == 1   # the declined launch made no run
+        job_run = out.split("submitted slurm run ")[1].split()[0]
+        rec = json.loads((prj.root / "runs" / job_run / "run.json").read_text())
+        assert rec["status"] == "succeeded" and rec["target"] == "cluster", rec
+        assert json.loads((prj.root / "runs" / job_run / "slurm.json").read_text())["state"] == "COMPLETED"
+        check(prj.root / "runs" / job_run / "run.h5", expect_ranks=2, expect_metrics=("loss",))
+        assert len(list((prj.root / "runs").iterdir())) == 2   # the declined launch made no run
 
 
 if __name__ == "__main__":

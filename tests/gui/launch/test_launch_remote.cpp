@@ -1,13 +1,18 @@
 // Launching on the project's targets from the form.
 //   offline (always): the Target choice lists orrery.json's targets and follows edits of the
 //     file; a launch on an ssh target nobody listens for fails with a message naming the target,
-//     and the form can launch again; a Slurm target says it is not launched from the form.
+//     and the form can launch again; a Slurm target shows its sbatch script first, and Cancel there
+//     submits nothing and leaves no run folder.
 //   testBeds (run by tests/e2e/test_launch_remote_gui.py, which starts a real sshd on 127.0.0.1
 //     and passes its project in ORRERY_LAUNCH_REMOTE_PROJECT): on a target whose host key is not
 //     known yet, the cluster panel's question shows the bed key's fingerprint; No ends the launch
 //     with "not trusted", Yes records the key and launches a 2-rank command run, which is then
-//     followed (run.json mirrored, remote.json) and copied back once it has succeeded.
+//     followed (run.json mirrored, remote.json) and copied back once it has succeeded; on the real
+//     single-node Slurm (slurm_testbed) the sbatch script is shown, Submit sends it, and the job's
+//     states are followed until the run succeeded and Slurm says COMPLETED (job.sh kept in the folder).
 #include <QComboBox>
+#include <QDialog>
+#include <QPlainTextEdit>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -96,6 +101,20 @@ QString launch_answering(LaunchPanel& panel, QMessageBox::StandardButton answer)
   return text;
 }
 
+// Launches on a Slurm target, waits for the sbatch script dialog and closes it with result; returns the script.
+QString submit_answering(LaunchPanel& panel, QDialog::DialogCode result) {
+  QDialog* dialog = nullptr;
+  auto connection = QObject::connect(&panel, &LaunchPanel::sbatchScriptShown, [&](QDialog* d) { dialog = d; });
+  field<QPushButton>(panel, QStringLiteral("launch"))->click();
+  const bool shown = QTest::qWaitFor([&] { return dialog != nullptr; }, kRemoteTimeoutMs);
+  QObject::disconnect(connection);
+  if (!shown) return {};
+  auto* text = dialog->findChild<QPlainTextEdit*>(QStringLiteral("launch.sbatchScript.text"));
+  const QString script = text ? text->toPlainText() : QString();
+  dialog->done(result);
+  return script;
+}
+
 }  // namespace
 
 class TestLaunchRemote : public QObject {
@@ -131,10 +150,16 @@ class TestLaunchRemote : public QObject {
     QVERIFY(field<QPushButton>(panel, QStringLiteral("launch"))->isEnabled());
     QVERIFY(!fs::exists(root / "runs") || fs::is_empty(root / "runs"));   // nothing was started
 
+    // Slurm: the sbatch script is shown before anything is submitted; Cancel leaves no run behind.
     QVERIFY(choose_target(panel, QStringLiteral("cluster")));
-    field<QPushButton>(panel, QStringLiteral("launch"))->click();
-    QCOMPARE(failed.count(), 2);
-    QVERIFY(failed.back().front().toString().contains(QStringLiteral("orrery run --target cluster")));
+    const QString script = submit_answering(panel, QDialog::Rejected);
+    QVERIFY2(script.contains(QStringLiteral("#SBATCH")) && script.contains(QStringLiteral("--partition=debug")) &&
+                 script.contains(QStringLiteral("orrery-agent")),
+             qPrintable(script));
+    QVERIFY(QTest::qWaitFor([&] { return failed.count() == 2; }, 10'000));
+    QVERIFY2(failed.back().front().toString().contains(QStringLiteral("not submitted")),
+             qPrintable(failed.back().front().toString()));
+    QVERIFY(QTest::qWaitFor([&] { return !fs::exists(root / "runs") || fs::is_empty(root / "runs"); }, 10'000));
 
     // orrery.json edited: the choice follows (a target gone, one added), the chosen one kept when it still exists.
     QSignalSpy reread(&panel, &LaunchPanel::targetsReady);
@@ -191,6 +216,25 @@ class TestLaunchRemote : public QObject {
     QVERIFY(json::parse(where, nullptr, false).value("copied_back", false));
     QVERIFY(fs::exists(runDir / "run.h5"));
     std::cout << "launched remote run " << id.toStdString() << "\n";
+
+    // Slurm on this machine: the script shown, Submit, the job's states followed until the run succeeded.
+    QVERIFY(choose_target(panel, QStringLiteral("cluster")));
+    QSignalSpy jobEnded(&panel, &LaunchPanel::slurmJobEnded);
+    const QString script = submit_answering(panel, QDialog::Accepted);
+    QVERIFY2(script.contains(QStringLiteral("#SBATCH")), qPrintable(script));
+    QVERIFY(QTest::qWaitFor([&] { return launched.count() == 2 || failed.count() > 1; }, kRemoteTimeoutMs));
+    QVERIFY2(failed.count() == 1, qPrintable(failed.back().front().toString()));
+    const QString jobRun = launched.back().front().toString();
+    QVERIFY2(QTest::qWaitFor([&] { return !jobEnded.isEmpty(); }, kRemoteTimeoutMs),
+             qPrintable(field<QLabel>(panel, QStringLiteral("launchStatus"))->text()));
+    QCOMPARE(jobEnded.front().front().toString(), jobRun);
+    QVERIFY2(jobEnded.front().at(1).toString().startsWith(QStringLiteral("COMPLETED")),
+             qPrintable(jobEnded.front().at(1).toString()));
+    QCOMPARE(orrery::testing::observed(project, jobRun.toStdString()), std::optional(orrery::runfiles::RunStatus::Succeeded));
+    const fs::path jobDir = orrery::runfiles::run_path(project, jobRun.toStdString());
+    std::ifstream kept(jobDir / "job.sh");
+    QCOMPARE(QString::fromStdString(std::string(std::istreambuf_iterator<char>(kept), {})), script);
+    std::cout << "submitted slurm run " << jobRun.toStdString() << "\n";
   }
 };
 
