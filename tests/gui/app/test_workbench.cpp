@@ -58,6 +58,7 @@ class WorkbenchTest : public QObject {
     MainWindow window(env.project(), env.paths());
     window.resize(1400, 900);
     window.show();
+    QVERIFY(window.findChild<QDockWidget*>("dock.cluster"));   // the cluster panel's dock (hidden until opened)
     QSignalSpy kindPanels(&window, &MainWindow::kindPanelsUpdated);
     window.showRuns({QString::fromStdString(a), QString::fromStdString(b)});
 
