@@ -16,7 +16,7 @@ from slurm_testbed import PARTITION, SlurmTestBed
 import h5py
 
 WIDGET_TEST = BIN / "gui_launch_test_launch_remote"
-STEPS = 30
+STEPS = 60
 
 
 def test():
@@ -59,6 +59,7 @@ def test():
         assert rec["status"] == "succeeded" and rec["target"] == "cluster", rec
         assert json.loads((prj.root / "runs" / job_run / "slurm.json").read_text())["state"] == "COMPLETED"
         check(prj.root / "runs" / job_run / "run.h5", expect_ranks=2, expect_metrics=("loss",))
+        print("\n".join(line for line in out.splitlines() if line.startswith("timing")))
         assert len(list((prj.root / "runs").iterdir())) == 2   # the declined launch made no run
 
 

@@ -12,6 +12,7 @@
 //     states are followed until the run succeeded and Slurm says COMPLETED (job.sh kept in the folder).
 #include <QComboBox>
 #include <QDialog>
+#include <QElapsedTimer>
 #include <QPlainTextEdit>
 #include <QLabel>
 #include <QLineEdit>
@@ -28,8 +29,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <variant>
 #include <iostream>
 
+#include "feed/feed_client.hpp"
 #include "launch/launch_panel.hpp"
 #include "run_testing.hpp"
 #include "runfiles/project.hpp"
@@ -184,7 +187,8 @@ class TestLaunchRemote : public QObject {
     QSignalSpy failed(&panel, &LaunchPanel::launchFailed);
     QSignalSpy launched(&panel, &LaunchPanel::runLaunched);
     QSignalSpy copied(&panel, &LaunchPanel::remoteRunCopiedBack);
-    QVERIFY(fill_slow_command(panel, worker, 2, 30));
+    // 3 s of steps: batches still arrive when the test starts listening to the forwarded feed.
+    QVERIFY(fill_slow_command(panel, worker, 2, 60));
 
     // Declined: nothing launched, the form says why, the key is not recorded.
     QVERIFY(choose_target(panel, QStringLiteral("refused")));
@@ -198,13 +202,28 @@ class TestLaunchRemote : public QObject {
     // Trusted: the key is recorded and the run launched, followed and copied back.
     QVERIFY(choose_target(panel, QStringLiteral("stranger")));
     question = launch_answering(panel, QMessageBox::Yes);
+    QElapsedTimer sinceTrusted;
+    sinceTrusted.start();
     QVERIFY2(question.contains(fingerprint), qPrintable(question));
     QVERIFY(QTest::qWaitFor([&] { return !launched.isEmpty() || failed.count() > 1; }, kRemoteTimeoutMs));
     QVERIFY2(failed.count() == 1, qPrintable(failed.back().front().toString()));
+    const qint64 launchedMs = sinceTrusted.elapsed();
     const QString id = launched.front().front().toString();
     const fs::path runDir = orrery::runfiles::run_path(project, id.toStdString());
-    // Followed like a local run: the local folder has run.json (the mirror's) and says where the run lives.
-    QVERIFY(fs::exists(runDir / "run.json") && fs::exists(runDir / "remote.json"));
+    // Followed like a local run: the local run.json (the mirror's) names the sockets forwarded
+    // through the ssh connection, and the ordinary feed client gets the ranks' batches through them.
+    QVERIFY(fs::exists(runDir / "remote.json"));
+    const auto live = orrery::testing::read_record(project, id.toStdString());
+    QVERIFY(live);
+    QVERIFY2(live->agent.feed.rfind("ipc://", 0) == 0 && fs::exists(live->agent.feed.substr(6)), live->agent.feed.c_str());
+    orrery::feed::FeedClient feed(*live, true);
+    bool batch = false;
+    QElapsedTimer waited;
+    waited.start();
+    while (!batch && waited.elapsed() < 30'000)
+      if (auto m = feed.next(std::chrono::milliseconds(500))) batch = std::holds_alternative<orrery::feed::BatchMessage>(*m);
+    QVERIFY2(batch, "no telemetry batch came through the forwarded feed socket");
+    const qint64 firstBatchMs = sinceTrusted.elapsed();
     QVERIFY2(QTest::qWaitFor([&] { return !copied.isEmpty(); }, kRemoteTimeoutMs),
              qPrintable(field<QLabel>(panel, QStringLiteral("launchStatus"))->text()));
     QCOMPARE(copied.front().front().toString(), id);
@@ -215,12 +234,16 @@ class TestLaunchRemote : public QObject {
     std::ifstream where(runDir / "remote.json");
     QVERIFY(json::parse(where, nullptr, false).value("copied_back", false));
     QVERIFY(fs::exists(runDir / "run.h5"));
-    std::cout << "launched remote run " << id.toStdString() << "\n";
+    std::cout << "launched remote run " << id.toStdString() << "\n"
+              << "timing ssh (key trusted -> launched / first batch through the tunnel / copied back): " << launchedMs
+              << " / " << firstBatchMs << " / " << sinceTrusted.elapsed() << " ms\n";
 
     // Slurm on this machine: the script shown, Submit, the job's states followed until the run succeeded.
     QVERIFY(choose_target(panel, QStringLiteral("cluster")));
     QSignalSpy jobEnded(&panel, &LaunchPanel::slurmJobEnded);
     const QString script = submit_answering(panel, QDialog::Accepted);
+    QElapsedTimer sinceSubmit;
+    sinceSubmit.start();
     QVERIFY2(script.contains(QStringLiteral("#SBATCH")), qPrintable(script));
     QVERIFY(QTest::qWaitFor([&] { return launched.count() == 2 || failed.count() > 1; }, kRemoteTimeoutMs));
     QVERIFY2(failed.count() == 1, qPrintable(failed.back().front().toString()));
@@ -234,7 +257,8 @@ class TestLaunchRemote : public QObject {
     const fs::path jobDir = orrery::runfiles::run_path(project, jobRun.toStdString());
     std::ifstream kept(jobDir / "job.sh");
     QCOMPARE(QString::fromStdString(std::string(std::istreambuf_iterator<char>(kept), {})), script);
-    std::cout << "submitted slurm run " << jobRun.toStdString() << "\n";
+    std::cout << "submitted slurm run " << jobRun.toStdString() << "\n"
+              << "timing slurm (Submit -> run succeeded and job COMPLETED seen): " << sinceSubmit.elapsed() << " ms\n";
   }
 };
 
