@@ -401,7 +401,7 @@ void LaunchPanel::show_errors(const std::vector<spec::Issue>& errors) {
 }
 
 void LaunchPanel::update_launch_state() {
-  const bool remote_busy = (ssh_launch_ && ssh_launch_->running()) || (slurm_launch_ && slurm_launch_->running());
+  const bool remote_busy = remote_launch_running();
   const bool busy = (queue_ && !queue_->idle()) || remote_busy;
   launch_button_->setEnabled(isValid() && !busy && chosen_target());
   cancel_button_->setEnabled(remote_busy || (busy && queue_->started() + queue_->cancelled() < queue_->total()));
@@ -413,9 +413,7 @@ void LaunchPanel::update_launch_state() {
 }
 
 void LaunchPanel::launch() {
-  if (!isValid() || (queue_ && !queue_->idle()) || (ssh_launch_ && ssh_launch_->running()) ||
-      (slurm_launch_ && slurm_launch_->running()))
-    return;
+  if (!isValid() || (queue_ && !queue_->idle()) || remote_launch_running()) return;
   const spec::KindSchema* kind = catalog_.find(expansion_.specs.front().kind);
   const remote::Target* target = chosen_target();
   if (!target) return;
@@ -449,6 +447,17 @@ void LaunchPanel::cancelPendingLaunches() {
   if (ssh_launch_) ssh_launch_->cancel();
 }
 
+bool LaunchPanel::remote_launch_running() const {
+  return (ssh_launch_ && ssh_launch_->running()) || (slurm_launch_ && slurm_launch_->running());
+}
+
+void LaunchPanel::drop_idle_queue() {
+  // launch() only starts a remote launch when the queue is idle; its "n of m launched" bar no longer applies.
+  if (queue_) queue_->deleteLater();
+  queue_ = nullptr;
+  progress_->setVisible(false);
+}
+
 void LaunchPanel::remote_launch_failed(const QString& message) {
   launch_status_->setText(message);
   update_launch_state();
@@ -469,7 +478,7 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
   if (refuse_sweep_on(target)) return;
   if (slurm_launch_) slurm_launch_->deleteLater();
   slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
-  progress_->setVisible(false);
+  drop_idle_queue();
   connect(slurm_launch_, &SlurmLaunch::progress, launch_status_, &QLabel::setText);
   connect(slurm_launch_, &SlurmLaunch::scriptShown, this, &LaunchPanel::sbatchScriptShown);
   connect(slurm_launch_, &SlurmLaunch::failed, this, &LaunchPanel::remote_launch_failed);
@@ -491,7 +500,7 @@ void LaunchPanel::launch_on_ssh(const spec::KindSchema& kind, const remote::Targ
   if (refuse_sweep_on(target)) return;
   if (ssh_launch_) ssh_launch_->deleteLater();
   ssh_launch_ = new SshLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
-  progress_->setVisible(false);
+  drop_idle_queue();
   connect(ssh_launch_, &SshLaunch::progress, launch_status_, &QLabel::setText);
   connect(ssh_launch_, &SshLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
   connect(ssh_launch_, &SshLaunch::failed, this, &LaunchPanel::remote_launch_failed);

@@ -100,6 +100,8 @@ class LaunchPanel : public QWidget {
   void launch_on_slurm(const spec::KindSchema& kind, const remote::Target& target);
   bool refuse_sweep_on(const remote::Target& target);
   void remote_launch_failed(const QString& message);
+  bool remote_launch_running() const;
+  void drop_idle_queue();
   void follow_remote_run(const QString& runId, RemoteRunKeeper* keeper);
 
   runfiles::Project project_;
