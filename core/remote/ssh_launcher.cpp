@@ -269,7 +269,8 @@ void RemoteRunMirror::loop() {
 bool RemoteRunMirror::wait_copied(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   changed_.wait_for(lock, timeout, [this] { return done_ || stop_.load(); });
-  return copied_;
+  // done_: remote.json says copied_back too (written after copied_ is set); a poll must not see it earlier.
+  return copied_ && done_;
 }
 
 void RemoteRunMirror::stop() {
