@@ -480,6 +480,7 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
   slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
   drop_idle_queue();
   connect(slurm_launch_, &SlurmLaunch::progress, launch_status_, &QLabel::setText);
+  connect(slurm_launch_, &SlurmLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
   connect(slurm_launch_, &SlurmLaunch::scriptShown, this, &LaunchPanel::sbatchScriptShown);
   connect(slurm_launch_, &SlurmLaunch::failed, this, &LaunchPanel::remote_launch_failed);
   connect(slurm_launch_, &SlurmLaunch::submitted, this, [this](const QString& runId, const QString& job, SlurmJobKeeper* keeper) {
@@ -487,6 +488,7 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
     connect(keeper, &SlurmJobKeeper::stateChanged, this, [this, job](const QString& id, const QString& state) {
       launch_status_->setText(QStringLiteral("run %1, slurm job %2: %3").arg(id, job, state));
     });
+    connect(keeper, &SlurmJobKeeper::handedOver, this, &LaunchPanel::follow_remote_run);   // via: mirrored once the agent runs
     connect(keeper, &SlurmJobKeeper::ended, this, &LaunchPanel::slurmJobEnded);
     update_launch_state();
     emit runLaunched(runId);

@@ -6,7 +6,9 @@
 #include <exception>
 
 #include "launch/local_launcher.hpp"
+#include "launch/remote_run_keeper.hpp"
 #include "remote/slurm_launcher.hpp"
+#include "remote/ssh_launcher.hpp"
 #include "runfiles/run_record.hpp"
 
 namespace orrery::panels {
@@ -18,14 +20,43 @@ constexpr int kAskSlurmMs = 1000;
 struct SlurmLook {
   QString state;   // what Slurm says, or why it could not be asked
   bool over = false;
+  FollowedRemoteRun followed;   // via: set once the agent has taken the run over and its mirror runs
+  std::string hand_over_error;
 };
 
-SlurmLook look_at_job(const std::filesystem::path& run_dir) {
+// Through via: the agent has taken the run over on the login node's side; start mirroring it there.
+FollowedRemoteRun hand_over(const std::string& run_id, const std::filesystem::path& run_dir,
+                            const std::shared_ptr<remote::SshConnection>& via, const std::shared_ptr<std::atomic<bool>>& cancelled,
+                            const runfiles::RunRecord& job_side) {
+  auto job = remote::read_slurm_record(run_dir);
+  if (!job || job->remote_run_dir.empty()) throw std::runtime_error("slurm.json does not say where the job runs");
+  remote::RemoteRun run{run_id, job->target, run_dir, job->remote_run_dir, job_side, {}};
+  auto notes = std::make_shared<MirrorNotes>();
+  auto mirror = std::make_shared<remote::RemoteRunMirror>(*via, run, [notes](const std::string& line) { notes->add(line); });
+  mirror->start();
+  return {run_id, cancelled, via, std::move(notes), std::move(mirror)};
+}
+
+SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& run_dir,
+                      const std::shared_ptr<remote::SshConnection>& via, const std::shared_ptr<std::atomic<bool>>& cancelled,
+                      bool hand_over_due) {
   SlurmLook look;
   try {
-    auto state = remote::refresh_slurm_run(run_dir, remote::SlurmCommands());
+    auto state = remote::refresh_slurm_run(run_dir, remote::SlurmCommands(via.get()));
     look.state = QString::fromStdString(state ? state->describe() : std::string("no longer known to Slurm"));
-    const auto status = launch::observed_status(runfiles::read_run_record(run_dir));
+    if (hand_over_due) {
+      auto job_side = remote::job_side_record(run_dir, via.get());
+      if (job_side && job_side->status != runfiles::RunStatus::Starting) {
+        try {
+          look.followed = hand_over(run_id, run_dir, via, cancelled, *job_side);
+        } catch (const std::exception& e) {
+          look.hand_over_error = e.what();
+        }
+      }
+    }
+    const auto record = runfiles::read_run_record(run_dir);
+    // Through via the local run.json is the mirror's copy: the agent's pid is on the other side.
+    const auto status = via ? record.status : launch::observed_status(record);
     look.over = runfiles::is_final(status) && (!state || state->ended());
   } catch (const std::exception& e) {
     look.state = QString::fromStdString(std::string("cannot ask Slurm (retrying): ") + e.what());
@@ -35,12 +66,18 @@ SlurmLook look_at_job(const std::filesystem::path& run_dir) {
 
 }  // namespace
 
-SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent)
-    : QObject(parent), run_id_(std::move(runId)), run_dir_(std::move(runDir)) {
+SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent,
+                               std::shared_ptr<remote::SshConnection> via, std::shared_ptr<std::atomic<bool>> cancelled)
+    : QObject(parent), run_id_(std::move(runId)), run_dir_(std::move(runDir)), via_(std::move(via)), cancelled_(std::move(cancelled)) {
   timer_.setInterval(kAskSlurmMs);
   connect(&timer_, &QTimer::timeout, this, &SlurmJobKeeper::ask);
   timer_.start();
   ask();
+}
+
+SlurmJobKeeper::~SlurmJobKeeper() {
+  // The last owner of the connection closes its control master (an ssh call): not on the UI thread.
+  if (via_) (void)QtConcurrent::run([via = std::move(via_), cancelled = std::move(cancelled_)] {});
 }
 
 void SlurmJobKeeper::ask() {
@@ -48,16 +85,23 @@ void SlurmJobKeeper::ask() {
   asking_ = true;
   auto* watcher = new QFutureWatcher<SlurmLook>(this);
   connect(watcher, &QFutureWatcher<SlurmLook>::finished, this, [this, watcher] {
-    const SlurmLook look = watcher->result();
+    SlurmLook look = watcher->result();
     watcher->deleteLater();
     asking_ = false;
     if (look.state != last_) emit stateChanged(run_id_, last_ = look.state);
+    if (!look.hand_over_error.empty())
+      emit stateChanged(run_id_, QStringLiteral("cannot follow the run on the login node yet (retrying): %1")
+                                     .arg(QString::fromStdString(look.hand_over_error)));
+    if (look.followed.mirror) {
+      handed_over_ = true;
+      emit handedOver(run_id_, new RemoteRunKeeper(std::move(look.followed), parent()));
+    }
     if (!look.over) return;
     timer_.stop();
     emit ended(run_id_, look.state);
     deleteLater();
   });
-  watcher->setFuture(QtConcurrent::run(look_at_job, run_dir_));
+  watcher->setFuture(QtConcurrent::run(look_at_job, run_id_.toStdString(), run_dir_, via_, cancelled_, via_ && !handed_over_));
 }
 
 }  // namespace orrery::panels

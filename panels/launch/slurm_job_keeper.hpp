@@ -4,29 +4,48 @@
 // took the run over (cancelled while pending, a failing script), writes the run's verdict.
 // Each change of state ("PENDING (Resources)", "RUNNING on node1", "COMPLETED") is passed on;
 // once the run is final and the job has ended the keeper deletes itself.
+// Through an ssh login node ("via"), Slurm is asked over that connection, and once the agent
+// has taken the run over on the login node's side the run is handed to a RemoteRunKeeper
+// (a RemoteRunMirror on the same connection: forwarded feed, mirrored run.json, copy back),
+// as the CLI's follower does.
 #pragma once
 
 #include <QObject>
 #include <QString>
 #include <QTimer>
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
+
+namespace orrery::remote {
+class SshConnection;
+}
 
 namespace orrery::panels {
+
+class RemoteRunKeeper;
 
 class SlurmJobKeeper : public QObject {
   Q_OBJECT
  public:
-  SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent);
+  // via: the open connection to the login node (null for Slurm on this machine); cancelled: its cancel flag.
+  SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent,
+                 std::shared_ptr<remote::SshConnection> via = {}, std::shared_ptr<std::atomic<bool>> cancelled = {});
+  ~SlurmJobKeeper() override;
 
  signals:
   void stateChanged(const QString& runId, const QString& state);
+  void handedOver(const QString& runId, orrery::panels::RemoteRunKeeper* keeper);   // via: the agent runs, mirrored now
   void ended(const QString& runId, const QString& state);   // the run has its verdict and the job is over
 
  private:
   void ask();
   QString run_id_;
   std::filesystem::path run_dir_;
+  std::shared_ptr<remote::SshConnection> via_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
+  bool handed_over_ = false;
   QString last_;
   bool asking_ = false;
   QTimer timer_;

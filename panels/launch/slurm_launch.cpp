@@ -4,6 +4,7 @@
 #include <QDialogButtonBox>
 #include <QFutureWatcher>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -12,18 +13,34 @@
 #include <exception>
 #include <filesystem>
 
+#include "cluster/host_key_prompt.hpp"
 #include "launch/slurm_job_keeper.hpp"
 #include "remote/slurm_launcher.hpp"
+#include "remote/ssh_connection.hpp"
+#include "remote/target_check.hpp"
 
 namespace orrery::panels {
 
 namespace {
 
-// What a Slurm step on a pool thread hands back: the batch (prepared or submitted) or why it failed.
+// What a Slurm step on a pool thread hands back: the batch (prepared or submitted), the via
+// connection it was prepared through, a via host key to ask about, or why it failed.
 struct SlurmStep {
   std::shared_ptr<remote::SlurmBatch> batch;
+  std::shared_ptr<remote::SshConnection> via;
+  remote::SshTarget unknown_host;
+  std::vector<remote::ScannedHostKey> unknown_keys;
+  bool unknown_host_key = false;
   std::string error;
 };
+
+// The ssh target a Slurm target is reached through, from the project's orrery.json.
+remote::Target via_target(const RemoteLaunchRequest& request) {
+  const auto via = remote::find_target(remote::parse_targets(request.project.settings, nullptr), request.target.slurm.via);
+  if (!via || via->type != remote::TargetType::Ssh)
+    throw std::runtime_error("the ssh target \"" + request.target.slurm.via + "\" it is reached through is not usable");
+  return *via;
+}
 
 }  // namespace
 
@@ -34,35 +51,71 @@ SlurmLaunch::SlurmLaunch(RemoteLaunchRequest request, QWidget* dialog_parent)
 
 SlurmLaunch::~SlurmLaunch() = default;
 
-void SlurmLaunch::start() {
+void SlurmLaunch::start() { prepare({}); }
+
+void SlurmLaunch::prepare(std::vector<remote::ScannedHostKey> trusted) {
   running_ = true;
-  if (!request_.target.slurm.via.empty()) {
-    running_ = false;
-    emit failed(tr("Slurm target %1 is reached through the ssh target %2: not launched from the form yet; use orrery run --target %1")
-                    .arg(QString::fromStdString(request_.target.name), QString::fromStdString(request_.target.slurm.via)));
-    return;
-  }
-  emit progress(tr("writing the sbatch script for %1...").arg(QString::fromStdString(request_.target.name)));
+  const bool through_ssh = !request_.target.slurm.via.empty();
+  emit progress(through_ssh ? tr("connecting to %1 (the login node of %2)...")
+                                  .arg(QString::fromStdString(request_.target.slurm.via), QString::fromStdString(request_.target.name))
+                            : tr("writing the sbatch script for %1...").arg(QString::fromStdString(request_.target.name)));
   auto* watcher = new QFutureWatcher<SlurmStep>(this);
   connect(watcher, &QFutureWatcher<SlurmStep>::finished, this, [this, watcher] {
     SlurmStep step = watcher->result();
     watcher->deleteLater();
+    if (step.unknown_host_key) return ask_about_host_key(std::move(step.unknown_host), std::move(step.unknown_keys));
     if (!step.error.empty()) {
       running_ = false;
       return emit failed(QString::fromStdString(step.error));
     }
     batch_ = std::move(step.batch);
+    via_ = std::move(step.via);
     show_script();
   });
-  watcher->setFuture(QtConcurrent::run([request = request_] {
+  watcher->setFuture(QtConcurrent::run([request = request_, cancelled = cancelled_, trusted = std::move(trusted)] {
     SlurmStep step;
     try {
-      step.batch = std::make_shared<remote::SlurmBatch>(remote::prepare_slurm(request.project, request.kind, {request.spec}, request.paths, request.target));
+      if (!request.target.slurm.via.empty()) {
+        const auto login = via_target(request);
+        if (!trusted.empty()) remote::trust_host_keys(login.ssh, trusted);
+        remote::SshOptions options;
+        options.cancelled = cancelled.get();
+        step.via = std::make_shared<remote::SshConnection>(login.ssh, options);
+        try {
+          step.via->open();
+        } catch (const remote::UnknownHostKeyError&) {
+          step.via.reset();
+          step.unknown_host = login.ssh;
+          step.unknown_keys = remote::scan_host_keys(login.ssh);
+          step.unknown_host_key = true;
+          return step;
+        }
+      }
+      step.batch = std::make_shared<remote::SlurmBatch>(
+          remote::prepare_slurm(request.project, request.kind, {request.spec}, request.paths, request.target, step.via.get()));
     } catch (const std::exception& e) {
       step.error = "launch on " + request.target.name + " failed: " + e.what();
     }
     return step;
   }));
+}
+
+void SlurmLaunch::ask_about_host_key(remote::SshTarget host, std::vector<remote::ScannedHostKey> offered) {
+  remote::TargetCheck check;
+  check.target = request_.target.slurm.via;
+  check.outcome = remote::TargetCheck::Outcome::UnknownHostKey;
+  check.unknown_host = host;
+  check.offered_keys = offered;
+  QMessageBox* box = askToTrustHostKey(dialog_parent_, check);
+  connect(box, &QMessageBox::finished, this, [this, box, host, offered = std::move(offered)] {
+    if (box->clickedButton() == box->button(QMessageBox::Yes) && !offered.empty()) return prepare(offered);
+    running_ = false;
+    emit failed(tr("not submitted: the host key of %1 (target %2, the login node of %3) was not trusted")
+                    .arg(QString::fromStdString(host.host), QString::fromStdString(request_.target.slurm.via),
+                         QString::fromStdString(request_.target.name)));
+  });
+  box->open();
+  emit hostKeyAsked(box);
 }
 
 void SlurmLaunch::show_script() {
@@ -98,10 +151,19 @@ void SlurmLaunch::show_script() {
 
 void SlurmLaunch::drop_prepared() {
   running_ = false;
-  // Nothing was submitted: the folder made for the run holds only its run.json and job.sh.
-  (void)QtConcurrent::run([dirs = batch_->run_dirs] {
+  // Nothing was submitted: the folder made for the run holds only its run.json and job.sh
+  // (through via, the job's folder on the login node too; the connection closes there as well).
+  (void)QtConcurrent::run([dirs = batch_->run_dirs, remote_dirs = batch_->job_run_dirs, via = std::exchange(via_, {})] {
     std::error_code ec;
     for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+    if (!via) return;
+    std::vector<std::string> argv{"rm", "-rf", "--"};
+    argv.insert(argv.end(), remote_dirs.begin(), remote_dirs.end());
+    try {
+      via->run(argv);
+    } catch (const std::exception&) {
+      // Best effort: a stale prepared folder on the login node holds no job.
+    }
   });
   emit failed(tr("not submitted: cancelled at the sbatch script"));
 }
@@ -115,13 +177,14 @@ void SlurmLaunch::submit() {
     running_ = false;
     if (!step.error.empty()) return emit failed(QString::fromStdString(step.error));
     const QString id = QString::fromStdString(step.batch->run_ids.front());
-    auto* keeper = new SlurmJobKeeper(id, step.batch->run_dirs.front(), dialog_parent_ ? dialog_parent_.data() : parent());
+    auto* keeper = new SlurmJobKeeper(id, step.batch->run_dirs.front(), dialog_parent_ ? dialog_parent_.data() : parent(),
+                                      std::exchange(via_, {}), cancelled_);
     emit submitted(id, QString::fromStdString(step.batch->job_id), keeper);
   });
-  watcher->setFuture(QtConcurrent::run([batch = batch_, name = request_.target.name] {
+  watcher->setFuture(QtConcurrent::run([batch = batch_, via = via_, name = request_.target.name] {
     SlurmStep step;
     try {
-      remote::submit_slurm(*batch, remote::SlurmCommands());
+      remote::submit_slurm(*batch, remote::SlurmCommands(via.get()));
       step.batch = batch;
     } catch (const std::exception& e) {
       step.error = "submission to " + name + " failed: " + e.what();

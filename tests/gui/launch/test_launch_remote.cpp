@@ -9,7 +9,10 @@
 //     with "not trusted", Yes records the key and launches a 2-rank command run, which is then
 //     followed (run.json mirrored, remote.json) and copied back once it has succeeded; on the real
 //     single-node Slurm (slurm_testbed) the sbatch script is shown, Submit sends it, and the job's
-//     states are followed until the run succeeded and Slurm says COMPLETED (job.sh kept in the folder).
+//     states are followed until the run succeeded and Slurm says COMPLETED (job.sh kept in the folder);
+//     then the same Slurm through the ssh target "login" ("via", its host key not known yet): Yes
+//     at the host-key question, Submit at the script, PENDING/RUNNING/COMPLETED followed over the
+//     connection, the run handed to the mirror once its agent runs and copied back.
 #include <QComboBox>
 #include <QDialog>
 #include <QElapsedTimer>
@@ -115,6 +118,25 @@ QString submit_answering(LaunchPanel& panel, QDialog::DialogCode result) {
   auto* text = dialog->findChild<QPlainTextEdit*>(QStringLiteral("launch.sbatchScript.text"));
   const QString script = text ? text->toPlainText() : QString();
   dialog->done(result);
+  return script;
+}
+
+// Launches on a Slurm target reached through an ssh target whose host key is unknown: answers the
+// host-key question with Yes, then the sbatch script dialog with Submit; returns the script.
+QString trust_and_submit(LaunchPanel& panel) {
+  QMessageBox* box = nullptr;
+  QDialog* dialog = nullptr;
+  auto asked = QObject::connect(&panel, &LaunchPanel::hostKeyAsked, [&](QMessageBox* b) { box = b; });
+  auto shown = QObject::connect(&panel, &LaunchPanel::sbatchScriptShown, [&](QDialog* d) { dialog = d; });
+  field<QPushButton>(panel, QStringLiteral("launch"))->click();
+  if (QTest::qWaitFor([&] { return box != nullptr; }, kRemoteTimeoutMs)) box->button(QMessageBox::Yes)->click();
+  const bool ready = box && QTest::qWaitFor([&] { return dialog != nullptr; }, kRemoteTimeoutMs);
+  QObject::disconnect(asked);
+  QObject::disconnect(shown);
+  if (!ready) return {};
+  auto* text = dialog->findChild<QPlainTextEdit*>(QStringLiteral("launch.sbatchScript.text"));
+  const QString script = text ? text->toPlainText() : QString();
+  dialog->done(QDialog::Accepted);
   return script;
 }
 
@@ -259,6 +281,37 @@ class TestLaunchRemote : public QObject {
     QCOMPARE(QString::fromStdString(std::string(std::istreambuf_iterator<char>(kept), {})), script);
     std::cout << "submitted slurm run " << jobRun.toStdString() << "\n"
               << "timing slurm (Submit -> run succeeded and job COMPLETED seen): " << sinceSubmit.elapsed() << " ms\n";
+
+    // Slurm through the ssh target "login": connection, host-key question, script, submission and
+    // Slurm's states over ssh; the run mirrored once its agent runs there, then copied back.
+    QVERIFY(choose_target(panel, QStringLiteral("viacluster")));
+    QStringList states;   // every line the form showed, looked at as the test waits
+    auto* status = field<QLabel>(panel, QStringLiteral("launchStatus"));
+    auto note_state = [&] {
+      if (states.isEmpty() || states.back() != status->text()) states << status->text();
+    };
+    const QString viaScript = trust_and_submit(panel);
+    QElapsedTimer sinceViaSubmit;
+    sinceViaSubmit.start();
+    QVERIFY2(viaScript.contains(QStringLiteral("#SBATCH")) && viaScript.contains(QStringLiteral("orrery-agent")),
+             qPrintable(field<QLabel>(panel, QStringLiteral("launchStatus"))->text()));
+    QVERIFY(QTest::qWaitFor([&] { return note_state(), launched.count() == 3 || failed.count() > 1; }, kRemoteTimeoutMs));
+    QVERIFY2(failed.count() == 1, qPrintable(failed.back().front().toString()));
+    const QString viaRun = launched.back().front().toString();
+    QVERIFY2(QTest::qWaitFor([&] { return note_state(), jobEnded.count() == 2 && copied.count() == 2; }, kRemoteTimeoutMs),
+             qPrintable(states.join('\n')));
+    QCOMPARE(jobEnded.back().front().toString(), viaRun);
+    QVERIFY2(jobEnded.back().at(1).toString().startsWith(QStringLiteral("COMPLETED")), qPrintable(jobEnded.back().at(1).toString()));
+    QCOMPARE(copied.back().front().toString(), viaRun);
+    QVERIFY2(!states.filter(QStringLiteral("slurm job")).isEmpty(), qPrintable(states.join('\n')));   // Slurm's states shown
+    std::cout << "form lines (slurm via ssh):\n  " << states.join(QStringLiteral("\n  ")).toStdString() << "\n";
+    QCOMPARE(orrery::testing::observed(project, viaRun.toStdString()), std::optional(orrery::runfiles::RunStatus::Succeeded));
+    const fs::path viaDir = orrery::runfiles::run_path(project, viaRun.toStdString());
+    std::ifstream viaWhere(viaDir / "remote.json");
+    QVERIFY(json::parse(viaWhere, nullptr, false).value("copied_back", false));
+    std::cout << "submitted via slurm run " << viaRun.toStdString() << "\n"
+              << "timing slurm via ssh (Submit -> job COMPLETED seen and folder copied back): " << sinceViaSubmit.elapsed()
+              << " ms\n";
   }
 };
 
