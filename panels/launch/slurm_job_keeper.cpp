@@ -88,14 +88,16 @@ void SlurmJobKeeper::ask() {
     SlurmLook look = watcher->result();
     watcher->deleteLater();
     asking_ = false;
+    // Handed over first: Slurm's state is then the last word shown for this look.
+    if (look.followed.mirror) {
+      handed_over_ = true;
+      emit handedOver(run_id_, new RemoteRunKeeper(std::move(look.followed), parent()));
+      last_.clear();
+    }
     if (look.state != last_) emit stateChanged(run_id_, last_ = look.state);
     if (!look.hand_over_error.empty())
       emit stateChanged(run_id_, QStringLiteral("cannot follow the run on the login node yet (retrying): %1")
                                      .arg(QString::fromStdString(look.hand_over_error)));
-    if (look.followed.mirror) {
-      handed_over_ = true;
-      emit handedOver(run_id_, new RemoteRunKeeper(std::move(look.followed), parent()));
-    }
     if (!look.over) return;
     timer_.stop();
     emit ended(run_id_, look.state);

@@ -81,7 +81,7 @@ def test():
                 assert list(f[f"metrics/rank-{rank}/loss"][:]["step"]) == list(range(STEPS)), rank
         print("\n".join(line for line in out.splitlines() if line.startswith("timing")))
         print("form lines (slurm via ssh):" + out.split("form lines (slurm via ssh):")[1].split("submitted via")[0])
-        assert len(list((prj.root / "runs").iterdir())) == 3   # the declined launch made no run
+        assert len(list((prj.root / "runs").iterdir())) == 3   # the declined and the cancelled launch made no run
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@
 //     states are followed until the run succeeded and Slurm says COMPLETED (job.sh kept in the folder);
 //     then the same Slurm through the ssh target "login" ("via", its host key not known yet): Yes
 //     at the host-key question, Submit at the script, PENDING/RUNNING/COMPLETED followed over the
-//     connection, the run handed to the mirror once its agent runs and copied back.
+//     connection, the run handed to the mirror once its agent runs and copied back; Cancel at a
+//     second via script leaves no folder on either side.
 #include <QComboBox>
 #include <QDialog>
 #include <QElapsedTimer>
@@ -21,6 +22,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -303,7 +305,11 @@ class TestLaunchRemote : public QObject {
     QCOMPARE(jobEnded.back().front().toString(), viaRun);
     QVERIFY2(jobEnded.back().at(1).toString().startsWith(QStringLiteral("COMPLETED")), qPrintable(jobEnded.back().at(1).toString()));
     QCOMPARE(copied.back().front().toString(), viaRun);
-    QVERIFY2(!states.filter(QStringLiteral("slurm job")).isEmpty(), qPrintable(states.join('\n')));   // Slurm's states shown
+    // Slurm's states shown as they came: queued or running (the run takes 3 s, Slurm is asked every second), then COMPLETED.
+    const QStringList slurmLines = states.filter(QStringLiteral(", slurm job "));
+    QVERIFY2(!slurmLines.filter(QRegularExpression(QStringLiteral(": (PENDING|RUNNING)"))).isEmpty() &&
+                 !slurmLines.filter(QStringLiteral(": COMPLETED")).isEmpty(),
+             qPrintable(states.join('\n')));
     std::cout << "form lines (slurm via ssh):\n  " << states.join(QStringLiteral("\n  ")).toStdString() << "\n";
     QCOMPARE(orrery::testing::observed(project, viaRun.toStdString()), std::optional(orrery::runfiles::RunStatus::Succeeded));
     const fs::path viaDir = orrery::runfiles::run_path(project, viaRun.toStdString());
@@ -312,6 +318,19 @@ class TestLaunchRemote : public QObject {
     std::cout << "submitted via slurm run " << viaRun.toStdString() << "\n"
               << "timing slurm via ssh (Submit -> job COMPLETED seen and folder copied back): " << sinceViaSubmit.elapsed()
               << " ms\n";
+
+    // Cancel at the script (the key is trusted now): nothing submitted, the job folder prepared on the login node removed too.
+    const fs::path loginRuns = fs::path(project.settings["targets"]["login"]["work_dir"].get<std::string>()) / "runs";
+    QVERIFY(submit_answering(panel, QDialog::Rejected).contains(QStringLiteral("#SBATCH")));
+    QVERIFY(QTest::qWaitFor([&] { return failed.count() == 2; }, kRemoteTimeoutMs));
+    QVERIFY2(failed.back().front().toString().contains(QStringLiteral("not submitted")), qPrintable(failed.back().front().toString()));
+    auto only_the_submitted_one = [&] {
+      std::vector<std::string> names;
+      for (const auto& e : fs::directory_iterator(loginRuns)) names.push_back(e.path().filename().string());
+      return names == std::vector<std::string>{viaRun.toStdString()};
+    };
+    QVERIFY(QTest::qWaitFor(only_the_submitted_one, 30'000));
+    QCOMPARE(launched.count(), 3);
   }
 };
 
