@@ -11,16 +11,31 @@
 
 namespace orrery::cli {
 
-namespace {
-int follow_remote(const runfiles::Project& project, remote::SshConnection& ssh, remote::RemoteRun run, bool quiet);
-}  // namespace
-
 std::vector<remote::Target> project_targets(const runfiles::Project& project) {
   std::vector<spec::Issue> issues;
   auto targets = remote::parse_targets(project.settings, &issues);
   for (const auto& i : issues) std::cerr << "warning: orrery.json: " << spec::to_string(i) << " (target skipped)\n";
   return targets;
 }
+
+namespace {
+
+// Follows a run on an ssh target until it ends (or the user detaches), keeping its local
+// folder in step, then waits for its folder to be copied back.
+int follow_remote(const runfiles::Project& project, remote::SshConnection& ssh, remote::RemoteRun run, bool quiet) {
+  remote::RemoteRunMirror mirror(ssh, run, [](const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; });
+  mirror.start();
+  int code = follow_run(project, run.run_id, {quiet, true});
+  if (code != kDetached && !mirror.wait_copied(std::chrono::minutes(10))) {
+    std::cerr << "orrery: the run's folder could not be copied back from " << ssh.describe() << ":" << run.remote_run_dir
+              << "\n";
+    if (code == kSucceeded) code = kFailed;
+  }
+  mirror.stop();
+  return code;
+}
+
+}  // namespace
 
 std::optional<int> run_on_target(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                                  const launch::InstallPaths& paths, const std::string& target_name,
@@ -59,24 +74,6 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
   return follow_remote(project, ssh, std::move(run), options.quiet);
 }
 
-namespace {
-
-// Follows a run on an ssh target until it ends (or the user detaches), keeping its local
-// folder in step, then waits for its folder to be copied back.
-int follow_remote(const runfiles::Project& project, remote::SshConnection& ssh, remote::RemoteRun run, bool quiet) {
-  remote::RemoteRunMirror mirror(ssh, run, [](const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; });
-  mirror.start();
-  int code = follow_run(project, run.run_id, {quiet, true});
-  if (code != kDetached && !mirror.wait_copied(std::chrono::minutes(10))) {
-    std::cerr << "orrery: the run's folder could not be copied back from " << ssh.describe() << ":" << run.remote_run_dir
-              << "\n";
-    if (code == kSucceeded) code = kFailed;
-  }
-  mirror.stop();
-  return code;
-}
-
-}  // namespace
 
 std::optional<int> attach_remote(const runfiles::Project& project, const std::string& run_id, bool quiet,
                                  bool accept_new_host_key) {

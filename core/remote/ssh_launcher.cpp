@@ -5,10 +5,6 @@
 #include "remote/shell_quote.hpp"
 #include "spec/render_command.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 
 namespace fs = std::filesystem;
