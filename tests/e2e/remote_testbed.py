@@ -146,6 +146,13 @@ class SshServer:
         self.log.close()
 
 
+def unknown_hosts_file(folder, name):
+    """folder/known_hosts.<name>, empty: a target that uses it has trusted no host key yet."""
+    path = Path(folder) / f"known_hosts.{name}"
+    path.write_text("")
+    return path
+
+
 class SshTestBed:
     """Two sshd "hosts" on 127.0.0.1 and 127.0.0.2 and a client set up to reach them."""
 

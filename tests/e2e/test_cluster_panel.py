@@ -8,11 +8,10 @@ key is then recorded and the check passes), one declined (it stays failed); `orr
 test` on the latter prints the same fingerprint and records nothing. The daemons are
 stopped by PID whatever happens (the beds' context managers)."""
 import json
-import os
 import subprocess
 
 from e2e_support import BIN, ORRERY, Project, env, main
-from remote_testbed import SshTestBed
+from remote_testbed import SshTestBed, unknown_hosts_file
 from slurm_testbed import PARTITION, SlurmTestBed
 
 WIDGET_TEST = BIN / "gui_cluster_test_cluster_panel"
@@ -23,10 +22,7 @@ def test():
     with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
                                              sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
         prj = Project("cluster-panel")
-        stranger = prj.root / "known_hosts.stranger"
-        refused = prj.root / "known_hosts.refused"
-        stranger.write_text("")
-        refused.write_text("")
+        stranger, refused = (unknown_hosts_file(prj.root, name) for name in ("stranger", "refused"))
         (prj.root / "orrery.json").write_text(json.dumps({"name": "cluster-panel", "targets": {
             "local": {"type": "local"},
             "lo": ssh.target(0),

@@ -26,17 +26,22 @@ def args(tmp, corpus, *extra):
             "--steps=100000", "--checkpoint_interval=1", "--val_interval=100000", "--sample_tokens=0", *extra]
 
 
-def kill_during_save(tmp, corpus):
-    p = subprocess.Popen(args(tmp, corpus), cwd=tmp, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def kill_during_save(tmp, command, victim=lambda p: p.pid, timeout=60):
+    """Starts `command` in tmp; once its first checkpoint is complete and victim(p) names a pid
+    (None: not there yet), SIGKILLs that pid as soon as a save's .tmp exists. True when a save
+    was caught in progress."""
+    p = subprocess.Popen(command, cwd=tmp, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline and not list((tmp / "ckpt").glob("step-*.h5")):
+        deadline = time.time() + timeout
+        pid = None
+        while time.time() < deadline and (pid is None or not list((tmp / "ckpt").glob("step-*.h5"))):
             assert p.poll() is None, p.stderr.read().decode()
+            pid = pid or victim(p)
             time.sleep(0.01)
         while time.time() < deadline:
             if list((tmp / "ckpt").glob("step-*.h5.tmp")):
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait()
+                os.kill(pid, signal.SIGKILL)
+                p.wait(timeout=60)
                 return True
             time.sleep(0.0005)
         return False
@@ -50,7 +55,7 @@ def test():
     with tempfile.TemporaryDirectory(prefix="orrery-gpt-crash-") as t:
         tmp = Path(t)
         corpus = write_corpus(tmp)
-        assert kill_during_save(tmp, corpus), "never caught a save in progress"
+        assert kill_during_save(tmp, args(tmp, corpus)), "never caught a save in progress"
         left = list((tmp / "ckpt").glob("*.tmp"))
         done = sorted((tmp / "ckpt").glob("step-*.h5"))
         print(f"killed during a save: {[p.name for p in left]} left behind, {len(done)} complete checkpoints")

@@ -5,11 +5,8 @@ temporary file); rank 1 is killed with SIGKILL while a temporary file exists, an
 ends. Every checkpoint under its final name must be complete, both ranks' slices of every
 moment tensor written (non-zero second moments in every fragment), and it resumes on one
 rank without sharding."""
-import os
-import signal
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import h5py
@@ -17,7 +14,7 @@ import numpy as np
 
 from e2e_support import env, main
 from gpt_train_support import write_corpus
-from test_gpt_train_crash_save import args
+from test_gpt_train_crash_save import args, kill_during_save
 
 
 def rank_pid(launcher_pid, rank):
@@ -34,34 +31,13 @@ def rank_pid(launcher_pid, rank):
     return None
 
 
-def kill_rank_during_save(tmp, corpus):
-    cmd = ["mpirun", "-np", "2", *args(tmp, corpus, "--zero_stage=1", "--batch_size=2")]
-    p = subprocess.Popen(cmd, cwd=tmp, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 90
-        victim = None
-        while time.time() < deadline and (victim is None or not list((tmp / "ckpt").glob("step-*.h5"))):
-            assert p.poll() is None, p.stderr.read().decode()
-            victim = victim or rank_pid(p.pid, 1)
-            time.sleep(0.01)
-        while time.time() < deadline:
-            if list((tmp / "ckpt").glob("step-*.h5.tmp")):
-                os.kill(victim, signal.SIGKILL)
-                p.wait(timeout=60)
-                return True
-            time.sleep(0.0005)
-        return False
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
 def test():
     with tempfile.TemporaryDirectory(prefix="orrery-gpt-zero-crash-") as t:
         tmp = Path(t)
         corpus = write_corpus(tmp)
-        assert kill_rank_during_save(tmp, corpus), "never caught a save in progress"
+        command = ["mpirun", "-np", "2", *args(tmp, corpus, "--zero_stage=1", "--batch_size=2")]
+        assert kill_during_save(tmp, command, victim=lambda p: rank_pid(p.pid, 1), timeout=90), \
+            "never caught a save in progress"
         left = list((tmp / "ckpt").glob("*.tmp"))
         done = sorted((tmp / "ckpt").glob("step-*.h5"))
         print(f"rank 1 killed during a sharded save: {[p.name for p in left]} left behind, "

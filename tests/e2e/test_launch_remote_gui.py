@@ -13,7 +13,7 @@ import subprocess
 
 from check_run_h5 import check
 from e2e_support import BIN, Project, WORKERS, env, main
-from remote_testbed import SshTestBed
+from remote_testbed import SshTestBed, unknown_hosts_file
 from slurm_testbed import PARTITION, SlurmTestBed
 import h5py
 
@@ -26,12 +26,7 @@ def test():
     with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
                                                                sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
         prj = Project("launch-remote")
-        stranger = prj.root / "known_hosts.stranger"
-        refused = prj.root / "known_hosts.refused"
-        stranger.write_text("")
-        refused.write_text("")
-        login = prj.root / "known_hosts.login"
-        login.write_text("")
+        stranger, refused, login = (unknown_hosts_file(prj.root, name) for name in ("stranger", "refused", "login"))
         (prj.root / "orrery.json").write_text(json.dumps({"name": "launch-remote", "targets": {
             "local": {"type": "local"},
             "stranger": ssh.target(0, known_hosts_file=str(stranger)),
