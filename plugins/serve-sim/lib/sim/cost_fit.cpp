@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace orrery::sim {
 
@@ -119,6 +120,18 @@ void check_value(const char* what, double v) {
   if (!std::isfinite(v) || v < 0) throw std::invalid_argument(std::string("a ") + what + " sample is negative or not finite");
 }
 
+// One side's fit (prefill or decode): coefficients, residuals and the jitter quantiles.
+struct SideFit {
+  Row beta;
+  Residuals residuals;
+  std::vector<double> jitter;
+};
+
+SideFit fit_side(const std::vector<Row>& x, const std::vector<double>& y) {
+  const Row beta = median_fit(x, y);
+  return {beta, residuals(x, y, beta), ratio_quantiles(x, y, beta)};
+}
+
 }  // namespace
 
 CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vector<DecodeSample>& decode, const CostModel& base) {
@@ -136,14 +149,13 @@ CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vec
     x.push_back({1.0, s.prompt_tokens, s.attention_pairs});
     y.push_back(s.seconds);
   }
-  const Row p = median_fit(x, y);
-  const Residuals pr = residuals(x, y, p);
-  fit.model.prefill_fixed_s = p[0];
-  fit.model.prefill_s_per_token = p[1];
-  fit.model.prefill_s_per_attention_pair = p[2];
-  fit.prefill_rms_s = pr.rms;
-  fit.prefill_mean_s = pr.mean;
-  fit.model.prefill_jitter = ratio_quantiles(x, y, p);
+  SideFit p = fit_side(x, y);
+  fit.model.prefill_fixed_s = p.beta[0];
+  fit.model.prefill_s_per_token = p.beta[1];
+  fit.model.prefill_s_per_attention_pair = p.beta[2];
+  fit.prefill_rms_s = p.residuals.rms;
+  fit.prefill_mean_s = p.residuals.mean;
+  fit.model.prefill_jitter = std::move(p.jitter);
 
   x.clear();
   y.clear();
@@ -152,14 +164,13 @@ CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vec
     x.push_back({1.0, s.batch, s.context_tokens});
     y.push_back(s.seconds);
   }
-  const Row d = median_fit(x, y);
-  const Residuals dr = residuals(x, y, d);
-  fit.model.decode_fixed_s = d[0];
-  fit.model.decode_s_per_seq = d[1];
-  fit.model.decode_s_per_context_token = d[2];
-  fit.decode_rms_s = dr.rms;
-  fit.decode_mean_s = dr.mean;
-  fit.model.decode_jitter = ratio_quantiles(x, y, d);
+  SideFit d = fit_side(x, y);
+  fit.model.decode_fixed_s = d.beta[0];
+  fit.model.decode_s_per_seq = d.beta[1];
+  fit.model.decode_s_per_context_token = d.beta[2];
+  fit.decode_rms_s = d.residuals.rms;
+  fit.decode_mean_s = d.residuals.mean;
+  fit.model.decode_jitter = std::move(d.jitter);
   return fit;
 }
 
