@@ -1,5 +1,6 @@
 #include "calibration_store.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <stdexcept>
@@ -59,7 +60,10 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
     return false;
   };
   for (const int rank : h5.span_ranks()) {
-    const auto spans = h5.read_spans(rank);
+    // In the order the rank ran them: the jitter sequences keep the time order.
+    auto spans = h5.read_spans(rank);
+    std::stable_sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+    const int rank_series = out.series++;
     std::map<std::int64_t, double> tokens, pairs, batch, context;
     if (has(rank, "prefill_tokens") && has(rank, "prefill_attention_pairs")) {
       tokens = by_step(h5, rank, "prefill_tokens");
@@ -73,9 +77,9 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
       const double seconds = s.end - s.start;
       if (s.kind != "compute") continue;
       if (s.name == "prefill" && tokens.contains(s.step) && pairs.contains(s.step))
-        out.prefill.push_back({tokens[s.step], seconds, pairs[s.step]});
+        out.prefill.push_back({tokens[s.step], seconds, pairs[s.step], rank_series});
       if (s.name == "decode" && batch.contains(s.step) && context.contains(s.step))
-        out.decode.push_back({batch[s.step], context[s.step], seconds});
+        out.decode.push_back({batch[s.step], context[s.step], seconds, rank_series});
     }
   }
   if (out.prefill.empty() && out.decode.empty())
@@ -83,6 +87,19 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
                              " has no prefill or decode iterations with their batch sizes (prefill_tokens, prefill_attention_pairs, "
                              "decode_batch, decode_context_tokens): served by a gpt-serve from before calibration?");
   return out;
+}
+
+void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
+  into.run_id += (into.run_id.empty() ? "" : ",") + more.run_id;
+  for (auto s : more.prefill) {
+    s.series += into.series;
+    into.prefill.push_back(s);
+  }
+  for (auto s : more.decode) {
+    s.series += into.series;
+    into.decode.push_back(s);
+  }
+  into.series += more.series;
 }
 
 void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit) {
@@ -101,7 +118,10 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
                             {"prefill_rms_ms", fit.prefill_rms_s * 1e3},
                             {"decode_rms_ms", fit.decode_rms_s * 1e3},
                             {"prefill_jitter", m.prefill_jitter},
-                            {"decode_jitter", m.decode_jitter}};
+                            {"decode_jitter", m.decode_jitter},
+                            {"prefill_jitter_runs", m.prefill_jitter_runs},
+                            {"decode_jitter_runs", m.decode_jitter_runs},
+                            {"jitter_block_steps", m.jitter_block_steps}};
   runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
 }
 
@@ -125,19 +145,33 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   m.decode_fixed_s = number("decode_fixed_ms", 1e3);
   m.decode_s_per_seq = number("decode_ms_per_seq", 1e3);
   m.decode_s_per_context_token = number("decode_us_per_context_token", 1e6);
-  auto factors = [&](const char* name) {
+  auto numbers = [&](const std::string& name, const nlohmann::json& array, std::size_t most) {
     std::vector<double> out;
-    if (!j.contains(name)) return out;  // a fit without jitter
-    if (!j[name].is_array() || j[name].size() > 1000)
-      throw std::runtime_error(file.string() + ": " + name + " is not an array of at most 1000 numbers");
-    for (const auto& v : j[name]) {
+    if (!array.is_array() || array.size() > most)
+      throw std::runtime_error(file.string() + ": " + name + " is not an array of at most " + std::to_string(most) + " numbers");
+    for (const auto& v : array) {
       if (!v.is_number()) throw std::runtime_error(file.string() + ": " + name + " holds something other than a number");
       out.push_back(v.get<double>());
     }
     return out;
   };
+  auto factors = [&](const char* name) {
+    return j.contains(name) ? numbers(name, j[name], 1000) : std::vector<double>{};  // absent: a fit without jitter
+  };
+  // Absent: a fit from before the sequences were kept; its quantiles are drawn independently.
+  auto runs = [&](const char* name) {
+    std::vector<std::vector<double>> out;
+    if (!j.contains(name)) return out;
+    if (!j[name].is_array() || j[name].size() > 256)
+      throw std::runtime_error(file.string() + ": " + name + " is not an array of at most 256 sequences");
+    for (const auto& sequence : j[name]) out.push_back(numbers(name, sequence, 1000000));
+    return out;
+  };
   m.prefill_jitter = factors("prefill_jitter");
   m.decode_jitter = factors("decode_jitter");
+  m.prefill_jitter_runs = runs("prefill_jitter_runs");
+  m.decode_jitter_runs = runs("decode_jitter_runs");
+  if (j.contains("jitter_block_steps")) m.jitter_block_steps = number("jitter_block_steps", 1);
   try {
     validate(m, InstanceShape{});
   } catch (const std::invalid_argument& e) {

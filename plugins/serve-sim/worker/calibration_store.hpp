@@ -18,7 +18,11 @@ struct CalibrationSamples {
   std::string run_id;  // the gpt-serve run, resolved
   std::vector<PrefillSample> prefill;
   std::vector<DecodeSample> decode;
+  int series = 0;  // the samples' series are 0 .. series - 1, one per rank, each in time order
 };
+
+// Appends more's samples to into, their series numbered after into's.
+void append_samples(CalibrationSamples& into, const CalibrationSamples& more);
 
 // The project this worker's run belongs to (<project>/runs/<id>); throws std::runtime_error
 // when the worker runs without an agent (calibration reads and writes the project).
@@ -29,7 +33,7 @@ std::filesystem::path worker_project_dir();
 CalibrationSamples read_gpt_serve_samples(const std::filesystem::path& project, const std::string& run);
 
 // Writes <run_dir>/calibration.json (atomically): the fitted coefficients in the kind's
-// units, the source run and the fit's quality.
+// units, the jitter (quantiles and sequences), the source run and the fit's quality.
 void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit);
 
 // The fitted coefficients of a calibrate run of the project, over base (KV sizes, shapes and

@@ -118,12 +118,7 @@ void calibrate(const SimOptions& o) {
   // Several runs pool their iterations (runs before and after another one average the
   // machine's load over it).
   orrery::sim::CalibrationSamples samples;
-  for (const auto& run : o.calibrate_from) {
-    auto one = orrery::sim::read_gpt_serve_samples(project, run);
-    samples.run_id += (samples.run_id.empty() ? "" : ",") + one.run_id;
-    samples.prefill.insert(samples.prefill.end(), one.prefill.begin(), one.prefill.end());
-    samples.decode.insert(samples.decode.end(), one.decode.begin(), one.decode.end());
-  }
+  for (const auto& run : o.calibrate_from) orrery::sim::append_samples(samples, orrery::sim::read_gpt_serve_samples(project, run));
   const auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
   orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit);
   const auto& m = fit.model;
@@ -161,6 +156,10 @@ int main(int argc, char** argv) {
     } else {
       if (!o.calibration.empty())
         o.cluster.cost = orrery::sim::read_calibration(orrery::sim::worker_project_dir(), o.calibration, o.cluster.cost);
+      if (o.jitter == "independent") {  // the sequences' time order ignored: the quantiles, drawn independently
+        o.cluster.cost.prefill_jitter_runs.clear();
+        o.cluster.cost.decode_jitter_runs.clear();
+      }
       const auto requests = orrery::serve::workload_entries(o.workload);
       if (o.mode == "search")
         search(o, requests);

@@ -82,6 +82,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"batch_limits", text_option(batch_limits)},
       {"per_request_limit", number_option(o.per_request_limit)},
       {"replicas", number_option(o.replicas)},
+      {"jitter", text_option(o.jitter)},
       {"attainment_target", number_option(o.attainment_target)},
   };
   serve::add_workload_setters(setters, w);
@@ -101,6 +102,8 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
   if (o.replicas < 1 || o.replicas > 1000) throw std::invalid_argument("--replicas: from 1 to 1000");
+  if (o.jitter != "sequences" && o.jitter != "independent")
+    throw std::invalid_argument("--jitter: sequences or independent, got '" + o.jitter + "'");
   if (!(o.attainment_target > 0 && o.attainment_target <= 1)) throw std::invalid_argument("--attainment_target: must be in (0, 1]");
   w.seed = static_cast<std::uint64_t>(seed);
   c.jitter_seed = static_cast<std::uint64_t>(seed);

@@ -24,6 +24,9 @@ struct SimOptions {
   int per_request_limit = 10000;   // per-request series only for runs of at most this many requests
   double attainment_target = 0.9;  // search: the winners' max rate per GPU at this SLO attainment
   int replicas = 1;                 // simulate: runs under other jitter draws pooled into the percentiles
+  // A calibration's jitter: stretches of its measured sequences (sequences) or its quantiles
+  // drawn independently (independent; what a calibration without sequences does anyway).
+  std::string jitter = "sequences";
 };
 
 extern const char* const kSimUsage;

@@ -6,6 +6,7 @@
 
 #include "gpt/rng.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/jitter_process.hpp"
 
 namespace orrery::sim {
 
@@ -61,6 +62,10 @@ class Cluster {
                                     " tokens of KV cache, more than an instance holds (" + std::to_string(capacity_) + ")");
     }
     inst_.resize(static_cast<std::size_t>(o.instances));
+    for (int i = 0; i < o.instances; ++i) {
+      prefill_jitter_.emplace_back(o.cost.prefill_jitter, o.cost.prefill_jitter_runs, o.cost.jitter_block_steps);
+      decode_jitter_.emplace_back(o.cost.decode_jitter, o.cost.decode_jitter_runs, o.cost.jitter_block_steps);
+    }
     if (o.placement == "disaggregated")
       for (int i = 0; i < o.instances; ++i) inst_[static_cast<std::size_t>(i)].role = i < o.prefill_instances ? Role::prefill : Role::decode;
     result_.timings.resize(req_.size());
@@ -141,7 +146,7 @@ class Cluster {
       if (!in.prefilling.empty()) {
         note_batch(batch + static_cast<int>(in.prefilling.size()));
         in.busy = true;
-        events_.push(now + prefill_time(o_.cost, o_.shape, tokens, pairs) * jitter(o_.cost.prefill_jitter), {EventKind::iteration_done, i, -1});
+        events_.push(now + prefill_time(o_.cost, o_.shape, tokens, pairs) * prefill_jitter_[static_cast<std::size_t>(i)].next(rng_), {EventKind::iteration_done, i, -1});
         return;
       }
     } else {
@@ -161,13 +166,8 @@ class Cluster {
     note_batch(static_cast<int>(in.running.size()));
     in.busy = true;
     events_.push(now + decode_step_time(o_.cost, o_.shape, static_cast<int>(in.running.size()), in.context) *
-                           jitter(o_.cost.decode_jitter),
+                           decode_jitter_[static_cast<std::size_t>(i)].next(rng_),
                  {EventKind::iteration_done, i, -1});
-  }
-
-  // A factor of the measured noise, drawn uniformly among the quantiles; 1 without any.
-  double jitter(const std::vector<double>& quantiles) {
-    return quantiles.empty() ? 1.0 : quantiles[static_cast<std::size_t>(rng_.next() % quantiles.size())];
   }
 
   void note_batch(int b) { result_.stats.max_batch = std::max(result_.stats.max_batch, b); }
@@ -252,6 +252,7 @@ class Cluster {
   gpt::Rng rng_{o_.jitter_seed};
   long capacity_ = 0;
   std::vector<Instance> inst_;
+  std::vector<JitterProcess> prefill_jitter_, decode_jitter_;  // by instance
   std::vector<int> generated_, holder_;
   EventQueue<Event> events_;
   SimResult result_;

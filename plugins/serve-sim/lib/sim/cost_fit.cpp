@@ -77,15 +77,21 @@ Row median_fit(const std::vector<Row>& x, const std::vector<double>& y) {
   return beta;
 }
 
-// Quantiles (k + 0.5) / n of measured / fitted over the samples; empty when the fit predicts
-// no time for some sample (every coefficient dropped).
-std::vector<double> ratio_quantiles(const std::vector<Row>& x, const std::vector<double>& y, const Row& beta) {
+// Measured / fitted of each sample, in the samples' order; empty when the fit predicts no time
+// for some sample (every coefficient dropped).
+std::vector<double> fit_ratios(const std::vector<Row>& x, const std::vector<double>& y, const Row& beta) {
   std::vector<double> ratios;
   for (std::size_t s = 0; s < x.size(); ++s) {
     const double fitted = predicted(x[s], beta);
     if (!(fitted > 0)) return {};
     ratios.push_back(std::max(y[s], 1e-12 * fitted) / fitted);
   }
+  return ratios;
+}
+
+// Quantiles (k + 0.5) / n of the ratios.
+std::vector<double> ratio_quantiles(std::vector<double> ratios) {
+  if (ratios.empty()) return {};
   std::sort(ratios.begin(), ratios.end());
   const std::size_t n = std::min(kJitterQuantiles, ratios.size());
   std::vector<double> q(n);
@@ -120,16 +126,36 @@ void check_value(const char* what, double v) {
   if (!std::isfinite(v) || v < 0) throw std::invalid_argument(std::string("a ") + what + " sample is negative or not finite");
 }
 
-// One side's fit (prefill or decode): coefficients, residuals and the jitter quantiles.
+// The ratios of each series, in the samples' (time) order; series numbered in the order they
+// first appear.
+std::vector<std::vector<double>> ratio_runs(const std::vector<double>& ratios, const std::vector<int>& series) {
+  std::vector<std::vector<double>> runs;
+  std::vector<std::pair<int, std::size_t>> index;  // series -> its place in runs
+  for (std::size_t s = 0; s < ratios.size(); ++s) {
+    auto it = std::find_if(index.begin(), index.end(), [&](const auto& e) { return e.first == series[s]; });
+    if (it == index.end()) {
+      index.emplace_back(series[s], runs.size());
+      runs.emplace_back();
+      it = index.end() - 1;
+    }
+    runs[it->second].push_back(ratios[s]);
+  }
+  return runs;
+}
+
+// One side's fit (prefill or decode): coefficients, residuals, the jitter quantiles and the
+// jitter sequences.
 struct SideFit {
   Row beta;
   Residuals residuals;
   std::vector<double> jitter;
+  std::vector<std::vector<double>> jitter_runs;
 };
 
-SideFit fit_side(const std::vector<Row>& x, const std::vector<double>& y) {
+SideFit fit_side(const std::vector<Row>& x, const std::vector<double>& y, const std::vector<int>& series) {
   const Row beta = median_fit(x, y);
-  return {beta, residuals(x, y, beta), ratio_quantiles(x, y, beta)};
+  const auto ratios = fit_ratios(x, y, beta);
+  return {beta, residuals(x, y, beta), ratio_quantiles(ratios), ratio_runs(ratios, series)};
 }
 
 }  // namespace
@@ -144,33 +170,40 @@ CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vec
 
   std::vector<Row> x;
   std::vector<double> y;
+  std::vector<int> series;
   for (const auto& s : prefill) {
     check_value("prefill", s.prompt_tokens), check_value("prefill", s.seconds), check_value("prefill", s.attention_pairs);
     x.push_back({1.0, s.prompt_tokens, s.attention_pairs});
     y.push_back(s.seconds);
+    series.push_back(s.series);
   }
-  SideFit p = fit_side(x, y);
+  SideFit p = fit_side(x, y, series);
   fit.model.prefill_fixed_s = p.beta[0];
   fit.model.prefill_s_per_token = p.beta[1];
   fit.model.prefill_s_per_attention_pair = p.beta[2];
   fit.prefill_rms_s = p.residuals.rms;
   fit.prefill_mean_s = p.residuals.mean;
   fit.model.prefill_jitter = std::move(p.jitter);
+  fit.model.prefill_jitter_runs = std::move(p.jitter_runs);
 
   x.clear();
   y.clear();
+  series.clear();
   for (const auto& s : decode) {
     check_value("decode", s.batch), check_value("decode", s.context_tokens), check_value("decode", s.seconds);
     x.push_back({1.0, s.batch, s.context_tokens});
     y.push_back(s.seconds);
+    series.push_back(s.series);
   }
-  SideFit d = fit_side(x, y);
+  SideFit d = fit_side(x, y, series);
   fit.model.decode_fixed_s = d.beta[0];
   fit.model.decode_s_per_seq = d.beta[1];
   fit.model.decode_s_per_context_token = d.beta[2];
   fit.decode_rms_s = d.residuals.rms;
   fit.decode_mean_s = d.residuals.mean;
   fit.model.decode_jitter = std::move(d.jitter);
+  fit.model.decode_jitter_runs = std::move(d.jitter_runs);
+  fit.model.jitter_block_steps = kJitterBlockSteps;
   return fit;
 }
 

@@ -11,7 +11,10 @@
 // least-squares line where no iteration is. That scatter is kept as the model's jitter:
 // kJitterQuantiles quantiles of measured / fitted time for each kind, which the simulator
 // draws from, so it reproduces the spread of the latencies (their p90) and not only their
-// medians.
+// medians. The same ratios are also kept in time order, one sequence per rank and run (the
+// samples' `series`), because a real slowdown lasts many iterations: the simulator replays
+// stretches of them (jitter_process.hpp), so a request whose steps all fell in a slow stretch
+// is slow in the simulation too.
 #pragma once
 
 #include <cstddef>
@@ -21,12 +24,16 @@
 
 namespace orrery::sim {
 
+// `series`: which rank of which run measured the iteration; the samples of one series are in
+// the order the rank ran them.
 struct PrefillSample {
   double prompt_tokens = 0, seconds = 0;
   double attention_pairs = 0;  // sum of n (n + 1) / 2 over the batch's prompts
+  int series = 0;
 };
 struct DecodeSample {
   double batch = 0, context_tokens = 0, seconds = 0;
+  int series = 0;
 };
 
 struct CostFit {
@@ -40,6 +47,10 @@ struct CostFit {
 inline constexpr std::size_t kMinFitSamples = 8;
 // Quantiles of the measured / fitted ratio kept as jitter (fewer when there are fewer samples).
 inline constexpr std::size_t kJitterQuantiles = 32;
+// Mean length, in iterations, of a replayed stretch of a measured sequence. The measured
+// autocorrelation of log(measured / fitted) is 0.15-0.45 at lag 1 and still 0.05-0.15 at 10-20
+// steps (bench/serve_sim/jitter_structure.py), so a stretch outlasts a request's 6-30 steps.
+inline constexpr double kJitterBlockSteps = 64;
 
 // Throws std::invalid_argument when either kind has fewer than kMinFitSamples samples, or a
 // sample is not finite or negative.

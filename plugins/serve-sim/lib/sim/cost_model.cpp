@@ -31,6 +31,14 @@ void validate(const CostModel& m, const InstanceShape& s) {
   for (const auto* jitter : {&m.prefill_jitter, &m.decode_jitter})
     for (const double f : *jitter)
       if (!(f > 0) || !std::isfinite(f)) throw std::invalid_argument("calibration: a jitter factor is not a positive number");
+  for (const auto* runs : {&m.prefill_jitter_runs, &m.decode_jitter_runs})
+    for (const auto& run : *runs) {
+      if (run.empty()) throw std::invalid_argument("calibration: an empty jitter sequence");
+      for (const double f : run)
+        if (!(f > 0) || !std::isfinite(f)) throw std::invalid_argument("calibration: a jitter factor is not a positive number");
+    }
+  if ((!m.prefill_jitter_runs.empty() || !m.decode_jitter_runs.empty()) && !(m.jitter_block_steps >= 1 && std::isfinite(m.jitter_block_steps)))
+    throw std::invalid_argument("calibration: jitter_block_steps must be at least 1");
 }
 
 double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_tokens, double attention_pairs) {

@@ -37,6 +37,14 @@ struct CostModel {
   // run's prefill iterations and decode steps (a loaded machine preempts some of them); each
   // simulated iteration's time is multiplied by one drawn at random. Empty: none.
   std::vector<double> prefill_jitter, decode_jitter;
+  // The same noise in time order: measured / fitted time of consecutive iterations of each
+  // rank of the calibration runs (one sequence per rank and run). A real slowdown lasts many
+  // iterations (another process holds the core), so a request's TPOT, a mean over its decode
+  // steps, keeps it; drawn independently it averages away. When present, each instance
+  // replays stretches of one sequence instead (see jitter_process.hpp), of mean length
+  // jitter_block_steps iterations. Empty: the quantiles above, drawn independently.
+  std::vector<std::vector<double>> prefill_jitter_runs, decode_jitter_runs;
+  double jitter_block_steps = 0;
 };
 
 // Throws std::invalid_argument naming the field (negative costs, zero KV size or bandwidth,
