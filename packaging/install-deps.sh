@@ -20,8 +20,9 @@ PACKAGES=(
   procps psmisc tmux xvfb xauth poppler-utils
   # remote targets: the system OpenSSH client; sshd for the SSH test bed (two servers on loopback)
   openssh-client openssh-server
-  # Slurm targets: the client commands, and munged, slurmctld and slurmd for the single-node Slurm test bed
-  slurm-wlm slurm-client munge
+  # Slurm targets: the client commands, and munged, slurmctld and slurmd for the single-node Slurm test bed;
+  # slurmdbd and MariaDB for its accounting variant (sacct)
+  slurm-wlm slurm-client munge slurmdbd mariadb-server
   # data sets of the fed-sim job kind (sklearn's digits, breast_cancer and wine CSV files)
   python3-sklearn
   # gpt-train: corpus (bible-kjv's `bible` prints bible-kjv-text's compressed text), BPE tokenizer,

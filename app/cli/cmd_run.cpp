@@ -140,10 +140,18 @@ void add_attach_command(CLI::App& app, Globals& g, int& result) {
   cmd->add_option("RUN", *run, "Run id, unique id prefix, or run name")->required();
   cmd->add_flag("--quiet,-q", *quiet, "No progress line; only the verdict");
   cmd->add_flag("--accept-new-host-key", *accept_new_host_key,
-                "A run on an ssh target: trust its host key if seen for the first time (as for orrery run)");
+                "A run on an ssh target (or a Slurm target reached through one): trust its host key if seen for the first time (as for orrery run)");
   cmd->callback([&g, &result, run, quiet, accept_new_host_key] {
     auto project = open_project(g);
     auto id = runfiles::resolve_run(project, *run);
+    // A Slurm run: Slurm's state first (sacct or the jobcomp file once slurmctld forgot the job).
+    RemoteRunOptions slurm_options;
+    slurm_options.quiet = *quiet;
+    slurm_options.accept_new_host_key = *accept_new_host_key;
+    if (auto code = attach_slurm(project, id, slurm_options)) {
+      result = *code;
+      return;
+    }
     // A run on an ssh target is reached again through a new connection, followed and copied back.
     if (auto code = attach_remote(project, id, *quiet, *accept_new_host_key)) {
       result = *code;

@@ -40,14 +40,16 @@ std::unique_ptr<SlurmAccess> reach(const runfiles::Project& project, const remot
 // Prints "slurm job 12: PENDING (Resources)" whenever what Slurm says of a run changes.
 class StateLines {
  public:
+  explicit StateLines(const remote::SlurmCommands& slurm) : slurm_(slurm) {}
   void show(const std::string& label, const std::optional<remote::SlurmJobState>& s) {
-    std::string text = s ? s->describe() : "no longer known to Slurm";
+    std::string text = s ? s->describe() : slurm_.unknown_job_note();
     if (last_[label] == text) return;
     last_[label] = text;
     std::cout << label << ": " << text << "\n" << std::flush;
   }
 
  private:
+  const remote::SlurmCommands& slurm_;
   std::map<std::string, std::string> last_;
 };
 
@@ -85,7 +87,7 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
   const auto& dir = batch.run_dirs.front();
   const std::string label = "slurm job " + batch.job_id;
   const remote::SshConnection* via = access.ssh ? &*access.ssh : nullptr;
-  StateLines lines;
+  StateLines lines(slurm);
   std::optional<runfiles::RunRecord> record;
   for (;;) {
     auto state = refresh(dir, slurm);
@@ -112,7 +114,7 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
 
 // A job array: every task's Slurm state and run status until all runs have their verdict.
 int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& slurm) {
-  StateLines lines;
+  StateLines lines(slurm);
   std::vector<bool> done(batch.run_dirs.size(), false);
   std::size_t left = done.size();
   while (left > 0) {
@@ -168,6 +170,27 @@ int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind,
   if (options.detach) return kSucceeded;
   return batch.run_ids.size() == 1 ? follow_one(project, *access, batch, options)
                                    : follow_array(batch, access->commands);
+}
+
+std::optional<int> attach_slurm(const runfiles::Project& project, const std::string& run_id, const RemoteRunOptions& options) {
+  const auto dir = runfiles::run_path(project, run_id);
+  auto job = remote::read_slurm_record(dir);
+  if (!job) return std::nullopt;   // not a Slurm run
+  auto target = remote::find_target(project_targets(project), job->target);
+  if (!target || target->type != remote::TargetType::Slurm) {
+    std::cerr << "orrery: the Slurm target \"" << job->target << "\" of run " << run_id << " is not in orrery.json\n";
+    return kFailed;
+  }
+  auto access = reach(project, *target, options.accept_new_host_key);
+  // The run as follow_one knows it from its submission (one run, one job).
+  remote::SlurmBatch batch;
+  batch.target = target->name;
+  batch.run_ids = {run_id};
+  batch.run_dirs = {dir};
+  batch.job_run_dirs = {job->remote_run_dir.empty() ? dir.string() : job->remote_run_dir};
+  batch.job_id = job->job;
+  std::cout << "following run " << run_id << " (slurm job " << job->job << " on " << target->name << ")\n" << std::flush;
+  return follow_one(project, *access, batch, options);
 }
 
 int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id, bool wait) {

@@ -1,5 +1,7 @@
 #include "remote/slurm_commands.hpp"
 
+#include "remote/slurm_job_history.hpp"
+
 #include <algorithm>
 #include <array>
 #include <sstream>
@@ -27,7 +29,8 @@ std::string SlurmJobState::describe() const {
   if (state == "RUNNING" || state == "COMPLETING") return nodes.empty() ? out : out + " on " + nodes;
   std::string detail = reason == "None" ? "" : reason;
   if (ended() && !exit_code.empty() && exit_code != "0:0") detail += (detail.empty() ? "" : ", ") + ("exit code " + exit_code);
-  return detail.empty() ? out : out + " (" + detail + ")";
+  if (!detail.empty()) out += " (" + detail + ")";
+  return source.empty() ? out : out + " [" + source + "]";
 }
 
 std::optional<SlurmJobState> parse_scontrol_job(const std::string& line) {
@@ -58,6 +61,16 @@ bool valid_job_id(const std::string& id) {
          std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || c == '_'; });
 }
 
+// What `scontrol show config` said of the cluster's memory of finished jobs (asked at the first
+// job slurmctld no longer knows), and what the last look-up found missing.
+struct SlurmCommands::History {
+  std::mutex mutex;
+  std::optional<SlurmHistorySources> sources;
+  std::string last_miss;   // "no accounting (sacct)", "sacct failed: ...", ...
+};
+
+SlurmCommands::SlurmCommands(const SshConnection* via) : via_(via), history_(std::make_shared<History>()) {}
+
 CapturedOutput SlurmCommands::run(const std::vector<std::string>& argv, const CaptureOptions& options) const {
   if (via_) return via_->run(argv, options);
   return run_captured(argv, options);
@@ -86,7 +99,7 @@ std::string SlurmCommands::submit(const std::vector<std::string>& sbatch_args, c
 std::optional<SlurmJobState> SlurmCommands::query(const std::string& job_id) const {
   auto r = run({"scontrol", "show", "job", "-o", job_id});
   if (!r.success()) {
-    if (r.err.find("Invalid job id") != std::string::npos) return std::nullopt;
+    if (r.err.find("Invalid job id") != std::string::npos) return query_history(job_id);
     throw SlurmError("scontrol show job " + job_id + " failed on " + where() + ": " + trimmed(r.err));
   }
   // An array job's id shows every task: the line of the task asked for, else the first.
@@ -100,6 +113,50 @@ std::optional<SlurmJobState> SlurmCommands::query(const std::string& job_id) con
     if (!first) first = s;
   }
   return first;
+}
+
+std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job_id) const {
+  std::lock_guard lock(history_->mutex);
+  if (!history_->sources) {
+    auto config = run({"scontrol", "show", "config"});
+    if (!config.success()) throw SlurmError("scontrol show config failed on " + where() + ": " + trimmed(config.err));
+    history_->sources = parse_slurm_config(config.out);
+    if (!history_->sources) throw SlurmError("scontrol show config on " + where() + " did not name AccountingStorageType");
+  }
+  const auto& sources = *history_->sources;
+  std::vector<std::string> missed = {"purged by slurmctld after MinJobAge"};
+  if (sources.accounting) {
+    auto r = run(sacct_argv(job_id));
+    if (r.success()) {
+      if (auto s = last_state_of(r.out, job_id, parse_sacct_line)) return s;
+      missed.push_back("not in sacct");
+    } else {
+      missed.push_back("sacct failed: " + trimmed(r.err));
+    }
+  } else {
+    missed.push_back("no accounting (sacct)");
+  }
+  if (!sources.jobcomp_file.empty()) {
+    // Lines naming the job (JobId=12 or ArrayJobId=12 of a task); the parser keeps the one that is the job.
+    const std::string base = job_id.substr(0, job_id.find('_'));
+    auto r = run({"grep", "-F", "-e", "JobId=" + base + " ", "--", sources.jobcomp_file});
+    if (r.success()) {
+      if (auto s = last_state_of(r.out, job_id, parse_jobcomp_line)) return s;
+    }
+    // grep: 1 no line matched, 2 the file could not be read.
+    const bool no_match = r.success() || (!r.timed_out && !r.cancelled && r.status.signal == 0 && r.status.exit_code == 1);
+    missed.push_back(no_match ? "not in " + sources.jobcomp_file : sources.jobcomp_file + " not readable on " + where());
+  } else {
+    missed.push_back("no jobcomp/filetxt file");
+  }
+  history_->last_miss.clear();
+  for (const auto& m : missed) history_->last_miss += (history_->last_miss.empty() ? "" : "; ") + m;
+  return std::nullopt;
+}
+
+std::string SlurmCommands::unknown_job_note() const {
+  std::lock_guard lock(history_->mutex);
+  return "no longer known to Slurm" + (history_->last_miss.empty() ? std::string() : " (" + history_->last_miss + ")");
 }
 
 void SlurmCommands::cancel(const std::string& job_id) const {

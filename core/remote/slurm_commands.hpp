@@ -1,12 +1,16 @@
-// Slurm's own commands (sbatch, scontrol, squeue, sinfo, scancel), run on this machine or on a
-// cluster's login node through an ssh target; always argv lists, each word quoted for the
-// remote shell by SshConnection. Job states are read from `scontrol show job -o` (no
-// accounting database needed; finished jobs stay there for MinJobAge, 300 s by default).
+// Slurm's own commands (sbatch, scontrol, squeue, sinfo, scancel, sacct), run on this machine or
+// on a cluster's login node through an ssh target; always argv lists, each word quoted for the
+// remote shell by SshConnection. Job states are read from `scontrol show job -o` while slurmctld
+// keeps the job (no accounting database needed; MinJobAge after its end, 300 s by default), then
+// from what the cluster remembers (slurm_job_history.hpp): sacct where it has accounting, else
+// the jobcomp/filetxt file.
 #pragma once
 
 #include "remote/captured_command.hpp"
 #include "remote/ssh_connection.hpp"
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,9 +28,11 @@ struct SlurmJobState {
   std::string reason;       // why it waits or why it ended (Resources, JobHeldUser, NonZeroExitCode, None)
   std::string nodes;        // the allocated nodes once running
   std::string exit_code;    // "0:0": exit code and signal of the batch script
+  std::string source;       // where a finished job was read after slurmctld forgot it: "sacct", "jobcomp/filetxt"; empty: scontrol
   bool pending() const { return state == "PENDING" || state == "REQUEUED" || state == "CONFIGURING"; }
   bool ended() const;       // a final state: the job holds no resources any more
-  std::string describe() const;   // "PENDING (Resources)", "RUNNING on node1", "FAILED (NonZeroExitCode, exit 1:0)"
+  // "PENDING (Resources)", "RUNNING on node1", "FAILED (NonZeroExitCode, exit code 1:0)", "COMPLETED [sacct]"
+  std::string describe() const;
 };
 
 // The key=value words of one `scontrol show job -o` line (values without spaces only, which
@@ -39,15 +45,20 @@ bool valid_job_id(const std::string& id);
 class SlurmCommands {
  public:
   // via: the connection to the login node, or nullptr for this machine (it must outlive this object).
-  explicit SlurmCommands(const SshConnection* via = nullptr) : via_(via) {}
+  explicit SlurmCommands(const SshConnection* via = nullptr);
 
   CapturedOutput run(const std::vector<std::string>& argv, const CaptureOptions& options = within(std::chrono::seconds(30))) const;
 
   // sbatch --parsable ARGS SCRIPT; returns the job id. Throws SlurmError with sbatch's message.
   std::string submit(const std::vector<std::string>& sbatch_args, const std::string& script_path) const;
-  // The job's state; nullopt when Slurm no longer knows it (gone from scontrol after MinJobAge).
+  // The job's state: from scontrol while slurmctld keeps it; once purged, from sacct when the
+  // cluster has accounting, else from the jobcomp/filetxt file (read where the commands run).
+  // nullopt when none of them knows it (unknown_job_note() says what was asked).
   // Throws SlurmError when the controller cannot be asked.
   std::optional<SlurmJobState> query(const std::string& job_id) const;
+  // Why a job query() found nowhere is unknown: "no longer known to Slurm (purged by slurmctld
+  // after MinJobAge; no accounting (sacct); no jobcomp/filetxt file)", naming what was looked at.
+  std::string unknown_job_note() const;
   // scancel JOB; throws SlurmError with scancel's message.
   void cancel(const std::string& job_id) const;
 
@@ -55,7 +66,11 @@ class SlurmCommands {
   const SshConnection* via() const { return via_; }
 
  private:
+  struct History;   // where finished jobs are found, read once (shared by copies: the same cluster)
+  std::optional<SlurmJobState> query_history(const std::string& job_id) const;
+
   const SshConnection* via_;
+  std::shared_ptr<History> history_;
 };
 
 }  // namespace orrery::remote

@@ -139,6 +139,7 @@ std::optional<SlurmJobRecord> read_slurm_record(const fs::path& run_dir) {
   r.last.reason = j.value("reason", "");
   r.last.nodes = j.value("nodes", "");
   r.last.exit_code = j.value("exit_code", "");
+  r.last.source = j.value("source", "");
   r.updated = j.value("updated", 0.0);
   return r;
 }
@@ -147,6 +148,7 @@ void write_slurm_record(const fs::path& run_dir, const SlurmJobRecord& r) {
   nlohmann::json j = {{"target", r.target},        {"job", r.job},           {"remote_run_dir", r.remote_run_dir},
                       {"state", r.last.state},
                       {"reason", r.last.reason},   {"nodes", r.last.nodes},  {"exit_code", r.last.exit_code},
+                      {"source", r.last.source},
                       {"updated", r.updated}};
   runfiles::write_file_atomically(run_dir / "slurm.json", j.dump(2) + "\n");
 }
@@ -190,7 +192,7 @@ std::optional<SlurmJobState> refresh_slurm_run(const fs::path& run_dir, const Sl
         if (f.path().filename().string().rfind("slurm-", 0) == 0) output += tail_of(f.path(), 4);
     }
     settle(run_dir, remote, via, runfiles::RunStatus::Failed,
-           job + (state ? " ended " + state->describe() : std::string(" is no longer known to Slurm")) +
+           job + (state ? " ended " + state->describe() : " is " + slurm.unknown_job_note()) +
                " before orrery-agent started" + (output.empty() ? "" : "; its output:\n" + output));
   }
   return state;

@@ -48,7 +48,8 @@ SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchem
 // failed with sbatch's message (and SlurmError is thrown).
 void submit_slurm(SlurmBatch& batch, const SlurmCommands& slurm);
 
-// slurm.json: {"target", "job", "remote_run_dir", "state", "reason", "nodes", "exit_code", "updated"}.
+// slurm.json: {"target", "job", "remote_run_dir", "state", "reason", "nodes", "exit_code", "source", "updated"}
+// (source: where a purged job's state was read, "sacct" or "jobcomp/filetxt"; empty: scontrol).
 struct SlurmJobRecord {
   std::string target, job;
   std::string remote_run_dir;   // where the job runs when reached through ssh; empty: this run folder

@@ -9,9 +9,18 @@ finished jobs are read from scontrol show job and JobCompType=jobcomp/filetxt). 
 4 CPUs whatever the machine has (SlurmdParameters=config_overrides), so 2- and 4-rank jobs run on
 a 2-core machine. SLURM_CONF in env() points every client (sbatch, squeue, orrery) at this cluster.
 stop() cancels what is still queued, then ends slurmd, slurmctld and munged by PID, whatever
-happened, and kills what the jobs left running (processes naming the bed's folder)."""
+happened, and kills what the jobs left running (processes naming the bed's folder).
+
+SlurmTestBed(accounting=True) also starts, before slurmctld, a MariaDB server (mariadb-install-db
+into the bed's folder, mariadbd as root on 127.0.0.1 at a free port and its own socket, a database
+user with a password made for the bed) and slurmdbd -D (its own slurmdbd.conf, mode 600, at a free
+port on 127.0.0.1), registers the cluster with sacctmgr and points slurmctld at it
+(AccountingStorageType=accounting_storage/slurmdbd): sacct answers. Both are stopped by PID too.
+min_job_age=N sets MinJobAge (slurmctld forgets a finished job N s after it ended, at its next purge
+pass; the default is Slurm's, 300 s)."""
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,7 +36,9 @@ CPUS = 4
 
 
 class SlurmTestBed:
-    def __init__(self):
+    def __init__(self, accounting=False, min_job_age=None):
+        self.accounting, self.min_job_age = accounting, min_job_age
+        self.startup_s = {}   # seconds each stage of the start took
         self._tmp = tempfile.TemporaryDirectory(prefix="orr-slurm-", dir="/tmp")
         self.root = Path(self._tmp.name)
         self.procs = {}
@@ -46,6 +57,7 @@ class SlurmTestBed:
                                             env=env)
 
     def _start(self):
+        t0 = time.time()
         for d in ("munge", "state", "spool", "log", "tmp"):
             (self.root / d).mkdir(mode=0o700)
         os.chmod(self.root, 0o755)   # munged wants the socket's folders reachable
@@ -58,12 +70,20 @@ class SlurmTestBed:
                                 f"--pid-file={self.root / 'munge' / 'munged.pid'}",
                                 f"--seed-file={self.root / 'munge' / 'munged.seed'}",
                                 f"--log-file={self.root / 'log' / 'munged.log'}"])
+        if self.accounting:
+            self._start_mariadb()
         self._wait(lambda: self.munge_socket.exists(), "munged", 5)
 
         self.ctld_port, self.slurmd_port = free_port("127.0.0.1"), free_port("127.0.0.1")
         self.conf = self.root / "slurm.conf"
-        self.jobcomp = self.root / "log" / "jobcomp.txt"
         host = socket.gethostname().split(".")[0]   # slurmctld only runs on the host SlurmctldHost names
+        accounting = ["AccountingStorageType=accounting_storage/none"]
+        if self.accounting:
+            self.dbd_port = free_port("127.0.0.1")
+            # AccountingStoragePass: the munged socket the clients' connections to slurmdbd use.
+            accounting = ["AccountingStorageType=accounting_storage/slurmdbd", "AccountingStorageHost=127.0.0.1",
+                          f"AccountingStoragePort={self.dbd_port}", f"AccountingStoragePass={self.munge_socket}"]
+        self.jobcomp = self.root / "log" / "jobcomp.txt"
         self.conf.write_text("\n".join([
             "ClusterName=orrerytest",
             # Beds running side by side (ctest -j) must not share job ids: srun's PMIx plugin
@@ -88,7 +108,8 @@ class SlurmTestBed:
             "TaskPlugin=task/none",
             "JobCompType=jobcomp/filetxt",
             f"JobCompLoc={self.jobcomp}",
-            "AccountingStorageType=accounting_storage/none",
+            *accounting,
+            *([f"MinJobAge={int(self.min_job_age)}"] if self.min_job_age is not None else []),
             "JobAcctGatherType=jobacct_gather/none",
             "MailProg=/bin/true",
             "SelectType=select/cons_tres",
@@ -104,9 +125,66 @@ class SlurmTestBed:
             "",
         ]))
         e = self.env(os.environ)
+        if self.accounting:
+            self.startup_s["mariadb"] = time.time() - t0
+            self._start_slurmdbd(host)
         self._daemon("slurmctld", ["slurmctld", "-D", "-i", "-f", str(self.conf)], e)
         self._daemon("slurmd", ["slurmd", "-D", "-N", NODE, "-f", str(self.conf)], e)
         self._wait(self._node_idle, "slurmd (node idle in sinfo)", 20)
+        self.startup_s["total"] = time.time() - t0
+
+    def _start_mariadb(self):
+        """mariadb-install-db into the bed's folder (while munged starts), then mariadbd on
+        127.0.0.1 only, at a free port and its own socket; slurmdbd's database user gets a
+        password made for this bed."""
+        data, run = self.root / "mariadb", self.root / "mariadb-run"
+        run.mkdir(mode=0o700)
+        with open(self.root / "log" / "mariadb-install.out", "w") as log:
+            subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
+                            "--auth-root-authentication-method=socket", "--skip-test-db"],
+                           stdout=log, stderr=subprocess.STDOUT, check=True, timeout=60)
+        self.db_port = free_port("127.0.0.1")
+        self.db_socket = run / "mariadb.sock"
+        self._daemon("mariadbd", ["mariadbd", "--no-defaults", f"--datadir={data}", "--user=root",
+                                  "--bind-address=127.0.0.1", f"--port={self.db_port}", f"--socket={self.db_socket}",
+                                  f"--pid-file={run / 'mariadbd.pid'}", f"--log-error={self.root / 'log' / 'mariadbd.log'}",
+                                  "--skip-name-resolve", "--innodb-buffer-pool-size=16M", "--skip-log-bin"])
+        self._wait(lambda: self.db_socket.exists(), "mariadbd", 30)
+        self.db_password = secrets.token_hex(16)
+        sql = (f"CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY '{self.db_password}';"
+               "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';")
+        subprocess.run(["mariadb", "--no-defaults", f"--socket={self.db_socket}", "-u", "root", "-e", sql],
+                       capture_output=True, text=True, check=True, timeout=30)
+
+    def _start_slurmdbd(self, host):
+        """slurmdbd -D reading slurmdbd.conf next to slurm.conf (it looks in SLURM_CONF's folder;
+        mode 600, as it demands), at a free port on 127.0.0.1; then the cluster is registered."""
+        t0 = time.time()
+        dbd_conf = self.root / "slurmdbd.conf"
+        dbd_conf.touch(mode=0o600)
+        dbd_conf.write_text("\n".join([
+            "AuthType=auth/munge",
+            f"AuthInfo=socket={self.munge_socket}",
+            f"DbdHost={host}",
+            "DbdAddr=127.0.0.1",
+            f"DbdPort={self.dbd_port}",
+            "SlurmUser=root",
+            f"PidFile={self.root / 'slurmdbd.pid'}",
+            f"LogFile={self.root / 'log' / 'slurmdbd.log'}",
+            "StorageType=accounting_storage/mysql",
+            "StorageHost=127.0.0.1",
+            f"StoragePort={self.db_port}",
+            "StorageUser=slurm",
+            f"StoragePass={self.db_password}",
+            "StorageLoc=slurm_acct_db",
+            "",
+        ]))
+        e = self.env(os.environ)
+        self._daemon("slurmdbd", ["slurmdbd", "-D"], e)
+        self._wait(lambda: self.run("sacctmgr", "-n", "-P", "show", "cluster", check=False).returncode == 0,
+                   "slurmdbd (sacctmgr answers)", 30)
+        self.run("sacctmgr", "-i", "add", "cluster", "orrerytest")
+        self.startup_s["slurmdbd"] = time.time() - t0
 
     def _node_idle(self):
         p = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True, env=self.env(os.environ),
@@ -165,7 +243,7 @@ class SlurmTestBed:
         if self.procs.get("slurmctld") and self.procs["slurmctld"].poll() is None:
             subprocess.run(["scancel", "--full", "--user", str(os.geteuid())], env=self.env(os.environ),
                            capture_output=True, timeout=10)
-        for name in ("slurmd", "slurmctld", "munged"):
+        for name in ("slurmd", "slurmctld", "slurmdbd", "mariadbd", "munged"):
             p = self.procs.get(name)
             if p is None or p.poll() is not None:
                 continue
