@@ -301,6 +301,43 @@ TEST_F(GptCudaKernels, RowMajorSgemmAllTransposes) {
     }
 }
 
+// precision=bf16's products: the same fp32 arrays in and out, the operands rounded to bf16
+// inside cuBLAS. Each value must lie within bf16's rounding of the exact product (2^-8 of
+// sum |a||b|, with room for truncation as well as round-to-nearest), and the values must not
+// be the fp32 handle's (the compute type reached cuBLAS), for the plain and the batched call.
+TEST_F(GptCudaKernels, Bf16ProductsWithinBf16RoundingAndNotFp32) {
+  const gpu::CublasHandle fp32, bf16(gpu::MatmulPrecision::bf16);
+  constexpr int M = 16, N = 24, K = 64, batch = 2;
+  const Floats a = random_floats(batch * M * K, 83), b = random_floats(batch * K * N, 84);
+  auto d_a = on_device(a), d_b = on_device(b);
+  DeviceBuffer<float> d_single(M * N), d_batched(batch * M * N), d_fp32(M * N);
+  gpu::row_major_sgemm(bf16, false, false, M, N, K, 1.0f, d_a.data(), K, d_b.data(), N, 0.0f, d_single.data(), N);
+  gpu::row_major_sgemm_batched(bf16, false, false, M, N, K, 1.0f, d_a.data(), K, M * K, d_b.data(), N, K * N, 0.0f,
+                               d_batched.data(), N, M * N, batch);
+  gpu::row_major_sgemm(fp32, false, false, M, N, K, 1.0f, d_a.data(), K, d_b.data(), N, 0.0f, d_fp32.data(), N);
+  const Floats single = d_single.download(), batched = d_batched.download(), plain = d_fp32.download();
+  std::size_t bad = 0, differs_from_fp32 = 0;
+  for (int z = 0; z < batch; ++z)
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        double exact = 0, magnitude = 0;
+        for (int k = 0; k < K; ++k) {
+          const double p = static_cast<double>(a[(z * M + i) * K + k]) * b[(z * K + k) * N + j];
+          exact += p;
+          magnitude += std::fabs(p);
+        }
+        const double bound = magnitude / 128.0 + 1e-6;
+        const std::size_t at = static_cast<std::size_t>((z * M + i) * N + j);
+        if (!(std::fabs(batched[at] - exact) <= bound)) ++bad;
+        if (z == 0) {
+          if (!(std::fabs(single[at] - exact) <= bound)) ++bad;
+          if (single[at] != plain[at]) ++differs_from_fp32;
+        }
+      }
+  EXPECT_EQ(bad, 0u) << "bf16 products outside bf16 rounding of the exact product";
+  EXPECT_GT(differs_from_fp32, static_cast<std::size_t>(M * N / 2)) << "the bf16 handle computed fp32 products";
+}
+
 // The whole model: two layers at the shapes above, weights drawn wide enough that the
 // gradients are far from 0, then three AdamW steps on each side. Errors compound through the
 // layers, so each tensor's gradient is compared against 1e-4 of its largest magnitude.

@@ -155,6 +155,17 @@ TEST(GptOptions, BadValuesNamed) {
   EXPECT_EQ(parse({"--zero_stage=1"}).zero_stage, 1);
   EXPECT_NE(error_of([&] { parse({"--zero_stage=2"}); }).find("--zero_stage: must be 0"), std::string::npos);
   EXPECT_NE(error_of([&] { parse({"--preset=huge"}); }).find("unknown model preset 'huge'"), std::string::npos);
+  // device and precision: the defaults, each choice, bad words, and bf16 refused on the CPU.
+  EXPECT_EQ(parse({}).device, DeviceChoice::automatic);
+  EXPECT_EQ(parse({}).precision, Precision::fp32);
+  EXPECT_EQ(parse({"--device=cuda", "--precision=bf16"}).precision, Precision::bf16);
+  EXPECT_EQ(parse({"--device=cpu"}).device, DeviceChoice::cpu);
+  EXPECT_EQ(error_of([&] { parse({"--device=gpu"}); }), "--device: expects auto, cpu or cuda, got 'gpu'");
+  EXPECT_EQ(error_of([&] { parse({"--precision=fp16"}); }), "--precision: expects fp32 or bf16, got 'fp16'");
+  EXPECT_NE(error_of([&] { parse({"--device=cpu", "--precision=bf16"}); }).find("--precision: bf16 runs only on the CUDA"),
+            std::string::npos);
+  EXPECT_NE(parse({"--precision=bf16"}).config_json().find(R"("device": "auto", "precision": "bf16")"),
+            std::string::npos);
 }
 
 }  // namespace

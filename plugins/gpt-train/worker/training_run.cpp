@@ -24,6 +24,7 @@
 #include "gpt/rng.hpp"
 #include "gpt/tokenizer.hpp"
 #include "gradient_buckets.hpp"
+#include "step_kernels.hpp"
 
 namespace orrery::gpt {
 
@@ -44,20 +45,6 @@ RunPaths run_paths(const TrainOptions& o) {
 }
 
 namespace {
-
-// The machine's sgemm rate on this rank's threads (best of 3 products of 1024^3), the
-// denominator of MFU.
-double measured_sgemm_flops() {
-  const int n = 1024;
-  std::vector<float> a(static_cast<std::size_t>(n) * n, 0.5f), b(a.size(), 0.25f), c(a.size());
-  double best = 1e30;
-  for (int rep = 0; rep < 4; ++rep) {
-    const double t0 = orrery::now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
-    if (rep > 0) best = std::min(best, orrery::now() - t0);  // the first warms the threads up
-  }
-  return 2.0 * n * n * static_cast<double>(n) / best;
-}
 
 // Text the model writes after a line break, sampled at temperature 1 (rank 0, at validation steps).
 std::string sample_text(Gpt& model, const Tokenizer& tok, int count, Rng& rng) {
@@ -120,6 +107,13 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     model->init_weights(static_cast<std::uint64_t>(o.seed));
     state.seed = o.seed;
   }
+  // The ranks of one node share its GPUs: the node-local rank picks one.
+  MPI_Comm node;
+  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+  int local_rank = 0;
+  MPI_Comm_rank(node, &local_rank);
+  MPI_Comm_free(&node);
+  const std::unique_ptr<StepKernels> kernels = make_step_kernels(o, *model, local_rank);
 
   // The corpus: rank 0 trains the tokenizer and encodes (or finds both cached), the others
   // read what it wrote.
@@ -139,7 +133,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   const long local_tokens = static_cast<long>(local_batch) * mc.context;
   const float loss_scale = 1.0f / static_cast<float>(static_cast<long>(o.batch_size) * mc.context);
   const LrSchedule schedule{o.lr, o.lr * o.min_lr_ratio, o.warmup_steps, o.steps};
-  const double peak = measured_sgemm_flops();
+  const double peak = kernels->measure_peak_flops();
   const double flops_per_token = training_flops_per_token(mc);
   GradientBuckets buckets(model->tensors(), static_cast<std::size_t>(o.bucket_mb * 1024 * 1024 / sizeof(float)),
                           o.overlap, comm, rank_shards);
@@ -147,14 +141,17 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   fs::create_directories(paths.checkpoint_dir, ec);
 
   if (rank == 0) {
+    // The kernels are said once, first, and kept as an event with the run's records.
+    std::printf("orrery-gpt-train: %s\n", kernels->description().c_str());
+    orrery::event("device", kernels->description(), state.step);
     std::printf("orrery-gpt-train: %zu parameters (%d layers, %d heads, %d channels, context %d, vocab %d); "
                 "corpus %zu bytes -> %zu training and %zu validation tokens%s; %d ranks x %d threads, %d sequences a "
-                "step, %zu gradient buckets (%s, %s); AdamW state %.2f MiB a rank; sgemm peak %.1f GFLOP/s%s\n",
+                "step, %zu gradient buckets (%s, %s); AdamW state %.2f MiB a rank; %s peak %.1f GFLOP/s%s\n",
                 model->params().size(), mc.layers, mc.heads, mc.channels, mc.context, mc.vocab, corpus.text_bytes,
                 corpus.train.size(), corpus.val.size(), corpus.from_cache ? " (cached)" : "", ranks, o.threads,
                 o.batch_size, buckets.count(), o.overlap ? "overlapped" : "after backward",
                 sharded ? "reduce-scattered, ZeRO-1 sharded optimizer" : "all-reduced",
-                static_cast<double>(opt.state_bytes()) / (1024.0 * 1024.0), peak / 1e9,
+                static_cast<double>(opt.state_bytes()) / (1024.0 * 1024.0), kernels->peak_name(), peak / 1e9,
                 o.resume.empty() ? "" : ("; resuming at step " + std::to_string(state.step)).c_str());
     std::fflush(stdout);
   }
@@ -162,7 +159,9 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   const orrery::Metric m_loss("train_loss"), m_val("val_loss"), m_lr("lr"), m_norm("grad_norm"),
       m_tps("tokens_per_s"), m_tps_rank("tokens_per_s_rank"), m_mfu("mfu"), m_ar("allreduce_s"),
       m_hidden("allreduce_hidden_fraction"), m_step("step_s"), m_state("optimizer_state_bytes"),
-      m_gather("allgather_s");
+      m_gather("allgather_s"), m_gpu("gpu_device");
+  // Every rank records its kernels: the CUDA device index, -1 for the CPU.
+  m_gpu.log(state.step, kernels->gpu());
   std::vector<int> inputs, targets;
   Rng sampler(static_cast<std::uint64_t>(state.seed) ^ 0x73616D706C65ull, static_cast<std::uint64_t>(state.sample_counter));
 
@@ -218,14 +217,13 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     double local_loss = 0;
     {
       orrery::ScopedSpan s("compute", "forward", step);
-      local_loss = static_cast<double>(model->forward(inputs.data(), targets.data(), local_batch, mc.context)) *
+      local_loss = static_cast<double>(kernels->forward(inputs.data(), targets.data(), local_batch, mc.context)) *
                    static_cast<double>(local_tokens);
     }
     buckets.begin_step();
     float* grads = model->grads().data();
     const double t_bwd = orrery::now();
-    model->zero_grad();
-    model->backward(loss_scale, [&](std::size_t first, std::size_t end) { buckets.ready(first, end, grads); });
+    kernels->backward(loss_scale, [&](std::size_t first, std::size_t end) { buckets.ready(first, end, grads); });
     orrery::span("compute", "backward", step, t_bwd, orrery::now());
     const AllreduceTiming ar = buckets.finish(grads, step);
     double loss = 0;
@@ -258,6 +256,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       orrery::span("comm", "allgather params", step, g0, g1);
       m_gather.log(step, gather_s);
     }
+    kernels->params_changed();
     const double step_s = orrery::now() - t_start;
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
     // With the slowest step, rank 0 shares whether `orrery checkpoint` asked for a save, so
@@ -296,7 +295,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
         const int per_rank = o.val_batches * local_batch;
         for (int k = 0; k < o.val_batches; ++k) {
           val_data.fill_fixed(static_cast<std::int64_t>(rank) * per_rank + k * local_batch, local_batch, inputs, targets);
-          val_sum += static_cast<double>(model->forward(inputs.data(), targets.data(), local_batch, mc.context)) *
+          val_sum += static_cast<double>(kernels->forward(inputs.data(), targets.data(), local_batch, mc.context)) *
                      static_cast<double>(local_tokens);
         }
       }
@@ -326,8 +325,9 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       std::snprintf(gather_note, sizeof gather_note, ", parameter all-gather %.2f ms a step",
                     1e3 * timed_gather_s / static_cast<double>(timed_steps));
     std::printf("orrery-gpt-train: summary: %lld timed steps, mean step %.4f s, %.0f tokens/s, MFU %.3f of rank 0's "
-                "sgemm peak %.1f GFLOP/s (per rank), %s %.2f ms a step, %.0f %% hidden%s\n",
-                static_cast<long long>(timed_steps), step_s, tps, tps / ranks * flops_per_token / peak, peak / 1e9,
+                "%s peak %.1f GFLOP/s (per rank), %s %.2f ms a step, %.0f %% hidden%s\n",
+                static_cast<long long>(timed_steps), step_s, tps, tps / ranks * flops_per_token / peak, kernels->peak_name(),
+                peak / 1e9,
                 sharded ? "reduce-scatter" : "all-reduce", 1e3 * timed_comm_s / static_cast<double>(timed_steps),
                 timed_comm_s > 0 ? 100 * std::clamp(1 - timed_exposed_s / timed_comm_s, 0.0, 1.0) : 0.0,
                 gather_note);

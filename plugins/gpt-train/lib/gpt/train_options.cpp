@@ -29,6 +29,17 @@ void at_least(std::string_view name, T value, T min) {
 
 }  // namespace
 
+const char* device_name(DeviceChoice d) {
+  switch (d) {
+    case DeviceChoice::cpu: return "cpu";
+    case DeviceChoice::cuda: return "cuda";
+    case DeviceChoice::automatic: break;
+  }
+  return "auto";
+}
+
+const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
+
 std::string TrainOptions::config_json() const {
   std::ostringstream s;
   s << "{\"corpus\": \"" << (corpus.find('"') == std::string::npos ? corpus : "?") << "\", \"preset\": \"" << preset
@@ -36,7 +47,8 @@ std::string TrainOptions::config_json() const {
     << ", \"heads\": " << model.heads << ", \"channels\": " << model.channels << ", \"batch_size\": " << batch_size
     << ", \"steps\": " << steps << ", \"lr\": " << lr << ", \"min_lr_ratio\": " << min_lr_ratio
     << ", \"warmup_steps\": " << warmup_steps << ", \"weight_decay\": " << weight_decay << ", \"grad_clip\": " << grad_clip
-    << ", \"seed\": " << seed << ", \"zero_stage\": " << zero_stage << ", \"val_every\": " << val_every << "}";
+    << ", \"seed\": " << seed << ", \"device\": \"" << device_name(device) << "\", \"precision\": \""
+    << precision_name(precision) << "\"" << ", \"zero_stage\": " << zero_stage << ", \"val_every\": " << val_every << "}";
   return s.str();
 }
 
@@ -63,6 +75,17 @@ TrainOptions parse_train_options(std::span<char* const> args, bool& help) {
       {"grad_clip", number_option(o.grad_clip)},
       {"seed", number_option(o.seed)},
       {"threads", number_option(o.threads)},
+      {"device", OptionSetter([&o](std::string_view n, std::string_view t) {
+         if (t == "auto") o.device = DeviceChoice::automatic;
+         else if (t == "cpu") o.device = DeviceChoice::cpu;
+         else if (t == "cuda") o.device = DeviceChoice::cuda;
+         else throw option_error(n, "expects auto, cpu or cuda, got '" + std::string(t) + "'");
+       })},
+      {"precision", OptionSetter([&o](std::string_view n, std::string_view t) {
+         if (t == "fp32") o.precision = Precision::fp32;
+         else if (t == "bf16") o.precision = Precision::bf16;
+         else throw option_error(n, "expects fp32 or bf16, got '" + std::string(t) + "'");
+       })},
       {"bucket_mb", number_option(o.bucket_mb)},
       {"overlap", OptionSetter([&o](std::string_view n, std::string_view t) {
          if (t != "true" && t != "false") throw option_error(n, "expects true or false, got '" + std::string(t) + "'");
@@ -100,6 +123,8 @@ TrainOptions parse_train_options(std::span<char* const> args, bool& help) {
   at_least<std::int64_t>("steps", o.steps, 1);
   if (!(o.lr > 0)) throw option_error("lr", "must be greater than 0");
   at_least("threads", o.threads, 1);
+  if (o.precision == Precision::bf16 && o.device == DeviceChoice::cpu)
+    throw option_error("precision", "bf16 runs only on the CUDA kernels (device=cuda or auto with a GPU); device=cpu is fp32");
   at_least("val_every", o.val_every, 2);
   at_least<std::int64_t>("warmup_steps", o.warmup_steps, 1);
   if (!(o.bucket_mb > 0)) throw option_error("bucket_mb", "must be greater than 0");

@@ -10,6 +10,15 @@
 
 namespace orrery::gpt {
 
+// Which kernels a rank trains with: auto picks the GPU when the build has CUDA and a device
+// can be used, else the CPU; cuda refuses to start without one.
+enum class DeviceChoice { automatic, cpu, cuda };
+// The matrix products' arithmetic: fp32 throughout, or (GPU only) bf16 operands with fp32
+// accumulation; parameters, gradients and AdamW moments stay fp32 either way.
+enum class Precision { fp32, bf16 };
+const char* device_name(DeviceChoice d);
+const char* precision_name(Precision p);
+
 struct TrainOptions {
   // corpus and tokenizer
   std::string corpus = "kjv";
@@ -25,6 +34,8 @@ struct TrainOptions {
   std::int64_t warmup_steps = 10;
   std::int64_t seed = 1;
   int threads = 1;
+  DeviceChoice device = DeviceChoice::automatic;
+  Precision precision = Precision::fp32;
   // distribution
   double bucket_mb = 1.0;  // gradient bucket size
   bool overlap = true;     // all-reduce buckets during backward; false: after it

@@ -6,18 +6,26 @@
 
 namespace orrery::gpt::cuda {
 
-// Owns a cublasHandle_t. Its math mode is plain FP32 (no TF32 tensor-core rounding), so the
-// products agree with the CPU's within float reduction-order tolerance.
+// How the products are computed. fp32: plain FP32 (no TF32 tensor-core rounding), so they
+// agree with the CPU's within float reduction-order tolerance. bf16: the same fp32 arrays in
+// and out, the operands rounded to bf16 inside cuBLAS (CUBLAS_COMPUTE_32F_FAST_16BF: tensor
+// cores, fp32 accumulation); nothing else of the model changes, so the master weights,
+// gradients and optimizer state stay fp32.
+enum class MatmulPrecision { fp32, bf16 };
+
+// Owns a cublasHandle_t and the precision every product made through it uses.
 class CublasHandle {
  public:
-  CublasHandle();
+  explicit CublasHandle(MatmulPrecision precision = MatmulPrecision::fp32);
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
   ~CublasHandle();
   cublasHandle_t get() const { return handle_; }
+  MatmulPrecision precision() const { return precision_; }
 
  private:
   cublasHandle_t handle_ = nullptr;
+  MatmulPrecision precision_;
 };
 
 // C (M,N) = alpha * op(A) (M,K) @ op(B) (K,N) + beta * C, all row-major with leading

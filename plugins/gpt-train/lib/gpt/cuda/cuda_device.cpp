@@ -2,6 +2,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include "gpt/cuda/cuda_check.hpp"
+
 namespace orrery::gpt::cuda {
 
 CudaAvailability probe_cuda() {
@@ -24,6 +26,13 @@ CudaAvailability probe_cuda() {
   found.devices = count;
   found.name = props.name;
   return found;
+}
+
+CudaDeviceInfo use_cuda_device(int index) {
+  check_cuda(cudaSetDevice(index), "cudaSetDevice");
+  cudaDeviceProp props{};
+  check_cuda(cudaGetDeviceProperties(&props, index), "cudaGetDeviceProperties");
+  return {index, props.name, props.totalGlobalMem};
 }
 
 }  // namespace orrery::gpt::cuda

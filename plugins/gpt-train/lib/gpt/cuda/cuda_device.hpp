@@ -3,6 +3,7 @@
 // answer is "none" with the runtime's reason, and callers fall back to the CPU kernels.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace orrery::gpt::cuda {
@@ -14,5 +15,13 @@ struct CudaAvailability {
 };
 
 CudaAvailability probe_cuda();
+
+// The device this process computes on from now on (cudaSetDevice), and what it is.
+struct CudaDeviceInfo {
+  int index = 0;
+  std::string name;
+  std::size_t memory_bytes = 0;
+};
+CudaDeviceInfo use_cuda_device(int index);
 
 }  // namespace orrery::gpt::cuda

@@ -50,8 +50,14 @@ class DeviceBuffer {
   }
   std::vector<T> download() const {
     std::vector<T> host(count_);
-    if (count_ > 0) check_cuda(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost), "download");
+    download(host);
     return host;
+  }
+  void download(std::span<T> host) const {
+    if (host.size() != count_)
+      throw std::invalid_argument("DeviceBuffer::download: " + std::to_string(count_) + " values into " +
+                                  std::to_string(host.size()));
+    if (count_ > 0) check_cuda(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost), "download");
   }
   void zero() {
     if (count_ > 0) check_cuda(cudaMemset(data_, 0, count_ * sizeof(T)), "cudaMemset");

@@ -2,9 +2,9 @@
 // shapes, semantics and constants (layernorm's 1e-5, GELU's tanh approximation, the causal
 // mask, the 1/sqrt(hs) score scale), on device pointers. As on the CPU every backward *adds*
 // into its parameter gradients and input gradient; the scratch outputs (attention's datt and
-// dpreatt) are overwritten. Matrix products go through cuBLAS (plain FP32), the rest are the
-// kernels in layers.cu and attention.cu. Calls are asynchronous on the default stream; a
-// download (DeviceBuffer::download) waits for them.
+// dpreatt) are overwritten. Matrix products go through cuBLAS (plain FP32, or bf16 operands
+// when the handle was made so), the rest are the kernels in layers.cu and attention.cu. Calls
+// are asynchronous on the default stream; a download (DeviceBuffer::download) waits for them.
 //
 // Where the sums run in another order than the CPU's, results agree within float
 // reduction-order tolerance, not bit for bit; embedding_backward's scatter into dwte uses

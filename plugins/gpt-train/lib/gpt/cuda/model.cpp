@@ -46,9 +46,10 @@ void zero_floats(DeviceBuffer<float>& buffer, long n) {
 
 }  // namespace
 
-GptCuda::GptCuda(const Gpt& cpu)
+GptCuda::GptCuda(const Gpt& cpu, MatmulPrecision precision)
     : cfg_(cpu.config()),
       tensors_(cpu.tensors()),
+      cublas_(precision),
       params_(std::span<const float>(cpu.params())),
       grads_(cpu.params().size()) {
   check_layout(tensors_, cfg_.layers);

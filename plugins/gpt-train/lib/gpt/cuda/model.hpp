@@ -16,7 +16,8 @@ namespace orrery::gpt::cuda {
 
 class GptCuda {
  public:
-  explicit GptCuda(const Gpt& cpu);
+  // precision: the matrix products' (see CublasHandle); everything else is fp32.
+  explicit GptCuda(const Gpt& cpu, MatmulPrecision precision = MatmulPrecision::fp32);
 
   const ModelConfig& config() const { return cfg_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
@@ -25,6 +26,8 @@ class GptCuda {
   void upload_params(std::span<const float> host) { params_.upload(host); }
   std::vector<float> download_params() const { return params_.download(); }
   std::vector<float> download_grads() const { return grads_.download(); }
+  // Into host (the CPU model's flat gradient array, same layout), without allocating.
+  void download_grads(std::span<float> host) const { grads_.download(host); }
 
   // As Gpt::forward, tokens and targets (B,T) on the host: the mean loss with targets, 0
   // without (then only the logits are valid).

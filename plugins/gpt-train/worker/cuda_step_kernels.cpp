@@ -1,0 +1,67 @@
+#include "cuda_step_kernels.hpp"
+
+#include <cstdio>
+
+#include "gpt/cuda/cuda_device.hpp"
+#include "gpt/cuda/gemm_peak.hpp"
+#include "gpt/cuda/model.hpp"
+
+namespace orrery::gpt {
+
+namespace {
+
+cuda::MatmulPrecision matmul_precision(Precision p) {
+  return p == Precision::bf16 ? cuda::MatmulPrecision::bf16 : cuda::MatmulPrecision::fp32;
+}
+
+class CudaStepKernels final : public StepKernels {
+ public:
+  CudaStepKernels(Gpt& host, const cuda::CudaDeviceInfo& device, Precision precision)
+      : host_(host), device_(device.index), precision_(matmul_precision(precision)), gpu_(host, precision_) {
+    char line[512];
+    std::snprintf(line, sizeof line, "GPU %d: %s, %.1f GiB: CUDA kernels (%s matrix products)", device.index,
+                  device.name.c_str(), static_cast<double>(device.memory_bytes) / (1024.0 * 1024.0 * 1024.0),
+                  precision == Precision::bf16 ? "bf16, fp32 accumulation and master weights" : "fp32");
+    description_ = line;
+  }
+
+  const std::string& description() const override { return description_; }
+  int gpu() const override { return device_; }
+  const char* peak_name() const override {
+    return precision_ == cuda::MatmulPrecision::bf16 ? "cuBLAS bf16 gemm" : "cuBLAS sgemm";
+  }
+  double measure_peak_flops() override { return cuda::measured_gemm_flops(cuda::CublasHandle(precision_)); }
+
+  float forward(const int* tokens, const int* targets, int B, int T) override {
+    return gpu_.forward(tokens, targets, B, T);
+  }
+  void backward(float loss_scale, const GradientsReady& ready) override {
+    gpu_.zero_grad();
+    gpu_.backward(loss_scale);
+    gpu_.download_grads(host_.grads());
+    if (ready) ready(0, host_.tensors().size());
+  }
+  void params_changed() override { gpu_.upload_params(host_.params()); }
+
+ private:
+  Gpt& host_;
+  int device_;
+  cuda::MatmulPrecision precision_;
+  cuda::GptCuda gpu_;
+  std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<StepKernels> make_cuda_step_kernels(Gpt& model, Precision precision, int local_rank,
+                                                    std::string& why_none) {
+  const cuda::CudaAvailability found = cuda::probe_cuda();
+  if (found.devices == 0) {
+    why_none = found.reason;
+    return nullptr;
+  }
+  const cuda::CudaDeviceInfo device = cuda::use_cuda_device(local_rank % found.devices);
+  return std::make_unique<CudaStepKernels>(model, device, precision);
+}
+
+}  // namespace orrery::gpt
