@@ -116,14 +116,21 @@ std::optional<SlurmJobState> SlurmCommands::query(const std::string& job_id) con
 }
 
 std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job_id) const {
-  std::lock_guard lock(history_->mutex);
-  if (!history_->sources) {
+  // The lock guards the cache only: Slurm's commands run outside it (keepers ask from pool threads).
+  std::optional<SlurmHistorySources> known;
+  {
+    std::lock_guard lock(history_->mutex);
+    known = history_->sources;
+  }
+  if (!known) {
     auto config = run({"scontrol", "show", "config"});
     if (!config.success()) throw SlurmError("scontrol show config failed on " + where() + ": " + trimmed(config.err));
-    history_->sources = parse_slurm_config(config.out);
-    if (!history_->sources) throw SlurmError("scontrol show config on " + where() + " did not name AccountingStorageType");
+    known = parse_slurm_config(config.out);
+    if (!known) throw SlurmError("scontrol show config on " + where() + " did not name AccountingStorageType");
+    std::lock_guard lock(history_->mutex);
+    history_->sources = known;
   }
-  const auto& sources = *history_->sources;
+  const auto& sources = *known;
   std::vector<std::string> missed = {"purged by slurmctld after MinJobAge"};
   if (sources.accounting) {
     auto r = run(sacct_argv(job_id));
@@ -131,7 +138,7 @@ std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job
       if (auto s = last_state_of(r.out, job_id, parse_sacct_line)) return s;
       missed.push_back("not in sacct");
     } else {
-      missed.push_back("sacct failed: " + trimmed(r.err));
+      missed.push_back("sacct failed: " + trimmed(r.err.substr(0, r.err.find('\n'))));
     }
   } else {
     missed.push_back("no accounting (sacct)");
@@ -149,8 +156,10 @@ std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job
   } else {
     missed.push_back("no jobcomp/filetxt file");
   }
-  history_->last_miss.clear();
-  for (const auto& m : missed) history_->last_miss += (history_->last_miss.empty() ? "" : "; ") + m;
+  std::string note;
+  for (const auto& m : missed) note += (note.empty() ? "" : "; ") + m;
+  std::lock_guard lock(history_->mutex);
+  history_->last_miss = std::move(note);
   return std::nullopt;
 }
 

@@ -56,8 +56,9 @@ class SlurmCommands {
   // nullopt when none of them knows it (unknown_job_note() says what was asked).
   // Throws SlurmError when the controller cannot be asked.
   std::optional<SlurmJobState> query(const std::string& job_id) const;
-  // Why a job query() found nowhere is unknown: "no longer known to Slurm (purged by slurmctld
-  // after MinJobAge; no accounting (sacct); no jobcomp/filetxt file)", naming what was looked at.
+  // Why the last job query() found nowhere is unknown: "no longer known to Slurm (purged by
+  // slurmctld after MinJobAge; no accounting (sacct); no jobcomp/filetxt file)", naming what was
+  // looked at.
   std::string unknown_job_note() const;
   // scancel JOB; throws SlurmError with scancel's message.
   void cancel(const std::string& job_id) const;

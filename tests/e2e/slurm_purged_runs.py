@@ -41,7 +41,9 @@ def check_purged_runs(bed, name, source):
     print(f"jobs purged by slurmctld {time.time() - t0:.1f} s after submission")
     assert prj.record(bad_run)["status"] == "starting"        # nobody has read Slurm's verdict yet
 
+    t0 = time.time()
     p = on.cli("attach", ok_run)
+    print(f"orrery attach of the purged COMPLETED job: {time.time() - t0:.2f} s")
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     assert f"slurm job {ok_job}: COMPLETED [{source}]" in p.stdout, p.stdout
     assert prj.record(ok_run)["status"] == "succeeded"
