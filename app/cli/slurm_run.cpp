@@ -2,6 +2,7 @@
 
 #include "follow.hpp"
 
+#include "remote/slurm_access.hpp"
 #include "remote/slurm_launcher.hpp"
 #include "remote/ssh_launcher.hpp"
 
@@ -19,22 +20,11 @@ using runfiles::RunStatus;
 constexpr auto kPoll = std::chrono::milliseconds(500);
 
 
-// Slurm's commands for a target: here, or on the login node of its ssh target.
-struct SlurmAccess {
-  std::optional<remote::SshConnection> ssh;
-  remote::SlurmCommands commands;
-};
+using remote::SlurmAccess;
 
 std::unique_ptr<SlurmAccess> reach(const runfiles::Project& project, const remote::Target& target, bool accept_new_host_key) {
-  auto access = std::make_unique<SlurmAccess>();
-  if (!target.slurm.via.empty()) {
-    auto via = remote::find_target(project_targets(project), target.slurm.via);
-    if (!via) throw remote::SlurmError("the ssh target \"" + target.slurm.via + "\" of " + target.name + " is not usable");
-    access->ssh.emplace(via->ssh, remote::SshOptions::accepting_new_keys(accept_new_host_key));
-    access->ssh->open();
-    access->commands = remote::SlurmCommands(&*access->ssh);
-  }
-  return access;
+  return std::make_unique<SlurmAccess>(
+      remote::reach_slurm(project_targets(project), target, remote::SshOptions::accepting_new_keys(accept_new_host_key)));
 }
 
 // Prints "slurm job 12: PENDING (Resources)" whenever what Slurm says of a run changes.

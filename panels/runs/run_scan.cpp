@@ -1,6 +1,7 @@
 #include "runs/run_scan.hpp"
 
 #include "launch/local_launcher.hpp"
+#include "remote/slurm_launcher.hpp"
 #include "runfiles/annotations.hpp"
 
 #include <algorithm>
@@ -15,6 +16,24 @@ std::string experiment_of(const std::string& name, const std::vector<std::string
   if (cut != std::string::npos && cut > 0) return name.substr(0, cut);
   return name;
 }
+
+namespace {
+
+// slurm.json, when the run went to Slurm. A damaged one leaves the Slurm fields empty but the run listed.
+void read_slurm_job(const std::filesystem::path& run_dir, RunRow& row) {
+  try {
+    if (const auto job = remote::read_slurm_record(run_dir)) {
+      row.slurm_target = job->target;
+      row.slurm_job = job->job;
+      row.slurm_state = job->last.state.empty() ? std::string() : job->last.describe();
+      row.slurm_ended = job->last.ended();
+    }
+  } catch (const std::exception&) {
+    // Being replaced, or not slurm.json as Orrery writes it: the run itself is still shown.
+  }
+}
+
+}  // namespace
 
 std::vector<RunRow> scan_runs(const runfiles::Project& project, const std::optional<std::vector<std::string>>& only) {
   std::vector<RunRow> rows;
@@ -42,6 +61,7 @@ std::vector<RunRow> scan_runs(const runfiles::Project& project, const std::optio
       row.user_tags = notes.tags;
       row.notes = notes.notes;
       row.experiment = experiment_of(row.name.empty() ? id : row.name, row.tags);
+      read_slurm_job(runfiles::run_path(project, id), row);
       rows.push_back(std::move(row));
     } catch (const std::exception&) {
       // run.json not written yet or unreadable: the next scan will see it.

@@ -1,6 +1,7 @@
 // What the runs browser shows of each run, read from disk off the UI thread:
-// run.json (the agent's), annotations.json (the user's), and the observed status
-// (a run whose agent has vanished reads "lost"). Qt-free.
+// run.json (the agent's), annotations.json (the user's), slurm.json for a run submitted to
+// Slurm (its job and the state last seen), and the observed status (a run whose agent has
+// vanished reads "lost"). Qt-free.
 #pragma once
 
 #include "runfiles/project.hpp"
@@ -21,6 +22,11 @@ struct RunRow {
   std::vector<std::string> tags;                // run.json's, then the user's annotations
   std::vector<std::string> user_tags;           // the annotations' alone (what the user may edit)
   std::string notes;
+  // A run submitted to Slurm (slurm.json): its target, job ("12", "12_1" in an array), the state
+  // last seen as Slurm words it ("PENDING (JobHeldUser)"; empty: not asked yet) and whether the
+  // job has ended (holds no resources: nothing left to cancel, nothing more to ask).
+  std::string slurm_target, slurm_job, slurm_state;
+  bool slurm_ended = false;
   bool operator==(const RunRow&) const = default;
 };
 

@@ -32,6 +32,12 @@ QString progress_text(const RunRow& r) {
   return QString("%1 %").arg(std::clamp(100.0 * r.progress_done / r.progress_total, 0.0, 100.0), 0, 'f', 0);
 }
 
+// "job 12: PENDING (Resources)"; "job 12" before Slurm was first asked; empty for other runs.
+QString slurm_text(const RunRow& r) {
+  if (r.slurm_job.empty()) return {};
+  return QString::fromStdString("job " + r.slurm_job + (r.slurm_state.empty() ? "" : ": " + r.slurm_state));
+}
+
 QString join(const std::vector<std::string>& items) {
   QStringList out;
   for (const auto& s : items) out << QString::fromStdString(s);
@@ -46,7 +52,7 @@ void set(QStandardItem* item, const QVariant& value, int role) {
 }  // namespace
 
 RunsModel::RunsModel(QObject* parent) : QStandardItemModel(0, ColumnCount, parent) {
-  setHorizontalHeaderLabels({tr("Name"), tr("Id"), tr("Kind"), tr("Status"), tr("Ranks"), tr("Progress"), tr("Start"),
+  setHorizontalHeaderLabels({tr("Name"), tr("Id"), tr("Kind"), tr("Status"), tr("Slurm"), tr("Ranks"), tr("Progress"), tr("Start"),
                              tr("Duration"), tr("Tags"), tr("Notes")});
   setSortRole(SortRole);
 }
@@ -97,6 +103,13 @@ std::vector<std::string> RunsModel::live_run_ids() const {
   std::vector<std::string> ids;
   for (const auto& [id, entry] : runs_)
     if (!runfiles::is_final(entry.row.status)) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::string> RunsModel::unsettled_slurm_run_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : runs_)
+    if (!entry.row.slurm_job.empty() && (!entry.row.slurm_ended || !runfiles::is_final(entry.row.status))) ids.push_back(id);
   return ids;
 }
 
@@ -155,6 +168,10 @@ void RunsModel::update_cells(Entry& entry, const RunRow& row) {
   set(cell(Status), QVariant::fromValue(status_color(row.status)), Qt::ForegroundRole);
   if (entry.row.status != row.status || cell(Status)->icon().isNull()) cell(Status)->setIcon(status_icon(row.status));
   set(cell(Status), row.reason.empty() ? QVariant() : QVariant(QString::fromStdString(row.reason)), Qt::ToolTipRole);
+  set(cell(Slurm), slurm_text(row), Qt::DisplayRole);
+  set(cell(Slurm), slurm_text(row), SortRole);
+  set(cell(Slurm), row.slurm_target.empty() ? QVariant() : QVariant(QString::fromStdString("Slurm target " + row.slurm_target)),
+      Qt::ToolTipRole);
   set(cell(Ranks), row.ranks, Qt::DisplayRole);
   set(cell(Ranks), row.ranks, SortRole);
   set(cell(Progress), progress_text(row), Qt::DisplayRole);

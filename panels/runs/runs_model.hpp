@@ -17,7 +17,7 @@ class RunsModel : public QStandardItemModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Id, Kind, Status, Ranks, Progress, Start, Duration, Tags, Notes, ColumnCount };
+  enum Column { Name, Id, Kind, Status, Slurm, Ranks, Progress, Start, Duration, Tags, Notes, ColumnCount };
   enum Role {
     RunIdRole = Qt::UserRole + 1,   // on every cell of a run row; absent on experiment rows
     StatusRole,                     // runfiles::to_string(status), on the Status cell
@@ -34,6 +34,8 @@ class RunsModel : public QStandardItemModel {
 
   const RunRow* row(const std::string& run_id) const;
   std::vector<std::string> live_run_ids() const;
+  // Runs submitted to Slurm whose job has not ended or whose run has no verdict yet: Slurm is asked about them.
+  std::vector<std::string> unsettled_slurm_run_ids() const;
   // The run ids under an index (a run row: itself; an experiment row: its runs).
   QStringList run_ids(const QModelIndex& index) const;
   // "name (id tail)": how a run is named in legends.

@@ -2,6 +2,7 @@
 
 #include "runs/annotations_dialog.hpp"
 #include "runs/runs_model.hpp"
+#include "runs/slurm_runs_access.hpp"
 
 #include "feed/feed_client.hpp"
 #include "launch/local_launcher.hpp"
@@ -31,11 +32,24 @@ namespace {
 
 constexpr int kLiveRefreshMs = 500;
 constexpr int kFullRefreshMs = 5000;   // a safety net: file system events can be missed
+constexpr int kAskSlurmMs = 2000;      // squeue/scontrol, perhaps over ssh: not as often as run.json
 
 struct ScanResult {
   std::vector<RunRow> rows;
   bool full = false;
 };
+
+// What a round with Slurm hands back: the runs read again afterwards, and what went wrong.
+struct SlurmRound {
+  std::vector<RunRow> rows;
+  QStringList done, problems;
+};
+
+QStringList to_qt(const std::vector<std::string>& lines) {
+  QStringList out;
+  for (const auto& l : lines) out << QString::fromStdString(l);
+  return out;
+}
 
 // Runs fn on the thread pool and hands its result to done on the UI thread, unless
 // `owner` is gone by then (the watcher is its child).
@@ -59,7 +73,11 @@ std::vector<std::string> to_std(const QStringList& ids) {
 }  // namespace
 
 RunsPanel::RunsPanel(const runfiles::Project& project, QWidget* parent)
-    : QWidget(parent), project_(project), model_(new RunsModel(this)), proxy_(new QSortFilterProxyModel(this)) {
+    : QWidget(parent),
+      project_(project),
+      model_(new RunsModel(this)),
+      proxy_(new QSortFilterProxyModel(this)),
+      slurm_(std::make_shared<SlurmRunsAccess>(project)) {
   proxy_->setSourceModel(model_);
   proxy_->setRecursiveFilteringEnabled(true);
   proxy_->setFilterKeyColumn(-1);   // any column: name, id, kind, status, tags, notes
@@ -91,6 +109,7 @@ RunsPanel::RunsPanel(const runfiles::Project& project, QWidget* parent)
   connect(proxy_, &QAbstractItemModel::rowsInserted, view_, [this] { view_->expandAll(); });
 
   message_ = new QLabel(this);
+  message_->setObjectName(QStringLiteral("runs.message"));
   message_->setWordWrap(true);
   message_->hide();
 
@@ -117,9 +136,12 @@ RunsPanel::RunsPanel(const runfiles::Project& project, QWidget* parent)
   clock_ = new QTimer(this);
   connect(clock_, &QTimer::timeout, model_, &RunsModel::tick);
   clock_->start(1000);
+  slurm_refresh_ = new QTimer(this);
+  connect(slurm_refresh_, &QTimer::timeout, this, &RunsPanel::askSlurm);
+  slurm_refresh_->start(kAskSlurmMs);
 
   confirmer_ = [this](const QString& question) {
-    return QMessageBox::question(this, tr("Delete runs"), question) == QMessageBox::Yes;
+    return QMessageBox::question(this, tr("Runs"), question) == QMessageBox::Yes;
   };
   startScan(true);
 }
@@ -157,6 +179,30 @@ void RunsPanel::startScan(bool full) {
           queued_scan_.reset();
           startScan(next_full);
         }
+      });
+}
+
+void RunsPanel::askSlurm() {
+  if (asking_slurm_) return;
+  std::vector<std::string> ids;
+  for (auto& id : model_->unsettled_slurm_run_ids())
+    if (!slurm_->forgotten(id)) ids.push_back(std::move(id));
+  if (ids.empty()) return;
+  asking_slurm_ = true;
+  run_off_ui(
+      this,
+      [slurm = slurm_, project = project_, ids] {
+        SlurmRound round;
+        round.problems = to_qt(slurm->refresh(ids));
+        round.rows = scan_runs(project, ids);
+        return round;
+      },
+      [this](const SlurmRound& round) {
+        asking_slurm_ = false;
+        // A problem stays shown until a round goes through; other messages are left alone.
+        if (!round.problems.isEmpty() || showing_slurm_problem_) showMessage(round.problems.join('\n'));
+        showing_slurm_problem_ = !round.problems.isEmpty();
+        applyScan(round.rows, false);
       });
 }
 
@@ -213,6 +259,10 @@ QMenu* RunsPanel::createContextMenu(const QStringList& runIds, QWidget* parent) 
   for (const auto& id : runIds)
     if (const RunRow* row = model_->row(id.toStdString()); row && !runfiles::is_final(row->status)) any_live = true;
   menu->addAction(tr("Cancel"), this, [this, runIds] { cancelRuns(runIds); })->setEnabled(any_live);
+  bool any_slurm_job = false;
+  for (const auto& id : runIds)
+    if (const RunRow* row = model_->row(id.toStdString()); row && !row->slurm_job.empty() && !row->slurm_ended) any_slurm_job = true;
+  if (any_slurm_job) menu->addAction(tr("Cancel Slurm job..."), this, [this, runIds] { cancelSlurmJobs(runIds); });
   menu->addAction(tr("Duplicate as new launch"), this, [this, runIds] { emit duplicateRequested(runIds.front()); })
       ->setEnabled(one);
   menu->addAction(tr("Edit tags and notes..."), this, [this, runIds] { editAnnotations(runIds.front()); })
@@ -259,6 +309,40 @@ void RunsPanel::cancelRuns(const QStringList& runIds) {
           emit actionFailed(problems.join('\n'));
         }
         startScan(false);
+      });
+}
+
+void RunsPanel::cancelSlurmJobs(const QStringList& runIds) {
+  QStringList ids, jobs;
+  for (const auto& id : runIds) {
+    const RunRow* row = model_->row(id.toStdString());
+    if (!row || row->slurm_job.empty() || row->slurm_ended) continue;
+    ids << id;
+    jobs << tr("job %1 (run %2)").arg(QString::fromStdString(row->slurm_job), id);
+  }
+  if (ids.isEmpty()) return showMessage(tr("none of these runs has a Slurm job that has not ended"));
+  if (!confirmer_ || !confirmer_(tr("Cancel Slurm %1 with scancel?").arg(jobs.join(", ")))) return;
+  showMessage(tr("cancelling Slurm %1...").arg(jobs.join(", ")));
+  showing_slurm_problem_ = false;
+  run_off_ui(
+      this,
+      [slurm = slurm_, project = project_, ids = to_std(ids)] {
+        SlurmRound round;
+        for (const auto& id : ids) {
+          try {
+            round.done << QString::fromStdString(slurm->cancel(id));
+          } catch (const std::exception& e) {
+            round.problems << QString::fromStdString(e.what());
+          }
+        }
+        round.rows = scan_runs(project, ids);
+        return round;
+      },
+      [this](const SlurmRound& round) {
+        showMessage((round.done + round.problems).join('\n'));
+        if (!round.problems.isEmpty()) emit actionFailed(round.problems.join('\n'));
+        if (!round.done.isEmpty()) emit slurmJobsCancelled(round.done.join('\n'));
+        applyScan(round.rows, false);
       });
 }
 

@@ -1,7 +1,10 @@
 // The runs browser: every run of the project, grouped by experiment, updated live
 // (a QFileSystemWatcher on runs/ for runs that appear or go, and run.json of live
 // runs re-read every 500 ms, always off the UI thread), with a filter box,
-// multi-select and the run actions of its context menu.
+// multi-select and the run actions of its context menu. Runs submitted to Slurm show their
+// job and its state (Slurm column), asked of Slurm every 2 s off the UI thread (on this machine
+// or over ssh through the target's login node) until the job has ended and the run has its
+// verdict; "Cancel Slurm job..." runs scancel the same way, after a confirmation.
 #pragma once
 
 #include "runfiles/project.hpp"
@@ -25,6 +28,7 @@ class QTreeView;
 namespace orrery::panels {
 
 class RunsModel;
+class SlurmRunsAccess;
 struct RunRow;
 
 class RunsPanel : public QWidget {
@@ -45,6 +49,9 @@ class RunsPanel : public QWidget {
   // The context menu's actions, also for the main window's menus and shortcuts.
   // Each does its I/O off the UI thread; failures arrive as actionFailed.
   void cancelRuns(const QStringList& runIds);
+  // scancel of the selected runs' Slurm jobs that have not ended, after the confirmer says yes;
+  // the outcome (Slurm's state after it) in the message line and slurmJobsCancelled.
+  void cancelSlurmJobs(const QStringList& runIds);
   // Asks the confirmer first; refuses runs that are not final (their agent still writes).
   void deleteRuns(const QStringList& runIds);
   void copyRunIds(const QStringList& runIds);
@@ -53,7 +60,7 @@ class RunsPanel : public QWidget {
   void editAnnotations(const QString& runId);   // a dialog, then setAnnotations
   // The menu the view shows for these runs (built fresh each time).
   QMenu* createContextMenu(const QStringList& runIds, QWidget* parent);
-  // Replaces the delete confirmation (a message box by default); tests and scripted use.
+  // Replaces the delete and Slurm-cancel confirmations (a message box by default); tests and scripted use.
   void setConfirmer(std::function<bool(const QString& question)> confirmer);
 
  public slots:
@@ -70,11 +77,13 @@ class RunsPanel : public QWidget {
   void checkpointsRequested(QString runId);
   void runsDeleted(QStringList runIds);       // moved to <project>/trash
   void actionFailed(QString message);         // also shown in the panel's message line
+  void slurmJobsCancelled(QString outcome);   // "scancel 12 done for run X: job 12 CANCELLED", a line per job
   void scanned();                             // a refresh has reached the model
 
  private:
   void startScan(bool full);
   void applyScan(const std::vector<RunRow>& rows, bool full);
+  void askSlurm();
   void watchFolders();
   void showMessage(const QString& message);
   void emitSelection();
@@ -89,6 +98,10 @@ class RunsPanel : public QWidget {
   QTimer* live_refresh_ = nullptr;
   QTimer* full_refresh_ = nullptr;
   QTimer* clock_ = nullptr;
+  QTimer* slurm_refresh_ = nullptr;
+  std::shared_ptr<SlurmRunsAccess> slurm_;   // shared with the pool threads that ask Slurm
+  bool asking_slurm_ = false;
+  bool showing_slurm_problem_ = false;
   bool scanning_ = false;
   std::optional<bool> queued_scan_;   // a scan asked for while one ran (true = full)
   std::function<bool(const QString&)> confirmer_;

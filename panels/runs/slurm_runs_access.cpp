@@ -1,0 +1,68 @@
+#include "runs/slurm_runs_access.hpp"
+
+#include "remote/slurm_launcher.hpp"
+
+#include <stdexcept>
+
+namespace orrery::panels {
+
+remote::SlurmAccess SlurmRunsAccess::reach(const std::string& target_name) {
+  std::lock_guard lock(mutex_);
+  if (auto it = reached_.find(target_name); it != reached_.end()) return it->second;
+  // orrery.json again: a target added or fixed since the project was opened is found.
+  const auto settings = runfiles::open_project(project_.root, false).settings;
+  const auto targets = remote::parse_targets(settings, nullptr);
+  const auto target = remote::find_target(targets, target_name);
+  if (!target || target->type != remote::TargetType::Slurm)
+    throw std::runtime_error("the Slurm target \"" + target_name + "\" is not in orrery.json");
+  // Strict host key checking: a key not in known_hosts fails here, it is never accepted silently.
+  return reached_[target_name] = remote::reach_slurm(targets, *target, remote::SshOptions{});
+}
+
+void SlurmRunsAccess::drop(const std::string& target_name) {
+  std::lock_guard lock(mutex_);
+  reached_.erase(target_name);
+}
+
+bool SlurmRunsAccess::forgotten(const std::string& run_id) const {
+  std::lock_guard lock(mutex_);
+  return forgotten_.count(run_id) > 0;
+}
+
+std::vector<std::string> SlurmRunsAccess::refresh(const std::vector<std::string>& run_ids) {
+  std::vector<std::string> problems;
+  for (const auto& id : run_ids) {
+    const auto dir = runfiles::run_path(project_, id);
+    const auto job = remote::read_slurm_record(dir);
+    if (!job) continue;
+    try {
+      const auto access = reach(job->target);
+      if (!remote::refresh_slurm_run(dir, access.commands)) {
+        std::lock_guard lock(mutex_);
+        forgotten_.insert(id);
+      }
+    } catch (const std::exception& e) {
+      drop(job->target);
+      problems.push_back("run " + id + ": cannot ask Slurm about job " + job->job + ": " + e.what());
+    }
+  }
+  return problems;
+}
+
+std::string SlurmRunsAccess::cancel(const std::string& run_id) {
+  const auto dir = runfiles::run_path(project_, run_id);
+  const auto job = remote::read_slurm_record(dir);
+  if (!job) throw std::runtime_error("run " + run_id + " has no Slurm job recorded (slurm.json)");
+  try {
+    const auto access = reach(job->target);
+    access.commands.cancel(job->job);
+    const auto state = remote::refresh_slurm_run(dir, access.commands);
+    return "scancel " + job->job + " done for run " + run_id + ": job " + job->job + " " +
+           (state ? state->describe() : std::string("no longer known to Slurm"));
+  } catch (const std::exception& e) {
+    drop(job->target);
+    throw std::runtime_error("run " + run_id + ": " + e.what());
+  }
+}
+
+}  // namespace orrery::panels
