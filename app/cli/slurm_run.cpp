@@ -7,6 +7,7 @@
 #include "remote/ssh_launcher.hpp"
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -166,6 +167,12 @@ std::optional<int> attach_slurm(const runfiles::Project& project, const std::str
   const auto dir = runfiles::run_path(project, run_id);
   auto job = remote::read_slurm_record(dir);
   if (!job) return std::nullopt;   // not a Slurm run
+  // Through a login node, a run already copied back is whole here: followed here, no connection.
+  if (!job->remote_run_dir.empty()) {
+    std::ifstream in(dir / "remote.json");
+    auto where = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+    if (where.is_object() && where.value("copied_back", false)) return std::nullopt;
+  }
   auto target = remote::find_target(project_targets(project), job->target);
   if (!target || target->type != remote::TargetType::Slurm) {
     std::cerr << "orrery: the Slurm target \"" << job->target << "\" of run " << run_id << " is not in orrery.json\n";

@@ -2,7 +2,8 @@
 MinJobAge 2 s): runs whose jobs slurmctld has purged get their final state from the jobcomp
 file through `orrery attach` (slurm_purged_runs), here and through an ssh login node (the file
 read there: a held job of a via target, its follower killed while it was pending, released,
-failed, purged, then attached: both copies of run.json get the verdict). With the file
+failed, purged, then attached: both copies of run.json get the verdict; attached again once
+copied back, it needs no connection). With the file
 emptied, a purged job is reported as unknown, saying that it was purged, that there is no
 accounting and that the file does not hold it."""
 import json
@@ -50,6 +51,14 @@ def test():
             assert rec["status"] == "failed", rec
             assert f"Slurm job {via_job} ended FAILED (exit code 127:0) [jobcomp/filetxt]" in rec["reason"], rec
             assert "module: command not found" in rec["reason"], rec
+        # Copied back, the run is whole here: attached again with the login node unreachable, it needs no connection.
+        assert json.loads((prj.run_dir(via_run) / "remote.json").read_text())["copied_back"] is True
+        settings = json.loads((prj.root / "orrery.json").read_text())
+        settings["targets"]["login"]["port"] = 1
+        (prj.root / "orrery.json").write_text(json.dumps(settings))
+        p = subprocess.run([ORRERY, "-p", str(prj.root), "attach", via_run], capture_output=True, text=True,
+                           timeout=30, env=e)
+        assert p.returncode == 1 and "failed" in p.stdout and "module: command not found" in p.stdout, (p.stdout, p.stderr)
 
         # --- Slurm has forgotten the job everywhere: said as such; the verdict read earlier stays.
         slurm.jobcomp.write_text("")
