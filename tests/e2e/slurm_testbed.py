@@ -139,16 +139,18 @@ class SlurmTestBed:
         password made for this bed."""
         data, run = self.root / "mariadb", self.root / "mariadb-run"
         run.mkdir(mode=0o700)
+        # Small InnoDB files (the defaults write ~190 MB into /tmp for a few kB of accounting).
+        small = ["--innodb-log-file-size=8M", "--innodb-data-file-path=ibdata1:12M:autoextend"]
         with open(self.root / "log" / "mariadb-install.out", "w") as log:
             subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
-                            "--auth-root-authentication-method=socket", "--skip-test-db"],
+                            "--auth-root-authentication-method=socket", "--skip-test-db", *small],
                            stdout=log, stderr=subprocess.STDOUT, check=True, timeout=60)
         self.db_port = free_port("127.0.0.1")
         self.db_socket = run / "mariadb.sock"
         self._daemon("mariadbd", ["mariadbd", "--no-defaults", f"--datadir={data}", "--user=root",
                                   "--bind-address=127.0.0.1", f"--port={self.db_port}", f"--socket={self.db_socket}",
                                   f"--pid-file={run / 'mariadbd.pid'}", f"--log-error={self.root / 'log' / 'mariadbd.log'}",
-                                  "--skip-name-resolve", "--innodb-buffer-pool-size=16M", "--skip-log-bin"])
+                                  "--skip-name-resolve", "--innodb-buffer-pool-size=16M", "--skip-log-bin", *small])
         self._wait(lambda: self.db_socket.exists(), "mariadbd", 30)
         self.db_password = secrets.token_hex(16)
         sql = (f"CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY '{self.db_password}';"
