@@ -3,6 +3,7 @@
 #include "launch/form_text.hpp"
 
 #include <QComboBox>
+#include <QDialog>
 #include <QFileSystemWatcher>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -10,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
@@ -465,19 +467,10 @@ void LaunchPanel::remote_launch_failed(const QString& message) {
   emit launchesFinished();
 }
 
-bool LaunchPanel::refuse_sweep_on(const remote::Target& target) {
-  if (expansion_.specs.size() == 1) return false;
-  const QString message = QStringLiteral("a sweep on the %1 target %2 is not launched from the form yet: launch its runs one at a time")
-                              .arg(qs(remote::to_string(target.type)), qs(target.name));
-  launch_status_->setText(message);
-  emit launchFailed(message);
-  return true;
-}
-
 void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Target& target) {
-  if (refuse_sweep_on(target)) return;
   if (slurm_launch_) slurm_launch_->deleteLater();
-  slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
+  // A sweep: one job array (its script shown once, one submission), one keeper per run.
+  slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs, target}, this);
   drop_idle_queue();
   connect(slurm_launch_, &SlurmLaunch::progress, launch_status_, &QLabel::setText);
   connect(slurm_launch_, &SlurmLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
@@ -490,8 +483,11 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
     });
     connect(keeper, &SlurmJobKeeper::handedOver, this, &LaunchPanel::follow_remote_run);   // via: mirrored once the agent runs
     connect(keeper, &SlurmJobKeeper::ended, this, &LaunchPanel::slurmJobEnded);
-    update_launch_state();
     emit runLaunched(runId);
+  });
+  connect(slurm_launch_, &SlurmLaunch::allSubmitted, this, [this](int runs) {
+    if (runs > 1) launch_status_->setText(QStringLiteral("%1 runs submitted as one slurm job array").arg(runs));
+    update_launch_state();
     emit launchesFinished();
   });
   slurm_launch_->start();
@@ -499,17 +495,19 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
 }
 
 void LaunchPanel::launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target) {
-  if (refuse_sweep_on(target)) return;
   if (ssh_launch_) ssh_launch_->deleteLater();
-  ssh_launch_ = new SshLaunch({project_, paths_, kind, expansion_.specs.front(), target}, this);
+  // A sweep: its runs started one after another over the one connection.
+  ssh_launch_ = new SshLaunch({project_, paths_, kind, expansion_.specs, target}, this);
   drop_idle_queue();
   connect(ssh_launch_, &SshLaunch::progress, launch_status_, &QLabel::setText);
   connect(ssh_launch_, &SshLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
   connect(ssh_launch_, &SshLaunch::failed, this, &LaunchPanel::remote_launch_failed);
   connect(ssh_launch_, &SshLaunch::launched, this, [this](const QString& runId, RemoteRunKeeper* keeper) {
     follow_remote_run(runId, keeper);
-    update_launch_state();
     emit runLaunched(runId);
+  });
+  connect(ssh_launch_, &SshLaunch::allLaunched, this, [this] {
+    update_launch_state();
     emit launchesFinished();
   });
   ssh_launch_->start();

@@ -98,7 +98,6 @@ class LaunchPanel : public QWidget {
   const remote::Target* chosen_target() const;
   void launch_on_ssh(const spec::KindSchema& kind, const remote::Target& target);
   void launch_on_slurm(const spec::KindSchema& kind, const remote::Target& target);
-  bool refuse_sweep_on(const remote::Target& target);
   void remote_launch_failed(const QString& message);
   bool remote_launch_running() const;
   void drop_idle_queue();

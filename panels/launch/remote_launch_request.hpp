@@ -1,5 +1,6 @@
 // What a launch on a remote target (ssh, Slurm) needs, copied from the form when Launch is
-// pressed: the pool threads that connect, deploy and submit use these copies only.
+// pressed: the pool threads that connect, deploy and submit use these copies only. specs: one
+// run, or a sweep's runs (on Slurm one job array, on ssh started one after another).
 #pragma once
 
 #include "launch/local_launcher.hpp"
@@ -8,13 +9,15 @@
 #include "spec/kind_schema.hpp"
 #include "spec/spec.hpp"
 
+#include <vector>
+
 namespace orrery::panels {
 
 struct RemoteLaunchRequest {
   runfiles::Project project;
   launch::InstallPaths paths;
   spec::KindSchema kind;
-  spec::Spec spec;
+  std::vector<spec::Spec> specs;
   remote::Target target;
 };
 

@@ -92,7 +92,7 @@ void SlurmLaunch::prepare(std::vector<remote::ScannedHostKey> trusted) {
         }
       }
       step.batch = std::make_shared<remote::SlurmBatch>(
-          remote::prepare_slurm(request.project, request.kind, {request.spec}, request.paths, request.target, step.via.get()));
+          remote::prepare_slurm(request.project, request.kind, request.specs, request.paths, request.target, step.via.get()));
     } catch (const std::exception& e) {
       step.error = "launch on " + request.target.name + " failed: " + e.what();
     }
@@ -126,7 +126,13 @@ void SlurmLaunch::show_script() {
   auto* column = new QVBoxLayout(dialog);
   QString args;
   for (const auto& a : batch_->sbatch_args) args += ' ' + QString::fromStdString(a);
-  auto* what = new QLabel(tr("sbatch%1 will run this script (kept in the run's folder as job.sh):").arg(args), dialog);
+  const auto runs = static_cast<int>(batch_->run_ids.size());
+  auto* what = new QLabel(runs > 1 ? tr("sbatch%1 will run this script as one job array of %2 runs, one task per run of the "
+                                        "sweep (kept in each run's folder as job.sh):")
+                                         .arg(args)
+                                         .arg(runs)
+                                   : tr("sbatch%1 will run this script (kept in the run's folder as job.sh):").arg(args),
+                          dialog);
   what->setWordWrap(true);
   column->addWidget(what);
   auto* text = new QPlainTextEdit(QString::fromStdString(batch_->script), dialog);
@@ -176,10 +182,15 @@ void SlurmLaunch::submit() {
     watcher->deleteLater();
     running_ = false;
     if (!step.error.empty()) return emit failed(QString::fromStdString(step.error));
-    const QString id = QString::fromStdString(step.batch->run_ids.front());
-    auto* keeper = new SlurmJobKeeper(id, step.batch->run_dirs.front(), dialog_parent_ ? dialog_parent_.data() : parent(),
-                                      std::exchange(via_, {}), cancelled_);
-    emit submitted(id, QString::fromStdString(step.batch->job_id), keeper);
+    // One keeper per run (an array's task i is job_of(i)); through via they share the one connection.
+    const auto via = std::exchange(via_, {});
+    const auto& batch = *step.batch;
+    for (std::size_t i = 0; i < batch.run_ids.size(); ++i) {
+      const QString id = QString::fromStdString(batch.run_ids[i]);
+      auto* keeper = new SlurmJobKeeper(id, batch.run_dirs[i], dialog_parent_ ? dialog_parent_.data() : parent(), via, cancelled_);
+      emit submitted(id, QString::fromStdString(batch.job_of(i)), keeper);
+    }
+    emit allSubmitted(static_cast<int>(batch.run_ids.size()));
   });
   watcher->setFuture(QtConcurrent::run([batch = batch_, via = via_, name = request_.target.name] {
     SlurmStep step;

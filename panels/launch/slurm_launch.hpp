@@ -8,6 +8,8 @@
 // opened off the UI thread (an unknown host key is put to the user as for ssh targets), the job
 // is prepared in the login node's work folder and submitted over that connection, and the
 // keeper then follows it there and hands the run to a RemoteRunKeeper once its agent runs.
+// A sweep is one job array (remote::prepare_slurm with every spec, as `orrery run --sweep`):
+// one script, one submission, then one keeper per run (array task i runs the sweep's run i).
 #pragma once
 
 #include <QObject>
@@ -47,7 +49,8 @@ class SlurmLaunch : public QObject {
   void progress(const QString& line);
   void hostKeyAsked(QMessageBox* box);   // the via target's host key is unknown: Yes trusts it and goes on
   void scriptShown(QDialog* dialog);   // objectName "launch.sbatchScript"; accept() submits, reject() cancels
-  void submitted(const QString& runId, const QString& jobId, orrery::panels::SlurmJobKeeper* keeper);
+  void submitted(const QString& runId, const QString& jobId, orrery::panels::SlurmJobKeeper* keeper);   // once per run
+  void allSubmitted(int runs);   // after the last submitted()
   void failed(const QString& message);
 
  private:

@@ -17,9 +17,10 @@ namespace orrery::panels {
 
 namespace {
 
-// What the pool thread hands back: a followed run, a host key to ask about, or why it failed.
+// What the pool thread hands back: the followed runs, a host key to ask about, or why it failed
+// (a sweep may have started some runs before one failed).
 struct SshAttempt {
-  FollowedRemoteRun run;
+  std::vector<FollowedRemoteRun> runs;
   std::vector<remote::ScannedHostKey> unknown_keys;
   bool unknown_host_key = false;
   std::string error;
@@ -46,10 +47,13 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
     watcher->deleteLater();
     if (outcome.unknown_host_key) return ask_about_host_key(std::move(outcome.unknown_keys));
     running_ = false;
+    for (auto& run : outcome.runs) {
+      const QString id = QString::fromStdString(run.run_id);
+      auto* keeper = new RemoteRunKeeper(std::move(run), question_parent_ ? question_parent_.data() : parent());
+      emit launched(id, keeper);
+    }
     if (!outcome.error.empty()) return emit failed(QString::fromStdString(outcome.error));
-    const QString id = QString::fromStdString(outcome.run.run_id);
-    auto* keeper = new RemoteRunKeeper(std::move(outcome.run), question_parent_ ? question_parent_.data() : parent());
-    emit launched(id, keeper);
+    emit allLaunched(static_cast<int>(outcome.runs.size()));
   });
   // Progress lines come from the pool thread; they are queued to this object (dropped if it is gone).
   QPointer<SshLaunch> self(this);
@@ -75,17 +79,24 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
         out.unknown_host_key = true;
         return out;
       }
-      if (cancelled->load()) throw std::runtime_error("cancelled before anything was started on " + request.target.name);
-      say(QStringLiteral("deploying the runtime and the worker to %1 and starting the agent...").arg(where));
-      auto run = remote::launch_ssh(request.project, request.kind, request.spec, request.paths, request.target, *ssh);
-      say(QStringLiteral("run %1 started on %2 (%3 of %4 files sent); forwarding its sockets...")
-              .arg(QString::fromStdString(run.run_id), where)
-              .arg(run.deployed.sent)
-              .arg(run.deployed.checked));
-      auto notes = std::make_shared<MirrorNotes>();
-      auto mirror = std::make_shared<remote::RemoteRunMirror>(*ssh, run, [notes](const std::string& line) { notes->add(line); });
-      mirror->start();
-      out.run = {run.run_id, cancelled, std::move(ssh), std::move(notes), std::move(mirror)};
+      const auto total = request.specs.size();
+      for (std::size_t i = 0; i < total; ++i) {
+        if (cancelled->load())
+          throw std::runtime_error(i == 0 ? "cancelled before anything was started on " + request.target.name
+                                          : "cancelled after " + std::to_string(i) + " of " + std::to_string(total) + " runs");
+        const QString which = total > 1 ? QStringLiteral(" (run %1 of %2)").arg(i + 1).arg(total) : QString();
+        say(QStringLiteral("deploying the runtime and the worker to %1 and starting the agent%2...").arg(where, which));
+        auto run = remote::launch_ssh(request.project, request.kind, request.specs[i], request.paths, request.target, *ssh);
+        say(QStringLiteral("run %1 started on %2 (%3 of %4 files sent)%5; forwarding its sockets...")
+                .arg(QString::fromStdString(run.run_id), where)
+                .arg(run.deployed.sent)
+                .arg(run.deployed.checked)
+                .arg(which));
+        auto notes = std::make_shared<MirrorNotes>();
+        auto mirror = std::make_shared<remote::RemoteRunMirror>(*ssh, run, [notes](const std::string& line) { notes->add(line); });
+        mirror->start();
+        out.runs.push_back({run.run_id, cancelled, ssh, std::move(notes), std::move(mirror)});
+      }
     } catch (const std::exception& e) {
       out.error = std::string(cancelled->load() ? "cancelled: " : "") + "launch on " + request.target.name + " failed: " + e.what();
     }

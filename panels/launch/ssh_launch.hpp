@@ -4,7 +4,9 @@
 // that keeps it followed until its folder is copied back. Progress lines say which step is
 // under way; cancel() kills the ssh call under way. A host key seen for the first time is
 // put to the user with the cluster panel's question (its fingerprints); Yes records exactly
-// those keys and launches again, No ends the launch with a clear message.
+// those keys and launches again, No ends the launch with a clear message. A sweep's runs are
+// started one after another over the one connection (the binaries deployed once: the later
+// runs find them current), each handed to its own keeper; Cancel stops before the next run.
 #pragma once
 
 #include <QObject>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "launch/local_launcher.hpp"
+#include "launch/remote_launch_request.hpp"
 #include "remote/host_keys.hpp"
 #include "remote/target.hpp"
 #include "runfiles/project.hpp"
@@ -42,8 +45,9 @@ class SshLaunch : public QObject {
  signals:
   void progress(const QString& line);
   void hostKeyAsked(QMessageBox* box);
-  void launched(const QString& runId, orrery::panels::RemoteRunKeeper* keeper);
-  void failed(const QString& message);
+  void launched(const QString& runId, orrery::panels::RemoteRunKeeper* keeper);   // once per run
+  void failed(const QString& message);   // after the runs that did start (if any) were passed on as launched
+  void allLaunched(int runs);            // every run of the request was launched
 
  private:
   void attempt(std::vector<remote::ScannedHostKey> trusted);

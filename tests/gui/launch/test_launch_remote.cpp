@@ -14,6 +14,13 @@
 //     at the host-key question, Submit at the script, PENDING/RUNNING/COMPLETED followed over the
 //     connection, the run handed to the mirror once its agent runs and copied back; Cancel at a
 //     second via script leaves no folder on either side.
+//   sweepBeds (run by tests/e2e/test_launch_sweep_remote_gui.py with ORRERY_LAUNCH_SWEEP_PROJECT, on
+//     the same beds, the host keys known): a sweep of 2 points (the worker's argv swept) on the local
+//     Slurm target is one job array (--array=0-1 in the script shown once, one Submit), each run
+//     followed by its own keeper until it succeeded and its task COMPLETED; through the login node
+//     ("via") the same, each run mirrored and copied back; on the ssh target the 2 runs are started
+//     one after another over one connection, followed and copied back.
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
 #include <QElapsedTimer>
@@ -121,6 +128,18 @@ QString submit_answering(LaunchPanel& panel, QDialog::DialogCode result) {
   const QString script = text ? text->toPlainText() : QString();
   dialog->done(result);
   return script;
+}
+
+// A sweep of 2 points of the slow worker (its argv swept): `steps` and `steps + 10` steps on one rank.
+bool fill_slow_sweep(LaunchPanel& panel, const QString& worker, int steps) {
+  if (!fill_slow_command(panel, worker, 1, steps)) return false;
+  field<QCheckBox>(panel, QStringLiteral("sweep:argv"))->setChecked(true);
+  field<QLineEdit>(panel, QStringLiteral("sweepValues:argv"))
+      ->setText(QStringLiteral("/usr/bin/python3 -u %1 --steps %2 --sleep 0.05; /usr/bin/python3 -u %1 --steps %3 --sleep 0.05")
+                    .arg(worker)
+                    .arg(steps)
+                    .arg(steps + 10));
+  return panel.isValid() && panel.plannedRuns() == 2;
 }
 
 // Launches on a Slurm target reached through an ssh target whose host key is unknown: answers the
@@ -331,6 +350,70 @@ class TestLaunchRemote : public QObject {
     };
     QVERIFY(QTest::qWaitFor(only_the_submitted_one, 30'000));
     QCOMPARE(launched.count(), 3);
+  }
+
+  void sweepBeds() {
+    const QString projectDir = qEnvironmentVariable("ORRERY_LAUNCH_SWEEP_PROJECT");
+    if (projectDir.isEmpty())
+      QSKIP("needs the sshd and Slurm test beds: run by tests/e2e/test_launch_sweep_remote_gui.py (ORRERY_LAUNCH_SWEEP_PROJECT unset)");
+    const QString worker = qEnvironmentVariable("ORRERY_LAUNCH_REMOTE_WORKER");
+    QVERIFY(!worker.isEmpty());
+    auto project = orrery::runfiles::open_project(fs::path(projectDir.toStdString()), false);
+    LaunchPanel panel(project, orrery::testing::install_paths_from_env());
+    QSignalSpy failed(&panel, &LaunchPanel::launchFailed);
+    QSignalSpy launched(&panel, &LaunchPanel::runLaunched);
+    QSignalSpy finished(&panel, &LaunchPanel::launchesFinished);
+    QSignalSpy copied(&panel, &LaunchPanel::remoteRunCopiedBack);
+    QSignalSpy jobEnded(&panel, &LaunchPanel::slurmJobEnded);
+    QVERIFY(fill_slow_sweep(panel, worker, 20));
+    auto* status = field<QLabel>(panel, QStringLiteral("launchStatus"));
+    auto ids_since = [&](int first) {
+      QStringList ids;
+      for (int i = first; i < launched.count(); ++i) ids << launched.at(i).front().toString();
+      return ids;
+    };
+    auto all_succeeded = [&](const QStringList& ids) {
+      for (const auto& id : ids)
+        if (orrery::testing::observed(project, id.toStdString()) != std::optional(orrery::runfiles::RunStatus::Succeeded)) return false;
+      return true;
+    };
+
+    // Slurm on this machine: one job array, its script shown once, one keeper per run.
+    for (const QString& target : {QStringLiteral("cluster"), QStringLiteral("viacluster")}) {
+      QVERIFY(choose_target(panel, target));
+      const int before = launched.count(), endedBefore = jobEnded.count(), copiedBefore = copied.count();
+      QElapsedTimer sinceSubmit;
+      sinceSubmit.start();
+      const QString script = submit_answering(panel, QDialog::Accepted);
+      QVERIFY2(script.contains(QStringLiteral("--array=0-1")), qPrintable(script + status->text()));
+      QVERIFY(QTest::qWaitFor([&] { return launched.count() == before + 2 || !failed.isEmpty(); }, kRemoteTimeoutMs));
+      QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.back().front().toString()));
+      const QStringList ids = ids_since(before);
+      QVERIFY2(QTest::qWaitFor([&] { return jobEnded.count() == endedBefore + 2; }, kRemoteTimeoutMs), qPrintable(status->text()));
+      QVERIFY2(QTest::qWaitFor([&] { return all_succeeded(ids); }, 30'000), qPrintable(status->text()));
+      for (int i = endedBefore; i < jobEnded.count(); ++i)
+        QVERIFY2(jobEnded.at(i).at(1).toString().startsWith(QStringLiteral("COMPLETED")), qPrintable(jobEnded.at(i).at(1).toString()));
+      if (target == QStringLiteral("viacluster"))
+        QVERIFY2(QTest::qWaitFor([&] { return copied.count() == copiedBefore + 2; }, kRemoteTimeoutMs), qPrintable(status->text()));
+      std::cout << "swept " << target.toStdString() << " runs " << ids.join(' ').toStdString() << "\n"
+                << "timing sweep of 2 on " << target.toStdString() << " (Submit -> both succeeded, tasks COMPLETED"
+                << (target == QStringLiteral("viacluster") ? ", copied back" : "") << "): " << sinceSubmit.elapsed() << " ms\n";
+    }
+
+    // ssh: the sweep's runs started one after another, each followed and copied back.
+    QVERIFY(choose_target(panel, QStringLiteral("box")));
+    const int before = launched.count(), copiedBefore = copied.count(), finishedBefore = finished.count();
+    QElapsedTimer sinceLaunch;
+    sinceLaunch.start();
+    field<QPushButton>(panel, QStringLiteral("launch"))->click();
+    QVERIFY(QTest::qWaitFor([&] { return finished.count() > finishedBefore; }, kRemoteTimeoutMs));
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.back().front().toString()));
+    QCOMPARE(launched.count(), before + 2);
+    const QStringList ids = ids_since(before);
+    QVERIFY2(QTest::qWaitFor([&] { return copied.count() == copiedBefore + 2; }, kRemoteTimeoutMs), qPrintable(status->text()));
+    QVERIFY(all_succeeded(ids));
+    std::cout << "swept box runs " << ids.join(' ').toStdString() << "\n"
+              << "timing sweep of 2 on ssh (Launch -> both copied back): " << sinceLaunch.elapsed() << " ms\n";
   }
 };
 
