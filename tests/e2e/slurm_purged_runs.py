@@ -2,8 +2,9 @@
 MinJobAge is 2 s), shared by test_slurm_accounting (sacct) and test_slurm_jobcomp (the
 jobcomp/filetxt file): one run succeeded and one whose batch script failed before its agent
 started, both submitted with --detach and attached only once `scontrol show job` no longer
-knows their jobs. The first reads COMPLETED, the second FAILED with its exit code, its verdict
-written at attach time with the script's output as the reason, both naming the source read."""
+knows their jobs, and the two tasks of a job array (12_0, 12_1). The first and the tasks read
+COMPLETED, the second FAILED with its exit code, its verdict written at attach time with the
+script's output as the reason, each naming the source read."""
 import json
 import time
 
@@ -36,8 +37,16 @@ def check_purged_runs(bed, name, source):
     quick = prj.spec("quick", slow_spec("quick", ranks=1, steps=3, sleep=0.01))
     ok_run, ok_job = submitted(on.cli("run", quick, "--target", "cluster", "--detach"))
     bad_run, bad_job = submitted(on.cli("run", quick, "--target", "nomodule", "--detach"))
+    # A job array: its tasks are 12_0 and 12_1 to Orrery; the jobcomp file gives each its own JobId
+    # (the last task the array's) and names the array in ArrayJobId/ArrayTaskId.
+    ar = prj.spec("ar", {"kind": "allreduce-bench", "name": "ar-sweep", "ranks": 1,
+                         "params": {"min_bytes": 8, "max_bytes": 64, "iterations": 2, "warmup": 1}})
+    p = on.cli("run", ar, "--target", "cluster", "--sweep", "max_bytes=64, 128", "--detach")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    tasks = [(l.split()[1], l.split()[-1]) for l in p.stdout.splitlines() if " submitted: " in l]
+    assert len(tasks) == 2 and tasks[1][1].endswith("_1"), p.stdout
     t0 = time.time()
-    wait_purged(bed, [ok_job, bad_job])
+    wait_purged(bed, [ok_job, bad_job] + [job for _, job in tasks])
     print(f"jobs purged by slurmctld {time.time() - t0:.1f} s after submission")
     assert prj.record(bad_run)["status"] == "starting"        # nobody has read Slurm's verdict yet
 
@@ -49,6 +58,11 @@ def check_purged_runs(bed, name, source):
     assert prj.record(ok_run)["status"] == "succeeded"
     slurm = json.loads((prj.run_dir(ok_run) / "slurm.json").read_text())
     assert slurm["state"] == "COMPLETED" and slurm["source"] == source and slurm["exit_code"] == "0:0", slurm
+
+    for run_id, job in tasks:
+        p = on.cli("attach", run_id)
+        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+        assert f"slurm job {job}: COMPLETED [{source}]" in p.stdout, p.stdout
 
     p = on.cli("attach", bad_run)
     assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
