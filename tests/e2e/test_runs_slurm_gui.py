@@ -1,26 +1,35 @@
-"""The runs browser against a real single-node Slurm (slurm_testbed): `orrery run --target held
---detach` submits a 2-rank run to a target whose sbatch lines hold the job (--hold: it stays
-PENDING, reason JobHeldUser) and returns at once, leaving slurm.json without any state. Then the
-browser's widget test (gui_runs_test_runs_slurm, offscreen) opens the project: the Slurm column
-must show PENDING (JobHeldUser) from the browser's own look at Slurm, its context menu's "Cancel
-Slurm job..." runs scancel, and the row then reads CANCELLED and the run "cancelled". Here Slurm
-itself is asked afterwards: the job is CANCELLED, the run's verdict is Slurm's, no agent ran.
-The daemons are stopped by PID whatever happens (the bed's context manager)."""
+"""The runs browser against a real single-node Slurm (slurm_testbed) and an sshd on 127.0.0.1
+(remote_testbed) used as the cluster's login node. Two 2-rank runs go to targets whose sbatch
+lines hold the job (--hold: it stays PENDING, reason JobHeldUser): one submitted with
+`orrery run --target held --detach` on this machine (slurm.json then holds no state at all), one
+through the login node (`--target viaheld`, followed by the CLI in the background since --detach
+is refused there). Then the browser's widget test (gui_runs_test_runs_slurm, offscreen) opens the
+project: for each run the Slurm column must show PENDING (JobHeldUser), its context menu's "Cancel
+Slurm job..." runs scancel (over ssh for the second), and the row then reads CANCELLED and the run
+"cancelled". Here Slurm itself is asked afterwards: both jobs CANCELLED, the verdict is Slurm's, no
+agent ran; the CLI following the via run ends with "cancelled". The daemons are stopped by PID
+whatever happens (the beds' context managers)."""
 import json
 import subprocess
 import time
 
 from e2e_support import BIN, Project, env, main, slow_spec
-from slurm_testbed import OrreryOnSlurm, SlurmTestBed
+from remote_testbed import SshTestBed
+from slurm_testbed import PARTITION, OrreryOnSlurm, SlurmTestBed
 
 WIDGET_TEST = BIN / "gui_runs_test_runs_slurm"
 
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SlurmTestBed() as bed:
+    with SlurmTestBed() as bed, SshTestBed(addresses=("127.0.0.1",), sshd_config=(f"SetEnv SLURM_CONF={bed.conf}",)) as ssh:
         prj = Project("runs-slurm")
-        on = OrreryOnSlurm(bed, prj, {"held": {"extra_sbatch": ["--hold"], "time": "00:05:00"}})
+        on = OrreryOnSlurm(bed, prj, {})
+        held = {"type": "slurm", "partition": PARTITION, "extra_sbatch": ["--hold"], "time": "00:05:00"}
+        (prj.root / "orrery.json").write_text(json.dumps({"name": "runs-slurm", "targets": {
+            "local": {"type": "local"}, "held": held, "viaheld": dict(held, via="login"),
+            "login": ssh.target(0, work_dir=str(prj.root.parent / "login-work"))}}))
+        on.env = ssh.env(on.env)
         spec = prj.spec("held", slow_spec("held", ranks=2, steps=2000, sleep=0.02))
         p = on.cli("run", spec, "--target", "held", "--detach")
         assert p.returncode == 0, (p.stdout, p.stderr)
@@ -28,23 +37,39 @@ def test():
         job = p.stdout.split("as slurm job ", 1)[1].split()[0]
         assert json.loads((prj.run_dir(run_id) / "slurm.json").read_text())["state"] == "", "state recorded before the browser looked"
         assert bed.job_state(job) == "PENDING"
-        e = bed.env(env())
-        e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_RUNS_SLURM_PROJECT": str(prj.root),
-                  "ORRERY_RUNS_SLURM_RUN": run_id})
-        started = time.monotonic()
-        w = subprocess.run([str(WIDGET_TEST)], capture_output=True, text=True, timeout=180, env=e)
-        out = w.stdout + w.stderr
-        assert w.returncode == 0, out
-        assert "PASS   : RunsSlurmTest::slurmBed()" in out, out   # ran, not skipped
-        print(f"timing widget test (open, PENDING seen, cancel, CANCELLED seen): {time.monotonic() - started:.1f} s")
-        print("\n".join(line for line in out.splitlines() if line.startswith(("browser shows", "cancel outcome"))))
-        assert f"browser shows: job {job}: PENDING (JobHeldUser)" in out, out
-        assert bed.job_state(job) == "CANCELLED"
-        rec = prj.record(run_id)
-        assert rec["status"] == "cancelled", rec
-        assert f"Slurm job {job} was cancelled before orrery-agent started" in rec["reason"], rec
-        assert rec["agent"]["pid"] == 0 and not (prj.run_dir(run_id) / "run.h5").exists()
-        assert json.loads((prj.run_dir(run_id) / "slurm.json").read_text())["state"] == "CANCELLED"
+        via = on.follow("run", spec, "--target", "viaheld")
+        try:
+            via_id = via.run_id()
+            via_job = via.wait_line("submitted: ").split()[-1]
+            via.wait_line(f"slurm job {via_job}: PENDING (JobHeldUser)")
+            e = bed.env(env())
+            e.update(ssh.env({}))
+            e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_RUNS_SLURM_PROJECT": str(prj.root),
+                      "ORRERY_RUNS_SLURM_RUNS": f"{run_id},{via_id}"})
+            started = time.monotonic()
+            w = subprocess.run([str(WIDGET_TEST)], capture_output=True, text=True, timeout=180, env=e)
+            out = w.stdout + w.stderr
+            assert w.returncode == 0, out
+            assert "PASS   : RunsSlurmTest::slurmBed()" in out, out   # ran, not skipped
+            print(f"timing widget test (open; for each of 2 runs PENDING seen, cancel, CANCELLED seen): "
+                  f"{time.monotonic() - started:.1f} s")
+            print("\n".join(line for line in out.splitlines() if line.startswith(("browser shows", "cancel outcome"))))
+            code = via.finish(60)
+        finally:
+            via.finish(5)
+        assert code == 3, (code, via.text())                    # the CLI's verdict on the via run: cancelled
+        for rid, jid in ((run_id, job), (via_id, via_job)):
+            assert f"browser shows: job {jid}: PENDING (JobHeldUser)" in out, out
+            assert f"scancel {jid} done for run {rid}" in out, out
+            assert bed.job_state(jid) == "CANCELLED"
+            rec = prj.record(rid)
+            assert rec["status"] == "cancelled", rec
+            assert f"Slurm job {jid} was cancelled before orrery-agent started" in rec["reason"], rec
+            assert rec["agent"]["pid"] == 0 and not (prj.run_dir(rid) / "run.h5").exists()
+            assert json.loads((prj.run_dir(rid) / "slurm.json").read_text())["state"] == "CANCELLED"
+        # The via run's folder on the login node's side got the same verdict.
+        remote = json.loads((prj.root.parent / "login-work" / "runs" / via_id / "run.json").read_text())
+        assert remote["status"] == "cancelled", remote
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 // and Slurm's state are shown; a job that has ended is not asked about again and offers no
 // cancel; a damaged slurm.json still lists the run; a job whose target is not in orrery.json
 // is asked about for real and the browser says why it cannot be (no fake Slurm anywhere).
-// slurmBed: run by tests/e2e/test_runs_slurm_gui.py on the real single-node Slurm test bed:
-// a held job's PENDING (JobHeldUser) comes from Slurm through the browser's own refresh, the
-// context menu's "Cancel Slurm job..." cancels it (scancel), and the row then reads CANCELLED.
+// slurmBed: run by tests/e2e/test_runs_slurm_gui.py on the real single-node Slurm test bed, for
+// each run it names (a held job on this machine's Slurm, and one through an ssh login node): its
+// PENDING (JobHeldUser) comes from Slurm through the browser's refresh, the context menu's
+// "Cancel Slurm job..." cancels it (scancel, over ssh for the second), and the row then reads CANCELLED.
 
 #include "run_testing.hpp"
 #include "runs/runs_model.hpp"
@@ -142,8 +143,8 @@ void RunsSlurmTest::recordedJobs() {
 
 void RunsSlurmTest::slurmBed() {
   const auto root = qEnvironmentVariable("ORRERY_RUNS_SLURM_PROJECT");
-  const auto run = qEnvironmentVariable("ORRERY_RUNS_SLURM_RUN");
-  if (root.isEmpty() || run.isEmpty())
+  const auto runs = qEnvironmentVariable("ORRERY_RUNS_SLURM_RUNS").split(',', Qt::SkipEmptyParts);
+  if (root.isEmpty() || runs.isEmpty())
     QSKIP("needs the Slurm test bed: run by tests/e2e/test_runs_slurm_gui.py (ORRERY_RUNS_SLURM_PROJECT unset)");
   const auto project = runfiles::open_project(fs::path(root.toStdString()), false);
   RunsPanel panel(project);
@@ -151,29 +152,33 @@ void RunsSlurmTest::slurmBed() {
   panel.show();
   QSignalSpy failures(&panel, &RunsPanel::actionFailed);
   QSignalSpy cancelled(&panel, &RunsPanel::slurmJobsCancelled);
-  // slurm.json holds no state yet (submitted with --detach): what shows comes from the browser's own look at Slurm.
-  QTRY_VERIFY_WITH_TIMEOUT(cell(panel, run, RunsModel::Slurm).contains("PENDING (JobHeldUser)"), 30000);
-  std::printf("browser shows: %s\n", qPrintable(cell(panel, run, RunsModel::Slurm)));
-  QCOMPARE(status(panel, run), QString("starting"));
+  for (const auto& run : runs) {
+    // What shows comes from Slurm through the browser's own look (for a --detach run slurm.json holds no state yet).
+    QTRY_VERIFY_WITH_TIMEOUT(cell(panel, run, RunsModel::Slurm).contains("PENDING (JobHeldUser)"), 30000);
+    std::printf("browser shows: %s\n", qPrintable(cell(panel, run, RunsModel::Slurm)));
+    QCOMPARE(status(panel, run), QString("starting"));
 
-  panel.selectRuns({run});
-  QCOMPARE(panel.selectedRunIds(), QStringList{run});
-  QString asked;
-  panel.setConfirmer([&asked](const QString& q) { asked = q; return true; });
-  std::unique_ptr<QMenu> menu(panel.createContextMenu(panel.selectedRunIds(), nullptr));
-  auto* cancel = action_named(menu.get(), "Cancel Slurm job...");
-  QVERIFY(cancel);
-  cancel->trigger();
-  QVERIFY2(asked.startsWith("Cancel Slurm job ") && asked.contains(run), qPrintable(asked));
-  QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 30000);
-  QCOMPARE(failures.count(), 0);
-  std::printf("cancel outcome: %s\n", qPrintable(cancelled.front().front().toString()));
-  QVERIFY(cancelled.front().front().toString().contains("CANCELLED"));
-  QTRY_VERIFY_WITH_TIMEOUT(cell(panel, run, RunsModel::Slurm).contains(": CANCELLED"), 30000);
-  QTRY_COMPARE_WITH_TIMEOUT(status(panel, run), QString("cancelled"), 30000);
-  std::unique_ptr<QMenu> after(panel.createContextMenu({run}, nullptr));
-  QVERIFY(!action_named(after.get(), "Cancel Slurm job..."));   // the job has ended: nothing left to cancel
-  std::printf("browser shows after cancel: %s\n", qPrintable(cell(panel, run, RunsModel::Slurm)));
+    panel.selectRuns({run});
+    QCOMPARE(panel.selectedRunIds(), QStringList{run});
+    QString asked;
+    panel.setConfirmer([&asked](const QString& q) { asked = q; return true; });
+    std::unique_ptr<QMenu> menu(panel.createContextMenu(panel.selectedRunIds(), nullptr));
+    auto* cancel = action_named(menu.get(), "Cancel Slurm job...");
+    QVERIFY(cancel);
+    const int before = cancelled.count();
+    cancel->trigger();
+    QVERIFY2(asked.startsWith("Cancel Slurm job ") && asked.contains(run), qPrintable(asked));
+    QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), before + 1, 30000);
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.isEmpty() ? QString() : failures.back().front().toString()));
+    const auto outcome = cancelled.back().front().toString();
+    std::printf("cancel outcome: %s\n", qPrintable(outcome));
+    QVERIFY(outcome.contains("CANCELLED"));
+    QTRY_VERIFY_WITH_TIMEOUT(cell(panel, run, RunsModel::Slurm).contains(": CANCELLED"), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(status(panel, run), QString("cancelled"), 30000);
+    std::unique_ptr<QMenu> after(panel.createContextMenu({run}, nullptr));
+    QVERIFY(!action_named(after.get(), "Cancel Slurm job..."));   // the job has ended: nothing left to cancel
+    std::printf("browser shows after cancel: %s\n", qPrintable(cell(panel, run, RunsModel::Slurm)));
+  }
 }
 
 QTEST_MAIN(RunsSlurmTest)
