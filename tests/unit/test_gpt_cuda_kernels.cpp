@@ -12,6 +12,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpt/adamw.hpp"
@@ -394,6 +395,36 @@ TEST_F(GptCudaKernels, ModelForwardBackwardAndThreeStepsMatchTheCpuModel) {
   // The parameters themselves are not compared: AdamW divides by sqrt(v), so a gradient within
   // float noise of 0 may move its parameter by +-lr on one side and -+lr on the other; the
   // update itself is compared in AdamWThreeSteps, its effect on the loss above.
+}
+
+// What the trainer's GPU path uses: backward_to_host reports the CPU model's groups in the
+// CPU model's order, each already copied into the host array, and the host array ends equal
+// to the device's gradients.
+TEST_F(GptCudaKernels, BackwardToHostReportsTheCpuGroupsWithTheirGradientsCopied) {
+  const cpu::ModelConfig config{V, T, 2, NH, C};
+  cpu::Gpt cpu_model(config);
+  cpu_model.params() = random_floats(cpu_model.params().size(), 93, -0.3f, 0.3f);
+  gpu::GptCuda gpu_model(cpu_model);
+  const Ints tokens = random_ints(BT, V, 94), targets = random_ints(BT, V, 95);
+  using Groups = std::vector<std::pair<std::size_t, std::size_t>>;
+  Groups cpu_groups, gpu_groups;
+  cpu_model.forward(tokens.data(), targets.data(), B, T);
+  cpu_model.zero_grad();
+  cpu_model.backward(1.0f / BT, [&](std::size_t first, std::size_t end) { cpu_groups.emplace_back(first, end); });
+
+  gpu_model.forward(tokens.data(), targets.data(), B, T);
+  gpu_model.zero_grad();
+  Floats host(cpu_model.params().size(), std::nanf(""));
+  std::size_t copied_before_report = 0;
+  gpu_model.backward_to_host(1.0f / BT, host, [&](std::size_t first, std::size_t end) {
+    gpu_groups.emplace_back(first, end);
+    const auto& ts = gpu_model.tensors();
+    for (std::size_t i = ts[first].offset; i < ts[end - 1].offset + ts[end - 1].size; ++i)
+      if (!std::isnan(host[i])) ++copied_before_report;
+  });
+  EXPECT_EQ(gpu_groups, cpu_groups);
+  EXPECT_EQ(copied_before_report, host.size());
+  EXPECT_EQ(host, gpu_model.download_grads());
 }
 
 }  // namespace

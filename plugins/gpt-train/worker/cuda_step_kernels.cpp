@@ -37,9 +37,7 @@ class CudaStepKernels final : public StepKernels {
   }
   void backward(float loss_scale, const GradientsReady& ready) override {
     gpu_.zero_grad();
-    gpu_.backward(loss_scale);
-    gpu_.download_grads(host_.grads());
-    if (ready) ready(0, host_.tensors().size());
+    gpu_.backward_to_host(loss_scale, host_.grads(), ready);
   }
   void params_changed() override { gpu_.upload_params(host_.params()); }
 

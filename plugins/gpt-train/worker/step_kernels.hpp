@@ -3,8 +3,8 @@
 // device can be used. Either way the CPU model (Gpt) stays the owner of the parameters and
 // of the gradients the step ends with, in the one flat layout: the bucketed all-reduce,
 // ZeRO-1, AdamW, checkpoints and resume work on it unchanged, so a run may be saved on one
-// kind of kernels and resumed on the other. On the GPU the gradients are copied to the host
-// after backward, and the updated parameters back to the device after the optimizer step.
+// kind of kernels and resumed on the other. On the GPU each group of gradients is copied to
+// the host as backward finishes it, and the updated parameters back after the optimizer step.
 #pragma once
 
 #include <memory>
@@ -28,8 +28,8 @@ class StepKernels {
   // As Gpt::forward (tokens, targets (B,T) on the host): the mean loss.
   virtual float forward(const int* tokens, const int* targets, int B, int T) = 0;
   // Zeroes the gradients and runs backward; when it returns the CPU model's grads() hold
-  // them. ready is called as Gpt::backward calls it (on the GPU once, for all tensors, after
-  // the copy to the host).
+  // them. ready is called as Gpt::backward calls it, for each group of tensors as it is final
+  // (on the GPU after the group's copy to the host, so its all-reduce overlaps the layers below).
   virtual void backward(float loss_scale, const GradientsReady& ready) = 0;
   // The CPU model's parameters changed (optimizer step, all-gather): the GPU takes a copy.
   virtual void params_changed() = 0;

@@ -166,12 +166,26 @@ std::vector<float> GptCuda::download_logits() const {
   return logits;
 }
 
-void GptCuda::backward(float loss_scale) {
+void GptCuda::backward_to_host(float loss_scale, std::span<float> host, const GradientsReady& ready) {
   auto& a = acts_;
   auto& s = scratch_;
   const int B = fwd_B_, T = fwd_T_, C = cfg_.channels, NH = cfg_.heads, V = cfg_.vocab, BT = B * T;
   if (BT == 0) throw std::logic_error("GptCuda::backward before forward");
+  if (!host.empty() && host.size() != grads_.size())
+    throw std::invalid_argument("GptCuda::backward_to_host: " + std::to_string(host.size()) + " host gradients for " +
+                                std::to_string(grads_.size()) + " parameters");
   const long btc = static_cast<long>(BT) * C, att = static_cast<long>(B) * NH * T * T;
+  // Tensors [first, end) are final: their flat range (contiguous, in layout order) to the host
+  // (the copy waits for the kernels queued before it), then to ready.
+  auto done = [&](std::size_t first, std::size_t end) {
+    if (!host.empty()) {
+      const std::size_t from = tensors_[first].offset, to = tensors_[end - 1].offset + tensors_[end - 1].size;
+      check_cuda(cudaMemcpy(host.data() + from, grads_.data() + from, (to - from) * sizeof(float),
+                            cudaMemcpyDeviceToHost),
+                 "download gradients");
+    }
+    if (ready) ready(first, end);
+  };
 
   softmax_crossentropy_backward(s.dlogits.data(), a.probs.data(), a.targets.data(), BT, V, loss_scale);  // (B,T,V)
   zero_floats(s.dlnf, btc);
@@ -181,6 +195,7 @@ void GptCuda::backward(float loss_scale) {
   zero_floats(s.dresidual, btc);  // (B,T,C): the residual stream's gradient, carried down the layers
   layernorm_backward(s.dresidual.data(), g(lnf), g(lnf + 1), s.dlnf.data(), last_residual, p(lnf), a.lnf_mean.data(),
                      a.lnf_rstd.data(), BT, C);
+  done(lnf, lnf + 2);
 
   for (int l = cfg_.layers - 1; l >= 0; --l) {
     const std::size_t base = kCudaFirstLayer + static_cast<std::size_t>(l) * kCudaPerLayer;
@@ -217,8 +232,10 @@ void GptCuda::backward(float loss_scale) {
                     p(base + kCudaQkvW), BT, C, 3 * C);
     layernorm_backward(s.dresidual.data(), g(base + kCudaLn1W), g(base + kCudaLn1B), s.dln.data(), residual,
                        p(base + kCudaLn1W), a.ln1_mean.data() + l * BT, a.ln1_rstd.data() + l * BT, BT, C);
+    done(base, base + kCudaPerLayer);
   }
   embedding_backward(g(kCudaWte), g(kCudaWpe), s.dresidual.data(), a.tokens.data(), B, T, C);
+  done(kCudaWte, kCudaWpe + 1);
 }
 
 }  // namespace orrery::gpt::cuda

@@ -26,8 +26,6 @@ class GptCuda {
   void upload_params(std::span<const float> host) { params_.upload(host); }
   std::vector<float> download_params() const { return params_.download(); }
   std::vector<float> download_grads() const { return grads_.download(); }
-  // Into host (the CPU model's flat gradient array, same layout), without allocating.
-  void download_grads(std::span<float> host) const { grads_.download(host); }
 
   // As Gpt::forward, tokens and targets (B,T) on the host: the mean loss with targets, 0
   // without (then only the logits are valid).
@@ -37,7 +35,12 @@ class GptCuda {
 
   void zero_grad() { grads_.zero(); }
   // As Gpt::backward: adds the gradient of loss_scale * (sum of the position losses).
-  void backward(float loss_scale);
+  void backward(float loss_scale) { backward_to_host(loss_scale, {}, {}); }
+  // The same, and as each group of tensors is final (Gpt::backward's groups and order: ln_f,
+  // the layers from the last, the embeddings) its gradients are copied into host (the CPU
+  // model's flat gradient array; empty: no copies) and the group reported to ready, so a
+  // data-parallel trainer can all-reduce it while the layers below are computed.
+  void backward_to_host(float loss_scale, std::span<float> host, const GradientsReady& ready);
 
  private:
   void reserve(int B, int T);
