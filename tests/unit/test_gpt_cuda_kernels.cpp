@@ -339,15 +339,32 @@ TEST_F(GptCudaKernels, Bf16ProductsWithinBf16RoundingAndNotFp32) {
   EXPECT_GT(differs_from_fp32, static_cast<std::size_t>(M * N / 2)) << "the bf16 handle computed fp32 products";
 }
 
+// Two layers at the shapes above: a CPU model with weights drawn wide enough that the
+// gradients are far from 0, its GPU copy, and a batch (all from seed, seed + 1, seed + 2).
+struct TwoLayerModels {
+  explicit TwoLayerModels(std::uint32_t seed)
+      : cpu(cpu::ModelConfig{V, T, 2, NH, C}),
+        gpu(with_random_weights(cpu, seed)),
+        tokens(random_ints(BT, V, seed + 1)),
+        targets(random_ints(BT, V, seed + 2)) {}
+  // The GPU model copies the weights when it is made: they are drawn first.
+  static const cpu::Gpt& with_random_weights(cpu::Gpt& model, std::uint32_t seed) {
+    model.params() = random_floats(model.params().size(), seed, -0.3f, 0.3f);
+    return model;
+  }
+  cpu::Gpt cpu;
+  gpu::GptCuda gpu;
+  Ints tokens, targets;
+};
+
 // The whole model: two layers at the shapes above, weights drawn wide enough that the
 // gradients are far from 0, then three AdamW steps on each side. Errors compound through the
 // layers, so each tensor's gradient is compared against 1e-4 of its largest magnitude.
 TEST_F(GptCudaKernels, ModelForwardBackwardAndThreeStepsMatchTheCpuModel) {
-  const cpu::ModelConfig config{V, T, 2, NH, C};
-  cpu::Gpt cpu_model(config);
-  cpu_model.params() = random_floats(cpu_model.params().size(), 90, -0.3f, 0.3f);
-  gpu::GptCuda gpu_model(cpu_model);
-  const Ints tokens = random_ints(BT, V, 91), targets = random_ints(BT, V, 92);
+  TwoLayerModels models(90);
+  cpu::Gpt& cpu_model = models.cpu;
+  gpu::GptCuda& gpu_model = models.gpu;
+  const Ints &tokens = models.tokens, &targets = models.targets;
   const float scale = 1.0f / BT;
 
   const float cpu_loss = cpu_model.forward(tokens.data(), targets.data(), B, T);
@@ -401,11 +418,10 @@ TEST_F(GptCudaKernels, ModelForwardBackwardAndThreeStepsMatchTheCpuModel) {
 // CPU model's order, each already copied into the host array, and the host array ends equal
 // to the device's gradients.
 TEST_F(GptCudaKernels, BackwardToHostReportsTheCpuGroupsWithTheirGradientsCopied) {
-  const cpu::ModelConfig config{V, T, 2, NH, C};
-  cpu::Gpt cpu_model(config);
-  cpu_model.params() = random_floats(cpu_model.params().size(), 93, -0.3f, 0.3f);
-  gpu::GptCuda gpu_model(cpu_model);
-  const Ints tokens = random_ints(BT, V, 94), targets = random_ints(BT, V, 95);
+  TwoLayerModels models(93);
+  cpu::Gpt& cpu_model = models.cpu;
+  gpu::GptCuda& gpu_model = models.gpu;
+  const Ints &tokens = models.tokens, &targets = models.targets;
   using Groups = std::vector<std::pair<std::size_t, std::size_t>>;
   Groups cpu_groups, gpu_groups;
   cpu_model.forward(tokens.data(), targets.data(), B, T);
