@@ -68,7 +68,8 @@ std::unique_ptr<StepKernels> make_step_kernels(const TrainOptions& o, Gpt& model
 #else
   static_cast<void>(local_rank);
   if (o.device == DeviceChoice::cuda)
-    throw std::invalid_argument("device=cuda: this build has no CUDA kernels (nvcc was not found when it was built)");
+    throw std::invalid_argument(
+        "device=cuda: this build has no CUDA kernels (configured without nvcc or with ORRERY_WITH_CUDA=OFF)");
   if (o.precision == Precision::bf16)
     throw std::invalid_argument("precision=bf16 runs only on the CUDA kernels, and this build has none");
   return std::make_unique<CpuStepKernels>(model, "built without CUDA: CPU kernels");
