@@ -38,7 +38,7 @@ std::vector<std::string> local_sha256(const std::vector<std::filesystem::path>& 
   return out;
 }
 
-DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files) {
+DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files, const DeployProgressFn& progress) {
   DeployReport report;
   if (files.empty()) return report;
   std::vector<std::filesystem::path> locals;
@@ -52,10 +52,17 @@ DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& fil
   auto r = ssh.run(remote_argv);
   if (r.status.exit_code == 255 || r.timed_out) throw SshError("hashing the deployed files on " + ssh.describe() + " failed: " + r.err);
   auto remote = parse_sha256sum(r.out);
+  auto tell = [&](std::size_t i, bool sending) {
+    if (progress) progress({report.checked, files.size(), report.sent, files[i].local.filename().string(), sending});
+  };
   for (std::size_t i = 0; i < files.size(); ++i) {
     ++report.checked;
     auto it = remote.find(files[i].remote);
-    if (it != remote.end() && it->second == local[i]) continue;
+    if (it != remote.end() && it->second == local[i]) {
+      tell(i, false);
+      continue;
+    }
+    tell(i, true);
     struct stat st {};
     int fd = ::open(files[i].local.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::fstat(fd, &st) != 0) {
@@ -77,6 +84,7 @@ DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& fil
       throw SshError("sending " + files[i].local.string() + " to " + ssh.describe() + ":" + dest + " failed: " + sent.err);
     ++report.sent;
     report.bytes_sent += static_cast<std::uint64_t>(st.st_size);
+    tell(i, false);
   }
   return report;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,7 +33,17 @@ std::vector<std::string> local_sha256(const std::vector<std::filesystem::path>& 
 // sha256sum (its line starts with '\'): such a file is left out, so it reads as not matching.
 std::map<std::string, std::string> parse_sha256sum(const std::string& text);
 
+// How a deploy goes, for a progress line: `sending` before a file is sent (it may take a while),
+// then once each file has been checked (and sent when it had to be).
+struct DeployProgress {
+  std::size_t checked = 0, total = 0, sent = 0;
+  std::string file;   // the file's name (no folder)
+  bool sending = false;
+};
+using DeployProgressFn = std::function<void(const DeployProgress&)>;
+
 // Throws SshError / std::runtime_error naming the file that could not be sent.
-DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files);
+// progress (optional) is called on this thread as the files are checked and sent.
+DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files, const DeployProgressFn& progress = {});
 
 }  // namespace orrery::remote

@@ -67,7 +67,7 @@ std::vector<DeployFile> files_for_run(const launch::InstallPaths& paths, const s
 
 RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                      const launch::InstallPaths& paths, const Target& target, const SshConnection& ssh,
-                     std::chrono::milliseconds agent_start_timeout) {
+                     std::chrono::milliseconds agent_start_timeout, const DeployProgressFn& deploy_progress) {
   const auto& t = target.ssh;
   // The remote work folder as an absolute path: the ranks' argv and the agent's sockets need one.
   const std::string work = remote_work_dir(ssh, t.work_dir);
@@ -83,7 +83,7 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
   // local ones to find which of our files (the worker, its scripts) the ranks need there.
   auto remote_argv = spec::render_command(kind, spec, {bin, share, work, run.remote_run_dir});
   auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, run.local_run_dir});
-  run.deployed = deploy(ssh, files_for_run(paths, bin, local_argv, remote_argv));
+  run.deployed = deploy(ssh, files_for_run(paths, bin, local_argv, remote_argv), deploy_progress);
 
   auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
   fs::create_directories(run.local_run_dir);

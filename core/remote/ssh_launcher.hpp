@@ -52,7 +52,8 @@ std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, 
 // Throws SshError / std::runtime_error with a reason a user can act on.
 RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                      const launch::InstallPaths& paths, const Target& target, const SshConnection& ssh,
-                     std::chrono::milliseconds agent_start_timeout = std::chrono::seconds(20));
+                     std::chrono::milliseconds agent_start_timeout = std::chrono::seconds(20),
+                     const DeployProgressFn& deploy_progress = {});   // called as the files are checked and sent
 
 // Keeps a remote run's local folder in step on a thread of its own: forwards the agent's
 // feed and control sockets, mirrors run.json every interval, notices a lost connection

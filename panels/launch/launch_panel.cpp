@@ -473,6 +473,7 @@ void LaunchPanel::launch_on_slurm(const spec::KindSchema& kind, const remote::Ta
   slurm_launch_ = new SlurmLaunch({project_, paths_, kind, expansion_.specs, target}, this);
   drop_idle_queue();
   connect(slurm_launch_, &SlurmLaunch::progress, launch_status_, &QLabel::setText);
+  connect(slurm_launch_, &SlurmLaunch::progress, this, &LaunchPanel::remoteProgress);
   connect(slurm_launch_, &SlurmLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
   connect(slurm_launch_, &SlurmLaunch::scriptShown, this, &LaunchPanel::sbatchScriptShown);
   connect(slurm_launch_, &SlurmLaunch::failed, this, &LaunchPanel::remote_launch_failed);
@@ -500,6 +501,7 @@ void LaunchPanel::launch_on_ssh(const spec::KindSchema& kind, const remote::Targ
   ssh_launch_ = new SshLaunch({project_, paths_, kind, expansion_.specs, target}, this);
   drop_idle_queue();
   connect(ssh_launch_, &SshLaunch::progress, launch_status_, &QLabel::setText);
+  connect(ssh_launch_, &SshLaunch::progress, this, &LaunchPanel::remoteProgress);
   connect(ssh_launch_, &SshLaunch::hostKeyAsked, this, &LaunchPanel::hostKeyAsked);
   connect(ssh_launch_, &SshLaunch::failed, this, &LaunchPanel::remote_launch_failed);
   connect(ssh_launch_, &SshLaunch::launched, this, [this](const QString& runId, RemoteRunKeeper* keeper) {

@@ -73,6 +73,7 @@ class LaunchPanel : public QWidget {
   void runLaunched(const QString& runId);
   void launchFailed(const QString& message);
   void launchesFinished();                 // the current batch has nothing left to start
+  void remoteProgress(const QString& line);   // each progress line of a remote launch (also shown under the form)
   void targetsReady();                     // orrery.json's targets have been (re-)read into the Target choice
   void hostKeyAsked(QMessageBox* box);     // an ssh target's host key is unknown: the question is open
   void remoteRunCopiedBack(const QString& runId);   // a run on an ssh target ended and its folder is here

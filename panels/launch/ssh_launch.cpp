@@ -26,6 +26,9 @@ struct SshAttempt {
   std::string error;
 };
 
+// How long the remote agent may take to start the ranks (launch_ssh's default).
+constexpr std::chrono::seconds kAgentStartTimeout{20};
+
 }  // namespace
 
 SshLaunch::SshLaunch(RemoteLaunchRequest request, QWidget* question_parent)
@@ -86,7 +89,20 @@ void SshLaunch::attempt(std::vector<remote::ScannedHostKey> trusted) {
                                           : "cancelled after " + std::to_string(i) + " of " + std::to_string(total) + " runs");
         const QString which = total > 1 ? QStringLiteral(" (run %1 of %2)").arg(i + 1).arg(total) : QString();
         say(QStringLiteral("deploying the runtime and the worker to %1 and starting the agent%2...").arg(where, which));
-        auto run = remote::launch_ssh(request.project, request.kind, request.specs[i], request.paths, request.target, *ssh);
+        // Files copied n of N: a cold target (the agent, the rank launcher, the worker) takes seconds.
+        const auto deploying = [say, where, which](const remote::DeployProgress& p) {
+          say(p.sending ? QStringLiteral("deploying to %1%2: sending %3 (file %4 of %5)...")
+                              .arg(where, which, QString::fromStdString(p.file))
+                              .arg(p.checked)
+                              .arg(p.total)
+                        : QStringLiteral("deploying to %1%2: %3 of %4 files checked, %5 sent")
+                              .arg(where, which)
+                              .arg(p.checked)
+                              .arg(p.total)
+                              .arg(p.sent));
+        };
+        auto run = remote::launch_ssh(request.project, request.kind, request.specs[i], request.paths, request.target, *ssh,
+                                      kAgentStartTimeout, deploying);
         say(QStringLiteral("run %1 started on %2 (%3 of %4 files sent)%5; forwarding its sockets...")
                 .arg(QString::fromStdString(run.run_id), where)
                 .arg(run.deployed.sent)

@@ -2,7 +2,7 @@
 // ssh, a control master), deploy and start the remote agent (remote::launch_ssh, as the CLI's
 // `orrery run --target`), then start the RemoteRunMirror and hand the run to a RemoteRunKeeper
 // that keeps it followed until its folder is copied back. Progress lines say which step is
-// under way; cancel() kills the ssh call under way. A host key seen for the first time is
+// under way (deploying: each file checked or sent, "file n of N"); cancel() kills the ssh call under way. A host key seen for the first time is
 // put to the user with the cluster panel's question (its fingerprints); Yes records exactly
 // those keys and launches again, No ends the launch with a clear message. A sweep's runs are
 // started one after another over the one connection (the binaries deployed once: the later

@@ -3,7 +3,8 @@
 (gui_launch_test_launch_remote, its sweepBeds function only, offscreen) launches a sweep of 2
 points (the worker's argv swept: 20 and 30 steps) three times: on the local Slurm target as one job
 array, on the same Slurm through the ssh login node ("via") as one job array followed over ssh and
-copied back, and on the ssh target as 2 runs started one after another. Here each run's files are
+copied back, and on the ssh target as 2 runs started one after another (the form's deploy progress
+lines checked there: every file sent for the first run, none for the second). Here each run's files are
 checked: its own array task in slurm.json (<job>_0 and <job>_1 of one job, COMPLETED), h5py reads
 every step of run.h5 (copied back for via and ssh). The daemons are stopped by PID whatever happens."""
 import json
@@ -43,7 +44,7 @@ def test():
         out = p.stdout + p.stderr
         assert p.returncode == 0, out
         assert "PASS   : TestLaunchRemote::sweepBeds()" in out, out   # ran, not skipped
-        print("\n".join(line for line in out.splitlines() if line.startswith(("timing", "swept"))))
+        print("\n".join(line for line in out.splitlines() if line.startswith(("timing", "swept", "deploy lines", "  deploying"))))
         for target in ("cluster", "viacluster", "box"):
             ids = out.split(f"swept {target} runs ")[1].splitlines()[0].split()
             assert len(ids) == 2, ids

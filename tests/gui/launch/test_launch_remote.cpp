@@ -19,7 +19,8 @@
 //     Slurm target is one job array (--array=0-1 in the script shown once, one Submit), each run
 //     followed by its own keeper until it succeeded and its task COMPLETED; through the login node
 //     ("via") the same, each run mirrored and copied back; on the ssh target the 2 runs are started
-//     one after another over one connection, followed and copied back.
+//     one after another over one connection, followed and copied back; the form's progress lines
+//     count the deploy's files (the first run sends each, "file n of N"; the second sends none).
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
@@ -402,6 +403,7 @@ class TestLaunchRemote : public QObject {
 
     // ssh: the sweep's runs started one after another, each followed and copied back.
     QVERIFY(choose_target(panel, QStringLiteral("box")));
+    QSignalSpy progress(&panel, &LaunchPanel::remoteProgress);
     const int before = launched.count(), copiedBefore = copied.count(), finishedBefore = finished.count();
     QElapsedTimer sinceLaunch;
     sinceLaunch.start();
@@ -412,6 +414,20 @@ class TestLaunchRemote : public QObject {
     const QStringList ids = ids_since(before);
     QVERIFY2(QTest::qWaitFor([&] { return copied.count() == copiedBefore + 2; }, kRemoteTimeoutMs), qPrintable(status->text()));
     QVERIFY(all_succeeded(ids));
+    // Deploy progress in the form: the box's work folder is new, so the first run sends every file
+    // (each announced, "file n of N"); the second finds them all current and sends none.
+    QStringList lines;
+    for (const auto& args : progress) lines << args.front().toString();
+    const auto first = lines.filter(QStringLiteral("(run 1 of 2)"));
+    const auto sending = first.filter(QRegularExpression(QStringLiteral("sending \\S+ \\(file \\d+ of \\d+\\)")));
+    QVERIFY2(!sending.isEmpty(), qPrintable(lines.join('\n')));
+    const QString total = QRegularExpression(QStringLiteral("of (\\d+)\\)")).match(sending.front()).captured(1);
+    QVERIFY2(first.contains(QStringLiteral("deploying to box (run 1 of 2): %1 of %1 files checked, %1 sent").arg(total)),
+             qPrintable(lines.join('\n')));
+    QVERIFY2(lines.contains(QStringLiteral("deploying to box (run 2 of 2): %1 of %1 files checked, 0 sent").arg(total)),
+             qPrintable(lines.join('\n')));
+    std::cout << "deploy lines (ssh sweep):\n  " << lines.filter(QStringLiteral("deploying")).join(QStringLiteral("\n  ")).toStdString()
+              << "\n";
     std::cout << "swept box runs " << ids.join(' ').toStdString() << "\n"
               << "timing sweep of 2 on ssh (Launch -> both copied back): " << sinceLaunch.elapsed() << " ms\n";
   }
