@@ -1,6 +1,7 @@
 // The runs browser's Slurm column and "Cancel Slurm job...".
 // recordedJobs: runs with a recorded slurm.json (as `orrery run --target` writes it): the job
-// and Slurm's state are shown; a job that has ended is not asked about again and offers no
+// and Slurm's state are shown (pending with its reason, running on its nodes, failed with its
+// exit code, cancelled); a job that has ended is not asked about again and offers no
 // cancel; a damaged slurm.json still lists the run; a job whose target is not in orrery.json
 // is asked about for real and the browser says why it cannot be (no fake Slurm anywhere).
 // slurmBed: run by tests/e2e/test_runs_slurm_gui.py on the real single-node Slurm test bed, for
@@ -18,6 +19,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -97,6 +99,14 @@ void RunsSlurmTest::recordedJobs() {
   "target": "nowhere", "job": "42_1", "remote_run_dir": "", "state": "PENDING", "reason": "Resources",
   "nodes": "", "exit_code": "0:0", "updated": 1700000100.5
 })"));
+  const auto running = QString::fromStdString(recorded_run(project, "running", runfiles::RunStatus::Running, R"({
+  "target": "nowhere", "job": "43", "remote_run_dir": "/scratch/ana/orrery/runs/x", "state": "RUNNING", "reason": "None",
+  "nodes": "node[1-2]", "exit_code": "0:0", "updated": 1700000100.5
+})"));
+  const auto failed = QString::fromStdString(recorded_run(project, "failed", runfiles::RunStatus::Failed, R"({
+  "target": "cluster", "job": "44", "remote_run_dir": "", "state": "FAILED", "reason": "NonZeroExitCode",
+  "nodes": "node1", "exit_code": "1:0", "updated": 1700000100.5
+})"));
   const auto damaged = QString::fromStdString(recorded_run(project, "damaged", runfiles::RunStatus::Succeeded, "{\"job\": "));
   const auto plain = QString::fromStdString(recorded_run(project, "plain", runfiles::RunStatus::Succeeded, ""));
 
@@ -108,13 +118,19 @@ void RunsSlurmTest::recordedJobs() {
   QCOMPARE(find_cell(panel.model(), done, RunsModel::Slurm).data(Qt::ToolTipRole).toString(), QString("Slurm target cluster"));
   QCOMPARE(cell(panel, queued, RunsModel::Slurm), QString("job 42_1: PENDING (Resources)"));
   QCOMPARE(status(panel, queued), QString("starting"));   // waiting in a queue is not "lost"
+  QCOMPARE(cell(panel, running, RunsModel::Slurm), QString("job 43: RUNNING on node[1-2]"));
+  QCOMPARE(cell(panel, failed, RunsModel::Slurm), QString("job 44: FAILED (NonZeroExitCode, exit code 1:0)"));
   QCOMPARE(cell(panel, damaged, RunsModel::Slurm), QString());
   QCOMPARE(status(panel, damaged), QString("succeeded"));
   QCOMPARE(cell(panel, plain, RunsModel::Slurm), QString());
-  // Only the queued job is still Slurm's business.
-  QCOMPARE(panel.model()->unsettled_slurm_run_ids(), std::vector<std::string>{queued.toStdString()});
+  // Only the queued and the running job are still Slurm's business.
+  auto unsettled = panel.model()->unsettled_slurm_run_ids();
+  std::sort(unsettled.begin(), unsettled.end());
+  auto expected = std::vector<std::string>{queued.toStdString(), running.toStdString()};
+  std::sort(expected.begin(), expected.end());
+  QCOMPARE(unsettled, expected);
 
-  std::unique_ptr<QMenu> menu(panel.createContextMenu({done, plain}, nullptr));
+  std::unique_ptr<QMenu> menu(panel.createContextMenu({done, plain, failed}, nullptr));
   QVERIFY(!action_named(menu.get(), "Cancel Slurm job..."));
   menu.reset(panel.createContextMenu({queued}, nullptr));
   QVERIFY(action_named(menu.get(), "Cancel Slurm job..."));
@@ -122,7 +138,9 @@ void RunsSlurmTest::recordedJobs() {
   // The browser asks for real: the target is not in orrery.json, and it says so.
   const auto* message = panel.findChild<QLabel*>("runs.message");
   QVERIFY(message);
-  QTRY_VERIFY_WITH_TIMEOUT(message->text().contains("cannot ask Slurm about job 42_1"), 10000);
+  QTRY_VERIFY_WITH_TIMEOUT(message->text().contains("cannot ask Slurm about job 42_1") &&
+                               message->text().contains("cannot ask Slurm about job 43"),
+                           10000);
   QVERIFY2(message->text().contains("the Slurm target \"nowhere\" is not in orrery.json"), qPrintable(message->text()));
 
   // Cancel: declined at the question, nothing happens; confirmed, the same reason comes back.
