@@ -19,6 +19,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "e2e"))
+from test_serve_sim_calibration import fitted_ms  # noqa: E402  (the fit's formula, as the test reads it)
+
 
 def rank_iterations(f, rank):
     spans = f[f"spans/rank-{rank}"][:]
@@ -37,11 +40,7 @@ def rank_iterations(f, rank):
 
 
 def fitted(cal, name, step, series):
-    if name == "decode":
-        return (cal["decode_fixed_ms"] + cal["decode_ms_per_seq"] * series["decode_batch"][step] +
-                cal["decode_us_per_context_token"] * 1e-3 * series["decode_context_tokens"][step]) * 1e-3
-    return (cal["prefill_fixed_ms"] + cal["prefill_ms_per_token"] * series["prefill_tokens"][step] +
-            cal["prefill_ns_per_attention_pair"] * 1e-6 * series["prefill_attention_pairs"][step]) * 1e-3
+    return fitted_ms(cal, name, step, series) * 1e-3
 
 
 def autocorrelation(x, lag):

@@ -3,7 +3,8 @@
 // (a stationary block bootstrap) whose statistics are the measured ones: the same factors,
 // the autocorrelation kept (independent draws have none), the spread of a many-step mean kept,
 // reproducible by seed. In a simulation a slow stretch then makes a request's TPOT slow, as it
-// does on a real loaded rank.
+// does on a real loaded rank. And the wake-up delay of an idle rank, drawn for a request that
+// arrives at an idle instance.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -172,6 +173,33 @@ TEST(ServeSimJitterProcess, ASlowStretchMakesRequestsSlowNotJustSteps) {
   c.cost.decode_jitter_runs = {{1.0}};
   c.cost.jitter_block_steps = 0;
   EXPECT_THROW(validate(c), std::invalid_argument);
+}
+
+TEST(ServeSimWakeDelay, ARequestArrivingAtAnIdleInstanceWaitsForItToWake) {
+  // Wake delay 50 ms, one instance, gpt-serve's loop. A (10 prompt, 2 output) at 0 s finds it
+  // idle: prefill 0.05 -> 1.05, decode -> 1.06. B (5, 2) at 0.5 s finds it busy: no delay,
+  // prefill 1.06 -> 1.56. C (1, 2) at 3 s finds it idle again: prefill 3.05 -> 3.15.
+  ClusterOptions c;
+  c.instances = 1;
+  c.batch_limit = 4;
+  c.iteration = "prefill_then_decode";
+  c.cost = hand_costs();
+  c.cost.wake_delay_s = {0.05};
+  const std::vector<serve::TraceEntry> three = {{0.0, 10, 2}, {0.5, 5, 2}, {3.0, 1, 2}};
+  const auto r = simulate(c, three);
+  EXPECT_NEAR(r.timings[0].first_token_s, 1.05, 1e-12);
+  EXPECT_NEAR(r.timings[0].finish_s, 1.06, 1e-12);
+  EXPECT_NEAR(r.timings[1].first_token_s, 1.56, 1e-12);
+  EXPECT_NEAR(r.timings[2].first_token_s, 3.15, 1e-12);
+  // Without a wake delay (the default model) it starts at once.
+  c.cost.wake_delay_s.clear();
+  EXPECT_NEAR(simulate(c, three).timings[0].first_token_s, 1.0, 1e-12);
+  c.cost.wake_delay_s = {-1e-3};
+  EXPECT_THROW(validate(c), std::invalid_argument);
+  // What the calibration keeps of the measured delays: their quantiles, sorted.
+  const auto q = spread_quantiles({3e-3, 1e-4, 2e-4, 1e-4});
+  EXPECT_EQ(q, (std::vector<double>{1e-4, 1e-4, 2e-4, 3e-3}));
+  EXPECT_TRUE(spread_quantiles({}).empty());
 }
 
 }  // namespace

@@ -184,19 +184,43 @@ bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const
   return !first.empty() || !next.empty();
 }
 
-// Submits the requests of `mine` that have arrived by now; returns how many remain.
-std::size_t admit_arrivals(Engine& engine, const std::vector<const Request*>& mine, std::size_t& next, const Clock& clock) {
-  const double t = clock.now();
-  while (next < mine.size() && mine[next]->arrival_s <= t) engine.submit(*mine[next++]);
-  return mine.size() - next;
-}
+// A rank's share of the arrivals: submits them as they arrive, and sleeps while it has nothing
+// to do. The OS wakes a sleeping rank late (0.1 ms typically, milliseconds when other processes
+// hold the cores), which a request arriving at an idle rank waits on top of its prefill:
+// wake_delay_s logs it, from the arrival of the first request admitted after a sleep to its
+// admission (step: the engine iteration that serves it), for serve-sim's calibration.
+class Arrivals {
+ public:
+  explicit Arrivals(const std::vector<const Request*>& mine) : mine_(mine) {}
+  // Submits the requests that have arrived by now; returns how many remain.
+  std::size_t admit(Engine& engine, const Clock& clock, std::int64_t step) {
+    const std::size_t first = next_;
+    const double t = clock.now();
+    while (next_ < mine_.size() && mine_[next_]->arrival_s <= t) engine.submit(*mine_[next_++]);
+    if (slept_ && next_ > first) {
+      wake_delay_.log(step, t - mine_[first]->arrival_s);
+      slept_ = false;
+    }
+    return mine_.size() - next_;
+  }
+  void sleep(const Clock& clock) {
+    sleep_until(clock, mine_[next_]->arrival_s);
+    slept_ = true;
+  }
+
+ private:
+  const std::vector<const Request*>& mine_;
+  std::size_t next_ = 0;
+  bool slept_ = false;
+  const orrery::Metric wake_delay_{"wake_delay_s"};
+};
 
 void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock) {
   Gauges gauges;
-  std::size_t next = 0;
-  while (admit_arrivals(engine, mine, next, clock) > 0 || !engine.idle()) {
+  Arrivals arrivals(mine);
+  while (arrivals.admit(engine, clock, gauges.step) > 0 || !engine.idle()) {
     if (engine.idle()) {
-      sleep_until(clock, mine[next]->arrival_s);
+      arrivals.sleep(clock);
       continue;
     }
     engine_iteration(engine, log, clock, gauges);
@@ -231,11 +255,11 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
     }
   };
   Gauges gauges;
-  std::size_t next = 0;
-  while (admit_arrivals(engine, mine, next, clock) > 0 || !engine.idle()) {
+  Arrivals arrivals(mine);
+  while (arrivals.admit(engine, clock, gauges.step) > 0 || !engine.idle()) {
     if (engine.idle()) {
       reap(false);
-      sleep_until(clock, mine[next]->arrival_s);
+      arrivals.sleep(clock);
       continue;
     }
     engine_iteration(engine, log, clock, gauges);

@@ -69,6 +69,8 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
       tokens = by_step(h5, rank, "prefill_tokens");
       pairs = by_step(h5, rank, "prefill_attention_pairs");
     }
+    if (has(rank, "wake_delay_s"))
+      for (const auto& [step, seconds] : by_step(h5, rank, "wake_delay_s")) out.wake_delays.push_back(seconds);
     if (has(rank, "decode_batch") && has(rank, "decode_context_tokens")) {
       batch = by_step(h5, rank, "decode_batch");
       context = by_step(h5, rank, "decode_context_tokens");
@@ -89,6 +91,16 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
   return out;
 }
 
+namespace {
+
+std::vector<double> to_milliseconds(const std::vector<double>& seconds) {
+  std::vector<double> out;
+  for (const double s : seconds) out.push_back(s * 1e3);
+  return out;
+}
+
+}  // namespace
+
 void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
   into.run_id += (into.run_id.empty() ? "" : ",") + more.run_id;
   for (auto s : more.prefill) {
@@ -100,6 +112,7 @@ void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
     into.decode.push_back(s);
   }
   into.series += more.series;
+  into.wake_delays.insert(into.wake_delays.end(), more.wake_delays.begin(), more.wake_delays.end());
 }
 
 void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit) {
@@ -121,7 +134,8 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
                             {"decode_jitter", m.decode_jitter},
                             {"prefill_jitter_runs", m.prefill_jitter_runs},
                             {"decode_jitter_runs", m.decode_jitter_runs},
-                            {"jitter_block_steps", m.jitter_block_steps}};
+                            {"jitter_block_steps", m.jitter_block_steps},
+                            {"wake_delay_ms", to_milliseconds(m.wake_delay_s)}};
   runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
 }
 
@@ -171,6 +185,7 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   m.decode_jitter = factors("decode_jitter");
   m.prefill_jitter_runs = runs("prefill_jitter_runs");
   m.decode_jitter_runs = runs("decode_jitter_runs");
+  for (const double ms : factors("wake_delay_ms")) m.wake_delay_s.push_back(ms / 1e3);
   if (j.contains("jitter_block_steps")) m.jitter_block_steps = number("jitter_block_steps", 1);
   try {
     validate(m, InstanceShape{});

@@ -19,6 +19,7 @@ struct CalibrationSamples {
   std::vector<PrefillSample> prefill;
   std::vector<DecodeSample> decode;
   int series = 0;  // the samples' series are 0 .. series - 1, one per rank, each in time order
+  std::vector<double> wake_delays;  // seconds (gpt-serve's wake_delay_s; absent from older runs)
 };
 
 // Appends more's samples to into, their series numbered after into's.

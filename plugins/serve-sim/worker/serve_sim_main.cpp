@@ -119,7 +119,8 @@ void calibrate(const SimOptions& o) {
   // machine's load over it).
   orrery::sim::CalibrationSamples samples;
   for (const auto& run : o.calibrate_from) orrery::sim::append_samples(samples, orrery::sim::read_gpt_serve_samples(project, run));
-  const auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
+  auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
+  fit.model.wake_delay_s = orrery::sim::spread_quantiles(samples.wake_delays);
   orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit);
   const auto& m = fit.model;
   const std::pair<const char*, double> fitted[] = {

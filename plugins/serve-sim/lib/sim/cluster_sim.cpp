@@ -32,7 +32,7 @@ void validate(const ClusterOptions& o) {
 namespace {
 
 enum class Role { both, prefill, decode };
-enum class EventKind : std::uint8_t { arrival, iteration_done, transfer_done };
+enum class EventKind : std::uint8_t { arrival, iteration_done, transfer_done, wake };
 
 struct Event {
   EventKind kind = EventKind::arrival;
@@ -87,6 +87,10 @@ class Cluster {
         case EventKind::arrival: on_arrival(e.payload.request, now); break;
         case EventKind::iteration_done: on_iteration_done(e.payload.instance, now); break;
         case EventKind::transfer_done: on_transfer_done(e.payload.instance, e.payload.request, now); break;
+        case EventKind::wake:
+          inst(e.payload.instance).busy = false;
+          try_start(e.payload.instance, now);
+          break;
       }
     }
     return std::move(result_);
@@ -113,8 +117,17 @@ class Cluster {
     if (static_cast<std::size_t>(r) + 1 < req_.size()) events_.push(at(r + 1).arrival_s, {EventKind::arrival, 0, r + 1});
     const int last = o_.placement == "disaggregated" ? o_.prefill_instances : o_.instances;
     const int i = dispatch(r, 0, last);
-    ++inst(i).load;
-    inst(i).waiting.push_back(r);
+    Instance& in = inst(i);
+    const bool asleep = !in.busy && in.waiting.empty() && in.prefilling.empty() && in.running.empty();
+    ++in.load;
+    in.waiting.push_back(r);
+    const auto& wake = o_.cost.wake_delay_s;
+    if (asleep && !wake.empty()) {
+      // An idle real rank sleeps; the OS wakes it late. What arrives meanwhile waits too.
+      in.busy = true;
+      events_.push(now + wake[static_cast<std::size_t>(rng_.next() % wake.size())], {EventKind::wake, i, -1});
+      return;
+    }
     try_start(i, now);
   }
 

@@ -89,8 +89,9 @@ std::vector<double> fit_ratios(const std::vector<Row>& x, const std::vector<doub
   return ratios;
 }
 
-// Quantiles (k + 0.5) / n of the ratios.
-std::vector<double> ratio_quantiles(std::vector<double> ratios) {
+}  // namespace
+
+std::vector<double> spread_quantiles(std::vector<double> ratios) {
   if (ratios.empty()) return {};
   std::sort(ratios.begin(), ratios.end());
   const std::size_t n = std::min(kJitterQuantiles, ratios.size());
@@ -99,6 +100,8 @@ std::vector<double> ratio_quantiles(std::vector<double> ratios) {
     q[k] = ratios[static_cast<std::size_t>((static_cast<double>(k) + 0.5) / static_cast<double>(n) * static_cast<double>(ratios.size()))];
   return q;
 }
+
+namespace {
 
 struct Residuals {
   double rms = 0, mean = 0;
@@ -155,7 +158,7 @@ struct SideFit {
 SideFit fit_side(const std::vector<Row>& x, const std::vector<double>& y, const std::vector<int>& series) {
   const Row beta = median_fit(x, y);
   const auto ratios = fit_ratios(x, y, beta);
-  return {beta, residuals(x, y, beta), ratio_quantiles(ratios), ratio_runs(ratios, series)};
+  return {beta, residuals(x, y, beta), spread_quantiles(ratios), ratio_runs(ratios, series)};
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ inline constexpr std::size_t kJitterQuantiles = 32;
 // steps (bench/serve_sim/jitter_structure.py), so a stretch outlasts a request's 6-30 steps.
 inline constexpr double kJitterBlockSteps = 64;
 
+// Quantiles (k + 0.5) / n of values, n = kJitterQuantiles or fewer when there are fewer values;
+// empty for none. The spread a model keeps of what it measured.
+std::vector<double> spread_quantiles(std::vector<double> values);
+
 // Throws std::invalid_argument when either kind has fewer than kMinFitSamples samples, or a
 // sample is not finite or negative.
 CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vector<DecodeSample>& decode, const CostModel& base);

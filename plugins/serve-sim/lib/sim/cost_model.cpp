@@ -31,6 +31,8 @@ void validate(const CostModel& m, const InstanceShape& s) {
   for (const auto* jitter : {&m.prefill_jitter, &m.decode_jitter})
     for (const double f : *jitter)
       if (!(f > 0) || !std::isfinite(f)) throw std::invalid_argument("calibration: a jitter factor is not a positive number");
+  for (const double d : m.wake_delay_s)
+    if (!(d >= 0) || !std::isfinite(d)) throw std::invalid_argument("calibration: a wake delay is negative or not a number");
   for (const auto* runs : {&m.prefill_jitter_runs, &m.decode_jitter_runs})
     for (const auto& run : *runs) {
       if (run.empty()) throw std::invalid_argument("calibration: an empty jitter sequence");

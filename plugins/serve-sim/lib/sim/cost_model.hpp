@@ -45,6 +45,10 @@ struct CostModel {
   // jitter_block_steps iterations. Empty: the quantiles above, drawn independently.
   std::vector<std::vector<double>> prefill_jitter_runs, decode_jitter_runs;
   double jitter_block_steps = 0;
+  // A calibrated model's wake-up delay: quantiles of how late a real idle rank got to a request
+  // that arrived while it slept (gpt-serve's wake_delay_s). A request arriving at an idle
+  // instance starts it after one drawn at random. Empty: at once.
+  std::vector<double> wake_delay_s;
 };
 
 // Throws std::invalid_argument naming the field (negative costs, zero KV size or bandwidth,
