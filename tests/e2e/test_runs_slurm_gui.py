@@ -28,9 +28,11 @@ def test():
         held = {"type": "slurm", "partition": PARTITION, "extra_sbatch": ["--hold"], "time": "00:05:00"}
         (prj.root / "orrery.json").write_text(json.dumps({"name": "runs-slurm", "targets": {
             "local": {"type": "local"}, "held": held, "viaheld": dict(held, via="login"),
+            "cluster": {"type": "slurm", "partition": PARTITION, "time": "00:05:00"},
             "login": ssh.target(0, work_dir=str(prj.root.parent / "login-work"))}}))
         on.env = ssh.env(on.env)
         spec = prj.spec("held", slow_spec("held", ranks=2, steps=2000, sleep=0.02))
+        busy = prj.spec("busy", slow_spec("busy", ranks=2, steps=2000, sleep=0.02))
         p = on.cli("run", spec, "--target", "held", "--detach")
         assert p.returncode == 0, (p.stdout, p.stderr)
         run_id = p.stdout.split("run ", 1)[1].split()[0]
@@ -44,14 +46,20 @@ def test():
             via.wait_line(f"slurm job {via_job}: PENDING (JobHeldUser)")
             e = bed.env(env())
             e.update(ssh.env({}))
+            # A running job: started on the free CPUs (the held ones take none), cancelled mid-run.
+            p = on.cli("run", busy, "--target", "cluster", "--detach")
+            assert p.returncode == 0, (p.stdout, p.stderr)
+            busy_id = p.stdout.split("run ", 1)[1].split()[0]
+            busy_job = p.stdout.split("as slurm job ", 1)[1].split()[0]
             e.update({"QT_QPA_PLATFORM": "offscreen", "ORRERY_RUNS_SLURM_PROJECT": str(prj.root),
-                      "ORRERY_RUNS_SLURM_RUNS": f"{run_id},{via_id}"})
+                      "ORRERY_RUNS_SLURM_RUNS": f"{run_id}|PENDING (JobHeldUser),{via_id}|PENDING (JobHeldUser),"
+                                                f"{busy_id}|RUNNING on orrery-node"})
             started = time.monotonic()
             w = subprocess.run([str(WIDGET_TEST)], capture_output=True, text=True, timeout=180, env=e)
             out = w.stdout + w.stderr
             assert w.returncode == 0, out
             assert "PASS   : RunsSlurmTest::slurmBed()" in out, out   # ran, not skipped
-            print(f"timing widget test (open; for each of 2 runs PENDING seen, cancel, CANCELLED seen): "
+            print(f"timing widget test (open; for each of 3 runs PENDING or RUNNING seen, cancel, CANCELLED seen): "
                   f"{time.monotonic() - started:.1f} s")
             print("\n".join(line for line in out.splitlines() if line.startswith(("browser shows", "cancel outcome"))))
             code = via.finish(60)
@@ -67,6 +75,13 @@ def test():
             assert f"Slurm job {jid} was cancelled before orrery-agent started" in rec["reason"], rec
             assert rec["agent"]["pid"] == 0 and not (prj.run_dir(rid) / "run.h5").exists()
             assert json.loads((prj.run_dir(rid) / "slurm.json").read_text())["state"] == "CANCELLED"
+        # The running job: cancelled from the browser, its agent got SIGTERM and wrote the verdict.
+        assert f"browser shows: job {busy_job}: RUNNING on orrery-node" in out, out
+        assert f"scancel {busy_job} done for run {busy_id}" in out, out
+        assert bed.job_state(busy_job) == "CANCELLED"
+        rec = prj.record(busy_id)
+        assert rec["status"] == "cancelled" and rec["agent"]["pid"] > 0, rec
+        assert json.loads((prj.run_dir(busy_id) / "slurm.json").read_text())["state"] == "CANCELLED"
         # The via run's folder on the login node's side got the same verdict.
         remote = json.loads((prj.root.parent / "login-work" / "runs" / via_id / "run.json").read_text())
         assert remote["status"] == "cancelled", remote
