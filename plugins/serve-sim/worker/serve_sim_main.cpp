@@ -30,6 +30,22 @@ void report_summary(const orrery::serve::ServeSummary& s) {
   for (const auto& [name, v] : finals) orrery::metric(name, 0, v);
 }
 
+// Infinite-LLM spanning: how much KV was borrowed, and each instance's KV occupancy (step =
+// instance), its own and lent; what was still lent or held at the end (0 in a correct run).
+void report_spanning(const orrery::sim::SimStats& st) {
+  orrery::metric("spanning_requests", 0, st.spanning_requests);
+  orrery::metric("kv_borrowed_tokens", 0, static_cast<double>(st.kv_borrowed_tokens));
+  orrery::metric("max_kv_lent_tokens", 0, static_cast<double>(st.max_kv_lent_tokens));
+  orrery::metric("kv_lent_at_end", 0, static_cast<double>(st.kv_lent_at_end));
+  const orrery::Metric occupancy("instance_max_kv_occupancy"), held("instance_kv_at_end");
+  for (std::size_t i = 0; i < st.instance_max_kv_tokens.size(); ++i) {
+    occupancy.log(static_cast<std::int64_t>(i), static_cast<double>(st.instance_max_kv_tokens[i]) / static_cast<double>(st.kv_capacity_tokens));
+    held.log(static_cast<std::int64_t>(i), static_cast<double>(st.instance_kv_at_end[i]));
+  }
+  std::printf("orrery-serve-sim: kv_spanning: %d requests borrowed %ld tokens of KV (at most %ld lent at once, %ld at the end)\n",
+              st.spanning_requests, st.kv_borrowed_tokens, st.max_kv_lent_tokens, st.kv_lent_at_end);
+}
+
 void simulate_one(const SimOptions& o, const std::vector<orrery::serve::TraceEntry>& requests) {
   const auto start = std::chrono::steady_clock::now();
   const auto r = orrery::sim::simulate(o.cluster, requests);
@@ -70,6 +86,11 @@ void simulate_one(const SimOptions& o, const std::vector<orrery::serve::TraceEnt
   orrery::metric("goodput_per_gpu", 0, s.goodput_rps / o.cluster.gpus());
   orrery::metric("max_batch", 0, r.stats.max_batch);
   orrery::metric("max_kv_tokens", 0, static_cast<double>(r.stats.max_kv_tokens));
+  if (o.cluster.kv_spanning) report_spanning(r.stats);
+  if (o.cluster.link_sharing) {
+    orrery::metric("link_bytes_started", 0, r.stats.link_bytes_started);
+    orrery::metric("link_bytes_delivered", 0, r.stats.link_bytes_delivered);
+  }
   std::printf("orrery-serve-sim: %s on %d GPUs, %zu requests: goodput %.3f req/s (%.1f %% met the SLOs), TTFT p50 %.4f s p90 %.4f s, "
               "TPOT p50 %.4f s p90 %.4f s; %llu events in %.3f s\n",
               orrery::sim::describe(o.cluster).c_str(), o.cluster.gpus(), requests.size(), s.goodput_rps, 100 * s.slo_attainment,

@@ -29,6 +29,11 @@ std::vector<std::string_view> split_list(std::string_view name, std::string_view
   return out;
 }
 
+bool parse_off_on(std::string_view name, const std::string& text) {
+  if (text != "off" && text != "on") throw gpt::option_error(name, "off or on, got '" + text + "'");
+  return text == "on";
+}
+
 std::vector<int> parse_int_list(std::string_view name, const std::string& text) {
   std::vector<int> out;
   for (const auto item : split_list(name, text, 16)) {
@@ -51,6 +56,8 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   std::int64_t seed = 1;
   std::string batch_limits = "4,8,16";
   std::string calibrate_from;
+  std::string kv_spanning = "off", link_sharing = "off";
+  double kv_span_hop_ms = 0.1;
   using gpt::number_option, gpt::text_option;
   gpt::OptionSetters setters = {
       {"mode", text_option(o.mode)},
@@ -75,6 +82,9 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"kv_bytes_per_token", number_option(m.kv_bytes_per_token)},
       {"kv_gib_per_gpu", number_option(kv_gib_per_gpu)},
       {"kv_gbps", number_option(kv_gbps)},
+      {"kv_spanning", text_option(kv_spanning)},
+      {"kv_span_hop_ms", number_option(kv_span_hop_ms)},
+      {"link_sharing", text_option(link_sharing)},
       {"seed", number_option(seed)},
       {"slo_ttft_ms", number_option(slo_ttft_ms)},
       {"slo_tpot_ms", number_option(slo_tpot_ms)},
@@ -116,6 +126,9 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   m.kv_capacity_bytes_per_gpu = kv_gib_per_gpu * 1073741824.0;
   m.kv_bandwidth_bytes_per_s = kv_gbps * 1e9;
   m.pp_hop_s = pp_hop_ms / 1e3;
+  c.kv_spanning = parse_off_on("kv_spanning", kv_spanning);
+  c.link_sharing = parse_off_on("link_sharing", link_sharing);
+  c.kv_span_hop_s = kv_span_hop_ms / 1e3;
   o.slo = {slo_ttft_ms / 1000.0, slo_tpot_ms / 1000.0};
   serve::validate(o.slo);
   serve::validate(w);

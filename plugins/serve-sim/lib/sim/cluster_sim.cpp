@@ -1,12 +1,17 @@
 #include "sim/cluster_sim.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "gpt/rng.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/jitter_process.hpp"
+#include "sim/kv_spanning.hpp"
+#include "sim/link_sharing.hpp"
 
 namespace orrery::sim {
 
@@ -27,12 +32,15 @@ void validate(const ClusterOptions& o) {
     throw std::invalid_argument("--dispatch: least_loaded or round_robin, got '" + o.dispatch + "'");
   if (o.iteration != "prefill_or_decode" && o.iteration != "prefill_then_decode")
     throw std::invalid_argument("--iteration: prefill_or_decode or prefill_then_decode, got '" + o.iteration + "'");
+  if (!(o.kv_span_hop_s >= 0) || !std::isfinite(o.kv_span_hop_s)) throw std::invalid_argument("--kv_span_hop_ms: must not be negative");
+  if (o.link_sharing && o.placement != "disaggregated")
+    throw std::invalid_argument("--link_sharing: only disaggregated placement moves KV between instances");
 }
 
 namespace {
 
 enum class Role { both, prefill, decode };
-enum class EventKind : std::uint8_t { arrival, iteration_done, transfer_done, wake };
+enum class EventKind : std::uint8_t { arrival, iteration_done, transfer_done, wake, link_check };
 
 struct Event {
   EventKind kind = EventKind::arrival;
@@ -57,9 +65,16 @@ class Cluster {
     capacity_ = kv_capacity_tokens(o.cost, o.shape);
     for (std::size_t i = 0; i < req_.size(); ++i) {
       const long need = static_cast<long>(req_[i].prompt_tokens) + req_[i].output_tokens;
-      if (need > capacity_)
+      if (need > capacity_ && !o.kv_spanning)
         throw std::invalid_argument("request " + std::to_string(i) + " needs " + std::to_string(need) +
                                     " tokens of KV cache, more than an instance holds (" + std::to_string(capacity_) + ")");
+      if (o.kv_spanning) refuse_beyond_cluster(static_cast<int>(i));
+    }
+    result_.stats.instance_max_kv_tokens.assign(static_cast<std::size_t>(o.instances), 0);
+    if (o.kv_spanning) span_.resize(req_.size());
+    if (o.link_sharing) {
+      links_.emplace(o.instances, o.cost.kv_bandwidth_bytes_per_s);
+      transfer_to_.assign(req_.size(), -1);
     }
     inst_.resize(static_cast<std::size_t>(o.instances));
     for (int i = 0; i < o.instances; ++i) {
@@ -91,8 +106,11 @@ class Cluster {
           inst(e.payload.instance).busy = false;
           try_start(e.payload.instance, now);
           break;
+        case EventKind::link_check: on_link_check(e.payload.request, now); break;
       }
+      if (memory_freed_) retry_admissions(now);
     }
+    note_end_of_run();
     return std::move(result_);
   }
 
@@ -134,7 +152,7 @@ class Cluster {
   void reserve(int i, int r, long tokens) {
     Instance& in = inst(i);
     in.kv_used += tokens;
-    result_.stats.max_kv_tokens = std::max(result_.stats.max_kv_tokens, in.kv_used);
+    note_kv(i);
     holder_[static_cast<std::size_t>(r)] = i;
   }
 
@@ -149,9 +167,8 @@ class Cluster {
       while (!in.waiting.empty() && batch + static_cast<int>(in.prefilling.size()) < o_.batch_limit) {
         const int r = in.waiting.front();
         const long need = in.role == Role::prefill ? at(r).prompt_tokens : kv_need(r);
-        if (in.kv_used + need > capacity_) break;
+        if (!admit_kv(i, r, need)) break;
         in.waiting.pop_front();
-        reserve(i, r, need);
         in.prefilling.push_back(r);
         tokens += at(r).prompt_tokens;
         pairs += attention_pairs(at(r).prompt_tokens);
@@ -165,9 +182,8 @@ class Cluster {
     } else {
       while (!in.waiting.empty() && static_cast<int>(in.running.size()) < o_.batch_limit) {
         const int r = in.waiting.front();
-        if (in.kv_used + kv_need(r) > capacity_) break;
+        if (!admit_kv(i, r, kv_need(r))) break;
         in.waiting.pop_front();
-        reserve(i, r, kv_need(r));
         join_running(in, r);
       }
     }
@@ -178,8 +194,10 @@ class Cluster {
     Instance& in = inst(i);
     note_batch(static_cast<int>(in.running.size()));
     in.busy = true;
-    events_.push(now + decode_step_time(o_.cost, o_.shape, static_cast<int>(in.running.size()), in.context) *
-                           decode_jitter_[static_cast<std::size_t>(i)].next(rng_),
+    const StepWork work = span_.empty() ? StepWork{in.context, 0.0} : spanned_step_work(i);
+    events_.push(now + decode_step_time(o_.cost, o_.shape, static_cast<int>(in.running.size()), work.context) *
+                           decode_jitter_[static_cast<std::size_t>(i)].next(rng_) +
+                     work.remote_s,
                  {EventKind::iteration_done, i, -1});
   }
 
@@ -190,10 +208,13 @@ class Cluster {
     in.context += at(r).prompt_tokens + generated_[static_cast<std::size_t>(r)];
   }
 
-  // Frees what instance i held for a request: its KV tokens and its place in the load.
-  void release(int i, long kv_tokens) {
+  // Frees what instance i held for request r: its KV tokens (and what r borrowed elsewhere)
+  // and its place in the load.
+  void release(int i, int r, long kv_tokens) {
+    if (!span_.empty() && !span_[static_cast<std::size_t>(r)].loans.empty()) kv_tokens = return_loans(r);
     inst(i).kv_used -= kv_tokens;
     --inst(i).load;
+    if (!retry_admission_.empty()) memory_freed_ = true;
   }
   void finish(int r, double now) {
     result_.timings[static_cast<std::size_t>(r)].finish_s = now;
@@ -210,16 +231,16 @@ class Cluster {
         generated_[static_cast<std::size_t>(r)] = 1;
         if (in.role == Role::prefill) {
           if (at(r).output_tokens == 1) {
-            release(i, at(r).prompt_tokens);
+            release(i, r, at(r).prompt_tokens);
             finish(r, now);
             continue;
           }
           // The prompt's KV stays here until the transfer ends.
           const int d = dispatch(r, o_.prefill_instances, o_.instances);
           ++inst(d).load;
-          events_.push(now + kv_transfer_time(o_.cost, at(r).prompt_tokens), {EventKind::transfer_done, d, r});
+          start_transfer(i, d, r, now);
         } else if (at(r).output_tokens == 1) {
-          release(i, kv_need(r));
+          release(i, r, kv_need(r));
           finish(r, now);
         } else {
           join_running(in, r);
@@ -240,7 +261,7 @@ class Cluster {
         ++in.context;
         if (g == at(r).output_tokens) {
           in.context -= at(r).prompt_tokens + g;
-          release(i, kv_need(r));
+          release(i, r, kv_need(r));
           finish(r, now);
         } else {
           in.running[kept++] = r;
@@ -253,10 +274,173 @@ class Cluster {
 
   void on_transfer_done(int d, int r, double now) {
     const int p = holder_[static_cast<std::size_t>(r)];
-    release(p, at(r).prompt_tokens);
+    release(p, r, at(r).prompt_tokens);
     inst(d).waiting.push_back(r);
     try_start(p, now);  // the freed KV may admit a waiting prefill
     try_start(d, now);
+  }
+
+  // --- KV spanning (kv_spanning.hpp) and shared links (link_sharing.hpp) ---
+
+  void note_kv(int i) {
+    const long used = inst(i).kv_used;
+    result_.stats.max_kv_tokens = std::max(result_.stats.max_kv_tokens, used);
+    auto& most = result_.stats.instance_max_kv_tokens[static_cast<std::size_t>(i)];
+    most = std::max(most, used);
+  }
+
+  // The instances [first, last) of a role: where a request's KV may go.
+  std::pair<int, int> role_range(Role role) const {
+    if (role == Role::prefill) return {0, o_.prefill_instances};
+    if (role == Role::decode) return {o_.prefill_instances, o_.instances};
+    return {0, o_.instances};
+  }
+
+  // With spanning, a request is refused only when the instances of a role it passes through
+  // could not hold it even all together and empty.
+  void refuse_beyond_cluster(int r) {
+    const bool disaggregated = o_.placement == "disaggregated";
+    const auto check = [&](Role role, long need, const char* what) {
+      const auto [first, last] = role_range(role);
+      if (need > capacity_ * (last - first))
+        throw std::invalid_argument("request " + std::to_string(r) + " needs " + std::to_string(need) + " tokens of KV cache" + what +
+                                    ", more than the " + std::to_string(last - first) + " instances that could hold it hold together (" +
+                                    std::to_string(capacity_ * (last - first)) + "), even with kv_spanning");
+    };
+    if (disaggregated) {
+      check(Role::prefill, at(r).prompt_tokens, " for its prompt");
+      check(Role::decode, kv_need(r), "");
+    } else {
+      check(Role::both, kv_need(r), "");
+    }
+  }
+
+  // Reserves `need` tokens of KV for request r on instance i, borrowing on the other instances
+  // of its role when r is larger than an instance; false when it must wait.
+  bool admit_kv(int i, int r, long need) {
+    if (inst(i).kv_used + need <= capacity_) {
+      reserve(i, r, need);
+      return true;
+    }
+    if (span_.empty() || need <= capacity_) return false;
+    const auto [first, last] = role_range(inst(i).role);
+    free_.resize(inst_.size());
+    for (std::size_t k = 0; k < inst_.size(); ++k) free_[k] = capacity_ - inst_[k].kv_used;
+    auto plan = plan_span(free_, i, first, last, need);
+    if (!plan) {
+      retry_admission_.push_back(i);  // retried when KV is freed anywhere
+      return false;
+    }
+    reserve(i, r, plan->local);
+    for (const auto& loan : plan->loans) {
+      inst(loan.creditor).kv_used += loan.tokens;
+      note_kv(loan.creditor);
+    }
+    const long borrowed = plan->borrowed();
+    lent_ += borrowed;
+    auto& st = result_.stats;
+    ++st.spanning_requests;
+    st.kv_borrowed_tokens += borrowed;
+    st.max_kv_lent_tokens = std::max(st.max_kv_lent_tokens, lent_);
+    span_[static_cast<std::size_t>(r)] = std::move(*plan);
+    spanning_.push_back(r);
+    return true;
+  }
+
+  // Gives back every block request r borrowed; returns the tokens it held on its own instance.
+  long return_loans(int r) {
+    auto& span = span_[static_cast<std::size_t>(r)];
+    for (const auto& loan : span.loans) {
+      inst(loan.creditor).kv_used -= loan.tokens;
+      retry_admission_.push_back(loan.creditor);  // an idle creditor may now admit what waits there
+    }
+    lent_ -= span.borrowed();
+    const long local = span.local;
+    span = {};
+    spanning_.erase(std::find(spanning_.begin(), spanning_.end(), r));
+    memory_freed_ = true;
+    return local;
+  }
+
+  // Instances whose next request waits for KV to borrow, and creditors given their KV back, try
+  // to admit again (in index order) once KV was freed.
+  void retry_admissions(double now) {
+    memory_freed_ = false;
+    std::vector<int> retry;
+    retry.swap(retry_admission_);
+    std::sort(retry.begin(), retry.end());
+    retry.erase(std::unique(retry.begin(), retry.end()), retry.end());
+    for (const int i : retry) try_start(i, now);
+  }
+
+  struct StepWork {
+    long context = 0;    // KV tokens the instance's step attends over itself
+    double remote_s = 0; // the slowest creditor's hop and micro-attention, waited for
+  };
+
+  // A decode step of instance i with spanning requests about: its batch attends locally only
+  // over the debtor parts of its spanning requests, waits for their creditors, and attends
+  // over what it lends to requests decoding elsewhere.
+  StepWork spanned_step_work(int i) {
+    StepWork w{inst(i).context, 0.0};
+    remote_tokens_.assign(inst_.size(), 0);
+    for (const int r : spanning_) {
+      const int debtor = holder_[static_cast<std::size_t>(r)];
+      // Decoding: prefilled and held by an instance that decodes (a prefill instance's loan
+      // holds a prompt waiting for its transfer).
+      if (generated_[static_cast<std::size_t>(r)] < 1 || inst(debtor).role == Role::prefill) continue;
+      const auto& span = span_[static_cast<std::size_t>(r)];
+      const long context = at(r).prompt_tokens + generated_[static_cast<std::size_t>(r)];
+      for (std::size_t k = 0; k < span.loans.size(); ++k) {
+        const long attended = attended_on_loan(span, k, context);
+        if (debtor == i) {
+          w.context -= attended;
+          remote_tokens_[static_cast<std::size_t>(span.loans[k].creditor)] += attended;
+        } else if (span.loans[k].creditor == i) {
+          w.context += attended;
+        }
+      }
+    }
+    for (std::size_t c = 0; c < inst_.size(); ++c)
+      if (remote_tokens_[c] > 0) w.remote_s = std::max(w.remote_s, o_.kv_span_hop_s + micro_attention_time(o_.cost, o_.shape, remote_tokens_[c]));
+    return w;
+  }
+
+  // Request r's prompt KV leaves prefill instance p for decode instance d: at the link's
+  // bandwidth, or sharing the two instances' links with the other transfers on them.
+  void start_transfer(int p, int d, int r, double now) {
+    if (!links_) {
+      events_.push(now + kv_transfer_time(o_.cost, at(r).prompt_tokens), {EventKind::transfer_done, d, r});
+      return;
+    }
+    transfer_to_[static_cast<std::size_t>(r)] = d;
+    links_->start(now, r, p, d, o_.cost.kv_bytes_per_token * static_cast<double>(at(r).prompt_tokens));
+    schedule_link_check();
+  }
+
+  // One pending check, at the earliest end of a transfer at the present rates; a start or end
+  // changes the rates, so a check scheduled before it (an older version) is ignored.
+  void schedule_link_check() {
+    ++link_version_;
+    const double t = links_->next_finish();
+    if (t < std::numeric_limits<double>::infinity()) events_.push(t, {EventKind::link_check, -1, link_version_});
+  }
+
+  void on_link_check(int version, double now) {
+    if (version != link_version_) return;
+    for (const int r : links_->finish_due(now)) on_transfer_done(transfer_to_[static_cast<std::size_t>(r)], r, now);
+    schedule_link_check();
+  }
+
+  void note_end_of_run() {
+    auto& st = result_.stats;
+    st.instance_kv_at_end.clear();
+    for (const auto& in : inst_) st.instance_kv_at_end.push_back(in.kv_used);
+    st.kv_lent_at_end = lent_;
+    if (links_) {
+      st.link_bytes_started = links_->bytes_started();
+      st.link_bytes_delivered = links_->bytes_delivered();
+    }
   }
 
   const ClusterOptions& o_;
@@ -269,6 +453,17 @@ class Cluster {
   std::vector<int> generated_, holder_;
   EventQueue<Event> events_;
   SimResult result_;
+  // KV spanning: each request's span (only when kv_spanning is on), the requests holding a
+  // loan, the instances to retry admitting on when KV is freed, the tokens lent now.
+  std::vector<KvSpan> span_;
+  std::vector<int> spanning_, retry_admission_;
+  std::vector<long> free_, remote_tokens_;  // scratch
+  long lent_ = 0;
+  bool memory_freed_ = false;
+  // Shared links: the transfers in flight and where each goes (only when link_sharing is on).
+  std::optional<SharedLinks> links_;
+  std::vector<int> transfer_to_;
+  int link_version_ = 0;
 };
 
 }  // namespace

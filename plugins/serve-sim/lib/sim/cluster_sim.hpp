@@ -9,7 +9,9 @@
 // Model, stated: an instance reserves a request's whole KV (prompt + output) when it admits
 // it, so nothing is preempted; a request in transfer holds its KV on the prefill instance
 // until the transfer ends and then waits in the decode instance's queue; transfers do not
-// share links. Arrivals go to the instance with the fewest requests (waiting, in flight,
+// share links unless link_sharing is on (link_sharing.hpp). A request larger than an instance
+// is refused unless kv_spanning is on (kv_spanning.hpp: Infinite-LLM's borrowed KV).
+// Arrivals go to the instance with the fewest requests (waiting, in flight,
 // running), the lowest index among equals, or round robin (see ClusterOptions::dispatch);
 // prefilled requests go the same way to the decode instances.
 #pragma once
@@ -42,6 +44,13 @@ struct ClusterOptions {
   std::string iteration = "prefill_or_decode";  // prefill_or_decode | prefill_then_decode
   CostModel cost;
   std::uint64_t jitter_seed = 1;  // draws of the cost model's jitter (when it has one)
+  // Infinite-LLM: a request larger than an instance borrows KV on the other instances of its
+  // role, its decode steps attend there (a hop each way per creditor per step) and the
+  // creditors' steps attend over what they lend (kv_spanning.hpp).
+  bool kv_spanning = false;
+  double kv_span_hop_s = 1e-4;  // query to a creditor and its partial result back, per step
+  // Disaggregated: KV transfers leaving or arriving at an instance share its link (link_sharing.hpp).
+  bool link_sharing = false;
   int gpus() const { return instances * shape.gpus(); }
 };
 
@@ -55,6 +64,16 @@ struct SimStats {
   long max_kv_tokens = 0;       // most KV tokens any instance held
   long kv_capacity_tokens = 0;  // per instance
   long output_tokens = 0;
+  // KV spanning: requests that borrowed KV (an admission each), the tokens they borrowed in
+  // all, the most lent at once, and what was still lent when the run ended (0: all returned).
+  int spanning_requests = 0;
+  long kv_borrowed_tokens = 0;
+  long max_kv_lent_tokens = 0;
+  long kv_lent_at_end = 0;
+  std::vector<long> instance_max_kv_tokens;  // by instance: the most KV it held (its own and lent)
+  std::vector<long> instance_kv_at_end;      // by instance: KV still held when the run ended (0)
+  // Link sharing: bytes that started and finished moving (equal at the end of a run).
+  double link_bytes_started = 0, link_bytes_delivered = 0;
 };
 
 struct SimResult {
@@ -64,7 +83,8 @@ struct SimResult {
 };
 
 // Throws std::invalid_argument when a request's KV (prompt + output tokens) exceeds an
-// instance's capacity: it could never be admitted.
+// instance's capacity (with kv_spanning: the capacity of all instances of its role together):
+// it could never be admitted.
 SimResult simulate(const ClusterOptions& options, std::span<const serve::TraceEntry> requests);
 
 }  // namespace orrery::sim
