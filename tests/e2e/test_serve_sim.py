@@ -1,6 +1,8 @@
 """serve-sim end to end through `orrery run`: a simulated colocated cluster reports one TTFT,
 e2e latency and SLO verdict per request and gpt-serve's aggregates (read back with h5py and
-checked against each other); a disaggregated run of the same workload; a placement search
+checked against each other); a disaggregated run of the same workload; Infinite-LLM KV
+spanning (requests larger than an instance served, loans reported and all returned) and shared
+KV-transfer links (bytes conserved); a placement search
 whose reported winners and ratio match its per-candidate series; bad inputs (rate <= 0,
 SLO <= 0, more prefill instances than instances) fail the run with exit 2 and the reason."""
 import h5py
@@ -53,6 +55,26 @@ def test():
     assert len(dis["ttft_s"][0]) == n  # the same workload
     print(f"disaggregated 1P+1D: goodput {final(dis, 'goodput_rps'):.2f} req/s, attainment {final(dis, 'slo_attainment'):.3f}")
 
+    # Instances of 200 KV tokens (0.0187 GiB at 100 kB per token): the longest requests (up to
+    # 320 tokens) span; without kv_spanning the run is refused (see the bad inputs below).
+    tiny_kv = {"kv_gib_per_gpu": 0.0187, "kv_spanning": "on"}
+    _, span = run(prj, "spanning", dict(WORKLOAD, placement="colocated", instances=3, batch_limit=8, **tiny_kv))
+    assert len(span["ttft_s"][0]) == n  # every request served
+    assert final(span, "spanning_requests") > 0 and final(span, "kv_borrowed_tokens") > 0
+    assert final(span, "max_kv_lent_tokens") <= final(span, "kv_borrowed_tokens")
+    assert final(span, "kv_lent_at_end") == 0
+    steps_i, held = span["instance_kv_at_end"]
+    assert list(steps_i) == [0, 1, 2] and (held == 0).all(), held
+    _, occupancy = span["instance_max_kv_occupancy"]
+    assert (occupancy <= 1).all() and occupancy.max() == 1.0, occupancy
+    print(f"spanning: {final(span, 'spanning_requests'):.0f} requests borrowed {final(span, 'kv_borrowed_tokens'):.0f} KV tokens, "
+          f"occupancy {occupancy.round(2).tolist()}, goodput {final(span, 'goodput_rps'):.2f} req/s")
+
+    _, shared = run(prj, "link-sharing", dict(WORKLOAD, placement="disaggregated", instances=3, prefill_instances=2, batch_limit=8,
+                                              kv_gbps=0.05, link_sharing="on"))
+    assert final(shared, "link_bytes_started") == final(shared, "link_bytes_delivered") > 0
+    print(f"link sharing 2P+1D: {final(shared, 'link_bytes_delivered') / 1e6:.1f} MB moved, e2e p50 {final(shared, 'e2e_p50_s'):.3f} s")
+
     _, search = run(prj, "search", dict(WORKLOAD, mode="search", max_instances=3, batch_limits="4,16"))
     cand, per_gpu = search["goodput_per_gpu"]
     assert list(cand) == list(range(12)), cand  # per batch limit: colocated 1..3 and splits 1+1, 1+2, 2+1
@@ -71,7 +93,10 @@ def test():
              ({"slo_tpot_ms": -1}, "--slo_tpot_ms: must be greater than 0"),
              ({"placement": "disaggregated", "instances": 2, "prefill_instances": 2},
               "--prefill_instances 2: more prefill instances than the 2 instances allow"),
-             ({"kv_gib_per_gpu": 0.00001}, "tokens of KV cache, more than an instance holds")]
+             ({"kv_gib_per_gpu": 0.00001}, "tokens of KV cache, more than an instance holds"),
+             ({"kv_gib_per_gpu": 0.0187}, "tokens of KV cache, more than an instance holds (200)"),
+             ({"kv_gib_per_gpu": 0.00001, "kv_spanning": "on"}, "more than the 2 instances that could hold it hold together"),
+             ({"link_sharing": "on"}, "--link_sharing: only disaggregated placement moves KV between instances")]
     started = []
     for i, (params, message) in enumerate(cases):
         spec = prj.spec(f"bad-{i}", {"kind": "serve-sim", "name": f"bad-{i}", "ranks": 1, "params": dict(WORKLOAD, **params)})
