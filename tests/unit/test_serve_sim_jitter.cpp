@@ -67,6 +67,16 @@ std::vector<double> draws(JitterProcess p, std::size_t n, std::uint64_t seed) {
   return out;
 }
 
+// One instance of the hand costs under gpt-serve's loop (a prefill, then a decode step).
+ClusterOptions one_gpt_serve_rank(int batch_limit) {
+  ClusterOptions c;
+  c.instances = 1;
+  c.batch_limit = batch_limit;
+  c.iteration = "prefill_then_decode";
+  c.cost = hand_costs();
+  return c;
+}
+
 TEST(ServeSimJitterFit, KeepsEachSeriesRatiosInTimeOrder) {
   // Two ranks' decode steps interleaved in the input; each is exact but for known slowdowns
   // (fewer than half, so the median fit is the true one): the sequences are those factors (to
@@ -145,11 +155,7 @@ TEST(ServeSimJitterProcess, ASlowStretchMakesRequestsSlowNotJustSteps) {
   // Measured: 400 steps at the fitted time, then 400 three times slower. Replayed in stretches,
   // a request's decode steps mostly fall in one regime, so a tenth of the requests or more have
   // a TPOT near 3 steps' time; drawn independently each request averages the two (about 2).
-  ClusterOptions c;
-  c.instances = 1;
-  c.batch_limit = 1;
-  c.iteration = "prefill_then_decode";
-  c.cost = hand_costs();
+  ClusterOptions c = one_gpt_serve_rank(1);
   c.cost.prefill_s_per_token = 1e-4;
   std::vector<double> measured(800, 1.0);
   std::fill(measured.begin() + 400, measured.end(), 3.0);
@@ -179,11 +185,7 @@ TEST(ServeSimWakeDelay, ARequestArrivingAtAnIdleInstanceWaitsForItToWake) {
   // Wake delay 50 ms, one instance, gpt-serve's loop. A (10 prompt, 2 output) at 0 s finds it
   // idle: prefill 0.05 -> 1.05, decode -> 1.06. B (5, 2) at 0.5 s finds it busy: no delay,
   // prefill 1.06 -> 1.56. C (1, 2) at 3 s finds it idle again: prefill 3.05 -> 3.15.
-  ClusterOptions c;
-  c.instances = 1;
-  c.batch_limit = 4;
-  c.iteration = "prefill_then_decode";
-  c.cost = hand_costs();
+  ClusterOptions c = one_gpt_serve_rank(4);
   c.cost.wake_delay_s = {0.05};
   const std::vector<serve::TraceEntry> three = {{0.0, 10, 2}, {0.5, 5, 2}, {3.0, 1, 2}};
   const auto r = simulate(c, three);
