@@ -54,21 +54,32 @@ std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, c
   }
 }
 
-// Follows a run whose agent has taken it over on the login node's side of an ssh target: the
-// ssh launcher's mirror (forwarded feed, run.json, copy back at the end) under the live follower.
-int follow_through_ssh(const runfiles::Project& project, SlurmAccess& access, const remote::SlurmBatch& batch,
-                       const runfiles::RunRecord& record, const RemoteRunOptions& options) {
-  remote::RemoteRun run{batch.run_ids.front(), batch.target, batch.run_dirs.front(), batch.job_run_dirs.front(), record, {}};
-  remote::RemoteRunMirror mirror(*access.ssh, run, [](const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; });
-  mirror.start();
-  int code = follow_run(project, run.run_id, {options.quiet, true});
-  if (code != kDetached && !mirror.wait_copied(std::chrono::minutes(10))) {
-    std::cerr << "orrery: the run's folder could not be copied back from " << access.ssh->describe() << ":"
-              << run.remote_run_dir << "\n";
+void print_mirror_note(const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; }
+
+// Waits for a mirrored run's folder to be copied back; a run that could not be is a failure.
+int settle_copy(const SlurmAccess& access, remote::RemoteRunMirror& mirror, const std::string& remote_run_dir, int code) {
+  if (!mirror.wait_copied(std::chrono::minutes(10))) {
+    std::cerr << "orrery: the run's folder could not be copied back from " << access.ssh->describe() << ":" << remote_run_dir
+              << "\n";
     if (code == kSucceeded) code = kFailed;
   }
   mirror.stop();
   return code;
+}
+
+// Follows a run whose agent has taken it over on the login node's side of an ssh target: the
+// ssh launcher's mirror (forwarded feed, run.json, copy back at the end) under the live follower.
+int follow_through_ssh(const runfiles::Project& project, SlurmAccess& access, const remote::SlurmBatch& batch,
+                       const runfiles::RunRecord& record, const RemoteRunOptions& options) {
+  auto run = remote::slurm_run_to_mirror(batch.run_ids.front(), batch.run_dirs.front(), record);
+  remote::RemoteRunMirror mirror(*access.ssh, run, print_mirror_note);
+  mirror.start();
+  int code = follow_run(project, run.run_id, {options.quiet, true});
+  if (code == kDetached) {
+    mirror.stop();
+    return code;
+  }
+  return settle_copy(access, mirror, run.remote_run_dir, code);
 }
 
 // One run: Slurm's states until the agent takes the run over, then the live follower.
@@ -104,17 +115,39 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
 }
 
 // A job array: every task's Slurm state and run status until all runs have their verdict.
-int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& slurm) {
+// Through an ssh login node each task's run gets its own mirror on the one connection once its
+// agent has taken it over (as the launch form's keepers do), and every folder is copied back.
+int follow_array(const remote::SlurmBatch& batch, const SlurmAccess& access) {
+  const auto& slurm = access.commands;
+  const remote::SshConnection* via = access.ssh.get();
   StateLines lines(slurm);
-  std::vector<bool> done(batch.run_dirs.size(), false);
-  std::size_t left = done.size();
+  const std::size_t n = batch.run_dirs.size();
+  std::vector<std::unique_ptr<remote::RemoteRunMirror>> mirrors(n);
+  std::vector<bool> done(n, false);
+  std::size_t left = n;
   while (left > 0) {
-    for (std::size_t i = 0; i < done.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       if (done[i]) continue;
-      auto state = refresh(batch.run_dirs[i], slurm);
+      const auto& dir = batch.run_dirs[i];
+      auto state = refresh(dir, slurm);
       lines.show("slurm job " + batch.job_of(i), state);
-      auto record = runfiles::read_run_record(batch.run_dirs[i]);
-      auto status = launch::observed_status(record);
+      if (via && !mirrors[i]) {
+        auto job_side = remote::job_side_record(dir, via);
+        if (job_side && job_side->status != RunStatus::Starting) {
+          auto mirror = std::make_unique<remote::RemoteRunMirror>(
+              *access.ssh, remote::slurm_run_to_mirror(batch.run_ids[i], dir, *job_side), print_mirror_note);
+          try {
+            mirror->start();
+            mirrors[i] = std::move(mirror);
+          } catch (const remote::SshError& e) {
+            std::cerr << "orrery: cannot follow run " << batch.run_ids[i] << " on the login node yet: " << e.what()
+                      << " (retrying)\n";
+          }
+        }
+      }
+      // Through via the local run.json is the mirror's copy: the agent's pid is on the other side.
+      auto record = runfiles::read_run_record(dir);
+      auto status = via ? record.status : launch::observed_status(record);
       if (runfiles::is_final(status) && (!state || state->ended())) {
         done[i] = true;
         --left;
@@ -123,10 +156,12 @@ int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& s
     if (left) std::this_thread::sleep_for(kPoll);
   }
   int code = kSucceeded;
-  for (const auto& dir : batch.run_dirs) {
-    auto record = runfiles::read_run_record(dir);
-    print_outcome(record);
-    if (record.status != RunStatus::Succeeded && code == kSucceeded) code = exit_code_for(launch::observed_status(record));
+  for (std::size_t i = 0; i < n; ++i) {
+    auto record = runfiles::read_run_record(batch.run_dirs[i]);
+    int run_code = record.status == RunStatus::Succeeded ? kSucceeded : exit_code_for(launch::observed_status(record));
+    if (mirrors[i]) run_code = settle_copy(access, *mirrors[i], batch.job_run_dirs[i], run_code);
+    print_outcome(runfiles::read_run_record(batch.run_dirs[i]));
+    if (run_code != kSucceeded && code == kSucceeded) code = run_code;
   }
   return code;
 }
@@ -136,16 +171,6 @@ int follow_array(const remote::SlurmBatch& batch, const remote::SlurmCommands& s
 int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
                  const launch::InstallPaths& paths, const remote::Target& target, const RemoteRunOptions& options) {
   auto access = reach(project, target, options.accept_new_host_key);
-  if (access->ssh && specs.size() > 1) {
-    std::cerr << "orrery: sweeps (job arrays) through an ssh login node are not available yet; " << target.name
-              << " reaches Slurm through " << target.slurm.via << "\n";
-    return kUsage;
-  }
-  if (access->ssh && options.detach) {
-    std::cerr << "orrery: --detach is not available for Slurm through ssh yet: the local copy is kept in step while "
-                 "orrery follows the run\n";
-    return kUsage;
-  }
   auto batch = remote::prepare_slurm(project, kind, specs, paths, target, access->ssh ? &*access->ssh : nullptr);
   if (options.show_script) {
     std::cout << "sbatch script (" << (batch.run_dirs.front() / "job.sh").string() << "), submitted as: sbatch --parsable";
@@ -158,9 +183,9 @@ int run_on_slurm(const runfiles::Project& project, const spec::KindSchema& kind,
               << target.name << " as slurm job " << batch.job_of(i) << "\n"
               << "  files: " << batch.run_dirs[i].string() << "\n";
   std::cout << std::flush;
+  // Detached through a login node: `orrery attach RUN` later mirrors the run and copies it back.
   if (options.detach) return kSucceeded;
-  return batch.run_ids.size() == 1 ? follow_one(project, *access, batch, options)
-                                   : follow_array(batch, access->commands);
+  return batch.run_ids.size() == 1 ? follow_one(project, *access, batch, options) : follow_array(batch, *access);
 }
 
 std::optional<int> attach_slurm(const runfiles::Project& project, const std::string& run_id, const RemoteRunOptions& options) {
@@ -203,6 +228,20 @@ int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id
     return kFailed;
   }
   auto access = reach(project, *target, false);
+  // A job that has already ended (slurmctld may have purged it: sacct or the jobcomp file then
+  // remember it) has nothing to scancel: Slurm's last word is the answer, and a run its agent never
+  // took over gets its verdict from it here (refresh_slurm_run).
+  auto before = remote::refresh_slurm_run(dir, access->commands);
+  if (!before || before->ended()) {
+    std::cout << "slurm job " << job->job << " already ended: "
+              << (before ? before->describe() : access->commands.unknown_job_note()) << "; nothing to cancel\n";
+    if (auto seen = remote::job_side_record(dir, access->ssh.get()); seen && runfiles::is_final(seen->status)) {
+      std::cout << "run " << run_id << " is already " << runfiles::to_string(seen->status) << "\n";
+      if (!seen->reason.empty()) std::cout << "  " << seen->reason << "\n";
+    }
+    std::cout << std::flush;
+    return kSucceeded;
+  }
   access->commands.cancel(job->job);
   std::cout << "scancel " << job->job << " done for run " << run_id << "\n" << std::flush;
   if (!wait) return kSucceeded;

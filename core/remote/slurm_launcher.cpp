@@ -163,6 +163,12 @@ std::optional<runfiles::RunRecord> job_side_record(const fs::path& run_dir, cons
   }
 }
 
+RemoteRun slurm_run_to_mirror(const std::string& run_id, const fs::path& run_dir, const runfiles::RunRecord& job_side) {
+  auto job = read_slurm_record(run_dir);
+  if (!job || job->remote_run_dir.empty()) throw std::runtime_error("slurm.json does not say where the job runs");
+  return RemoteRun{run_id, job->target, run_dir, job->remote_run_dir, job_side, {}};
+}
+
 std::optional<SlurmJobState> refresh_slurm_run(const fs::path& run_dir, const SlurmCommands& slurm) {
   const SshConnection* via = slurm.via();
   auto record = read_slurm_record(run_dir);

@@ -26,6 +26,8 @@
 
 namespace orrery::remote {
 
+struct RemoteRun;   // ssh_launcher.hpp
+
 struct SlurmBatch {
   std::string target;
   std::vector<std::string> run_ids;                   // array task i runs run_ids[i]
@@ -67,5 +69,12 @@ std::optional<SlurmJobState> refresh_slurm_run(const std::filesystem::path& run_
 
 // The run.json where the job runs: this folder's, or the login node's copy through via.
 std::optional<runfiles::RunRecord> job_side_record(const std::filesystem::path& run_dir, const SshConnection* via);
+
+// Through via, once the agent has taken the run over on the login node's side (job_side: that
+// run.json): the run as a RemoteRunMirror follows it (the job's folder from slurm.json). The CLI's
+// follower and the launch form's keepers both hand runs to their mirrors with it.
+// Throws std::runtime_error when slurm.json does not say where the job runs.
+RemoteRun slurm_run_to_mirror(const std::string& run_id, const std::filesystem::path& run_dir,
+                              const runfiles::RunRecord& job_side);
 
 }  // namespace orrery::remote

@@ -28,21 +28,19 @@ struct SlurmLook {
 FollowedRemoteRun hand_over(const std::string& run_id, const std::filesystem::path& run_dir,
                             const std::shared_ptr<remote::SshConnection>& via, const std::shared_ptr<std::atomic<bool>>& cancelled,
                             const runfiles::RunRecord& job_side) {
-  auto job = remote::read_slurm_record(run_dir);
-  if (!job || job->remote_run_dir.empty()) throw std::runtime_error("slurm.json does not say where the job runs");
-  remote::RemoteRun run{run_id, job->target, run_dir, job->remote_run_dir, job_side, {}};
   auto notes = std::make_shared<MirrorNotes>();
-  auto mirror = std::make_shared<remote::RemoteRunMirror>(*via, run, [notes](const std::string& line) { notes->add(line); });
+  auto mirror = std::make_shared<remote::RemoteRunMirror>(*via, remote::slurm_run_to_mirror(run_id, run_dir, job_side),
+                                                          [notes](const std::string& line) { notes->add(line); });
   mirror->start();
   return {run_id, cancelled, via, std::move(notes), std::move(mirror)};
 }
 
 SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& run_dir,
                       const std::shared_ptr<remote::SshConnection>& via, const std::shared_ptr<std::atomic<bool>>& cancelled,
-                      bool hand_over_due) {
+                      const std::shared_ptr<const remote::SlurmCommands>& slurm, bool hand_over_due) {
   SlurmLook look;
   try {
-    auto state = remote::refresh_slurm_run(run_dir, remote::SlurmCommands(via.get()));
+    auto state = remote::refresh_slurm_run(run_dir, *slurm);
     look.state = QString::fromStdString(state ? state->describe() : std::string("no longer known to Slurm"));
     if (hand_over_due) {
       auto job_side = remote::job_side_record(run_dir, via.get());
@@ -68,7 +66,12 @@ SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& ru
 
 SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent,
                                std::shared_ptr<remote::SshConnection> via, std::shared_ptr<std::atomic<bool>> cancelled)
-    : QObject(parent), run_id_(std::move(runId)), run_dir_(std::move(runDir)), via_(std::move(via)), cancelled_(std::move(cancelled)) {
+    : QObject(parent),
+      run_id_(std::move(runId)),
+      run_dir_(std::move(runDir)),
+      via_(std::move(via)),
+      cancelled_(std::move(cancelled)),
+      slurm_(std::make_shared<const remote::SlurmCommands>(via_.get())) {
   timer_.setInterval(kAskSlurmMs);
   connect(&timer_, &QTimer::timeout, this, &SlurmJobKeeper::ask);
   timer_.start();
@@ -77,7 +80,8 @@ SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObj
 
 SlurmJobKeeper::~SlurmJobKeeper() {
   // The last owner of the connection closes its control master (an ssh call): not on the UI thread.
-  if (via_) (void)QtConcurrent::run([via = std::move(via_), cancelled = std::move(cancelled_)] {});
+  // The commands point at it: they go with it (a look still running holds both).
+  if (via_) (void)QtConcurrent::run([slurm = std::move(slurm_), via = std::move(via_), cancelled = std::move(cancelled_)] {});
 }
 
 void SlurmJobKeeper::ask() {
@@ -103,7 +107,7 @@ void SlurmJobKeeper::ask() {
     emit ended(run_id_, look.state);
     deleteLater();
   });
-  watcher->setFuture(QtConcurrent::run(look_at_job, run_id_.toStdString(), run_dir_, via_, cancelled_, via_ && !handed_over_));
+  watcher->setFuture(QtConcurrent::run(look_at_job, run_id_.toStdString(), run_dir_, via_, cancelled_, slurm_, via_ && !handed_over_));
 }
 
 }  // namespace orrery::panels

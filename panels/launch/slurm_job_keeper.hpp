@@ -7,7 +7,7 @@
 // Through an ssh login node ("via"), Slurm is asked over that connection, and once the agent
 // has taken the run over on the login node's side the run is handed to a RemoteRunKeeper
 // (a RemoteRunMirror on the same connection: forwarded feed, mirrored run.json, copy back),
-// as the CLI's follower does.
+// as the CLI's follower does. Slurm is asked through one SlurmCommands for the keeper's life.
 #pragma once
 
 #include <QObject>
@@ -19,6 +19,7 @@
 #include <memory>
 
 namespace orrery::remote {
+class SlurmCommands;
 class SshConnection;
 }
 
@@ -45,6 +46,9 @@ class SlurmJobKeeper : public QObject {
   std::filesystem::path run_dir_;
   std::shared_ptr<remote::SshConnection> via_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  // One for the keeper's life (through via_): where finished jobs are found (`scontrol show
+  // config`) is read once, not at every look once slurmctld has purged the job.
+  std::shared_ptr<const remote::SlurmCommands> slurm_;
   bool handed_over_ = false;
   QString last_;
   bool asking_ = false;
