@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "follow.hpp"
 
+#include "remote/slurm_launcher.hpp"
 #include "runfiles/run_h5_reader.hpp"
 
 #include <cstdio>
@@ -52,9 +53,15 @@ void add_show_command(CLI::App& app, Globals& g, int& result) {
     auto id = runfiles::resolve_run(project, *run);
     auto dir = runfiles::run_path(project, id);
     auto r = runfiles::read_run_record(dir);
+    // A Slurm run: its job and the state last seen (slurm.json; orrery attach asks Slurm again).
+    const auto slurm = r.scheduler == "slurm" ? remote::read_slurm_record(dir) : std::nullopt;
     if (*json) {
       auto j = r.to_json();
       j["status"] = runfiles::to_string(launch::observed_status(r));
+      if (slurm)
+        j["slurm"] = {{"job", slurm->job}, {"target", slurm->target}, {"state", slurm->last.state},
+                      {"reason", slurm->last.reason}, {"nodes", slurm->last.nodes}, {"exit_code", slurm->last.exit_code},
+                      {"source", slurm->last.source}, {"updated", slurm->updated}};
       std::cout << j.dump(2) << "\n";
       result = kSucceeded;
       return;
@@ -73,6 +80,13 @@ void add_show_command(CLI::App& app, Globals& g, int& result) {
     if (r.progress_total > 0)
       std::printf("progress %.0f / %.0f (%.1f%%)\n", r.progress_done, r.progress_total, 100.0 * r.progress_done / r.progress_total);
     std::cout << "folder   " << dir.string() << "\n";
+    if (slurm) {
+      std::cout << "slurm    job " << slurm->job << " on " << slurm->target << ": "
+                << (slurm->last.state.empty() ? std::string("not asked yet") : slurm->last.describe());
+      if (slurm->updated > 0) std::cout << " (last seen " << format_clock(slurm->updated) << ")";
+      std::cout << "\n";
+      if (!slurm->remote_run_dir.empty()) std::cout << "job dir  " << slurm->remote_run_dir << " (on the login node)\n";
+    }
     std::cout << "spec     " << r.spec.value("params", nlohmann::json::object()).dump() << "\n";
     if (!r.reason.empty()) std::cout << "reason   " << r.reason << "\n";
     if (r.failure) {

@@ -3,7 +3,8 @@
 `orrery run --sweep` is one job array whose tasks' runs are each mirrored and copied back;
 `orrery run --detach` submits and leaves, `orrery attach` later follows the run and copies it
 back; `orrery cancel` of a detached run whose job failed and was purged before anyone looked
-says the job already ended (its state from the jobcomp file) and the run gets that verdict."""
+says the job already ended (its state from the jobcomp file) and the run gets that verdict;
+`orrery show` gives each run's job and the state last seen."""
 import json
 import subprocess
 import time
@@ -64,6 +65,13 @@ def test():
             with h5py.File(local / "run.h5", "r") as f:
                 steps = list(f["metrics/rank-1/latency_us"][:]["step"])
                 assert steps[-1] == max_bytes, (max_bytes, steps)
+            # orrery show: the run's job and Slurm's state last seen, and where the job ran.
+            shown = cli("show", run_id)
+            assert shown.returncode == 0, (shown.stdout, shown.stderr)
+            assert f"slurm    job {job}_{i} on cluster: COMPLETED (last seen " in shown.stdout, shown.stdout
+            assert f"job dir  {work}/runs/{run_id} (on the login node)" in shown.stdout, shown.stdout
+            shown = json.loads(cli("show", run_id, "--json").stdout)["slurm"]
+            assert shown["job"] == f"{job}_{i}" and shown["state"] == "COMPLETED", shown
 
         # Detached, then attached: followed to its end and copied back.
         p = cli("run", quick, "--target", "cluster", "--detach")
@@ -85,6 +93,8 @@ def test():
         assert "scancel" not in p.stdout and f"run {broken_run} is already failed" in p.stdout, p.stdout
         for rec in (prj.record(broken_run), json.loads((work / "runs" / broken_run / "run.json").read_text())):
             assert rec["status"] == "failed" and "module: command not found" in rec["reason"], rec
+        p = cli("show", broken_run)
+        assert f"slurm    job {broken_job} on broken: FAILED (exit code 127:0) [jobcomp/filetxt]" in p.stdout, p.stdout
         print(f"sweep of 2 through the login node: {sweep_s:.1f} s; whole test {time.time() - t0:.1f} s")
 
 
