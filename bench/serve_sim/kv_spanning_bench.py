@@ -74,9 +74,11 @@ def spanning_table(binary):
         policies = [("colocated 8: refuse the long (spanning off)", fits, {"instances": GPUS}),
                     ("colocated 8: kv_spanning=on", trace, {"instances": GPUS, "kv_spanning": "on"}),
                     ("colocated 8: kv_spanning=on, hop 1 ms", trace, {"instances": GPUS, "kv_spanning": "on", "kv_span_hop_ms": 1}),
+                    ("colocated 8: kv_spanning=on, kv_span_drain=on", trace, {"instances": GPUS, "kv_spanning": "on", "kv_span_drain": "on"}),
                     (f"colocated {GPUS // 4} x tp=4 (no spanning needed)", trace, {"instances": GPUS // 4, "tp": 4}),
                     ("4P+4D: refuse the long", fits, disaggregated),
-                    ("4P+4D: kv_spanning=on", trace, dict(disaggregated, kv_spanning="on"))]
+                    ("4P+4D: kv_spanning=on", trace, dict(disaggregated, kv_spanning="on")),
+                    ("4P+4D: kv_spanning=on, kv_span_drain=on", trace, dict(disaggregated, kv_spanning="on", kv_span_drain="on"))]
         for name, served, params in policies:
             r = simulate(binary, served, dict(params, batch_limit=32))
             met = r["met"] * len(served)

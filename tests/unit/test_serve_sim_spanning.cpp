@@ -108,6 +108,30 @@ TEST(ServeSimSpanning, WaitsForFreeKvAndRefusesWhatTheClusterCannotHold) {
   }
 }
 
+TEST(ServeSimSpanning, DrainKeepsShortRequestsFromStarvingALongOne) {
+  // S1 (600 + 3) on instance 0 at 0 s; L (1,503) at 0.1 s on instance 1 waits (1,397 free in
+  // all); S2 (300 + 3) at 0.2 s on instance 0. Without drain S2 is admitted at 0.6 (S1's prefill
+  // ends) and prefills to 0.9, S1 and S2 decode together (0.1002 and 0.1004 s steps) to 1.1006,
+  // and L starts then: first token 2.6006. With drain instance 0 admits nothing while L waits:
+  // S1 decodes alone (0.0701, 0.0702 s) to 0.7403, L starts then (first token 2.2403, borrowing
+  // 503 on instance 0), and S2 is admitted at once: prefill to 1.0403, steps 0.0401 and 0.0402.
+  const std::vector<serve::TraceEntry> three = {{0.0, 600, 3}, {0.1, 1500, 3}, {0.2, 300, 3}};
+  const auto greedy = simulate(spanning_cluster(true), three);
+  EXPECT_NEAR(greedy.timings[2].finish_s, 1.1006, 1e-9);
+  EXPECT_NEAR(greedy.timings[1].first_token_s, 2.6006, 1e-9);
+  auto c = spanning_cluster(true);
+  c.kv_span_drain = true;
+  const auto drained = simulate(c, three);
+  EXPECT_NEAR(drained.timings[0].finish_s, 0.7403, 1e-9);
+  EXPECT_NEAR(drained.timings[1].first_token_s, 2.2403, 1e-9);
+  EXPECT_NEAR(drained.timings[2].first_token_s, 1.0403, 1e-9);
+  EXPECT_NEAR(drained.timings[2].finish_s, 1.1206, 1e-9);
+  for (const auto* r : {&greedy, &drained}) {
+    for (const int f : r->finishes) EXPECT_EQ(f, 1);
+    expect_all_returned(*r);
+  }
+}
+
 TEST(ServeSimSpanning, LoansGoWhereMostKvIsFree) {
   const std::vector<long> free_tokens = {100, 300, 500, 500, 50};
   const auto span = plan_span(free_tokens, 0, 0, 5, 1200);
@@ -138,9 +162,10 @@ TEST(ServeSimSpanning, ConservationUnderLoadWithLongContexts) {
   auto requests = serve::workload_entries(w);
   for (std::size_t i = 0; i < requests.size(); i += 7) requests[i].prompt_tokens = 150 + static_cast<int>(i % 3) * 40;  // 150-230 of 120
   ASSERT_GT(requests.size(), 30u);
-  for (const std::string placement : {"colocated", "disaggregated"}) {
+  for (const std::string placement : {"colocated", "disaggregated", "disaggregated+drain"}) {
     ClusterOptions c;
-    c.placement = placement;
+    c.placement = placement == "colocated" ? "colocated" : "disaggregated";
+    c.kv_span_drain = placement == "disaggregated+drain";
     c.instances = placement == "colocated" ? 3 : 5;
     c.prefill_instances = 2;
     c.batch_limit = 4;
@@ -148,7 +173,7 @@ TEST(ServeSimSpanning, ConservationUnderLoadWithLongContexts) {
     c.cost.kv_capacity_bytes_per_gpu = 120 * 1000;  // 120 tokens: the long prompts span
     c.cost.decode_s_per_context_token = 1e-5;
     c.kv_spanning = true;
-    c.link_sharing = placement == "disaggregated";
+    c.link_sharing = placement != "colocated";
     const auto r = simulate(c, requests);
     for (std::size_t i = 0; i < requests.size(); ++i) ASSERT_EQ(r.finishes[i], 1) << placement << " request " << i;
     EXPECT_GT(r.stats.spanning_requests, 3) << placement;

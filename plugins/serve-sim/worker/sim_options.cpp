@@ -56,7 +56,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   std::int64_t seed = 1;
   std::string batch_limits = "4,8,16";
   std::string calibrate_from;
-  std::string kv_spanning = "off", link_sharing = "off";
+  std::string kv_spanning = "off", link_sharing = "off", kv_span_drain = "off";
   double kv_span_hop_ms = 0.1;
   using gpt::number_option, gpt::text_option;
   gpt::OptionSetters setters = {
@@ -84,6 +84,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"kv_gbps", number_option(kv_gbps)},
       {"kv_spanning", text_option(kv_spanning)},
       {"kv_span_hop_ms", number_option(kv_span_hop_ms)},
+      {"kv_span_drain", text_option(kv_span_drain)},
       {"link_sharing", text_option(link_sharing)},
       {"seed", number_option(seed)},
       {"slo_ttft_ms", number_option(slo_ttft_ms)},
@@ -128,6 +129,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   m.pp_hop_s = pp_hop_ms / 1e3;
   c.kv_spanning = parse_off_on("kv_spanning", kv_spanning);
   c.link_sharing = parse_off_on("link_sharing", link_sharing);
+  c.kv_span_drain = parse_off_on("kv_span_drain", kv_span_drain);
   c.kv_span_hop_s = kv_span_hop_ms / 1e3;
   o.slo = {slo_ttft_ms / 1000.0, slo_tpot_ms / 1000.0};
   serve::validate(o.slo);

@@ -72,6 +72,10 @@ class Cluster {
     }
     result_.stats.instance_max_kv_tokens.assign(static_cast<std::size_t>(o.instances), 0);
     if (o.kv_spanning) span_.resize(req_.size());
+    if (o.kv_spanning && o.kv_span_drain) {
+      drained_roles_.assign(3, 0);
+      awaiting_loan_.assign(static_cast<std::size_t>(o.instances), 0);
+    }
     if (o.link_sharing) {
       links_.emplace(o.instances, o.cost.kv_bandwidth_bytes_per_s);
       transfer_to_.assign(req_.size(), -1);
@@ -108,7 +112,7 @@ class Cluster {
           break;
         case EventKind::link_check: on_link_check(e.payload.request, now); break;
       }
-      if (memory_freed_) retry_admissions(now);
+      while (memory_freed_) retry_admissions(now);  // again when a drain ended meanwhile
     }
     note_end_of_run();
     return std::move(result_);
@@ -318,6 +322,10 @@ class Cluster {
   // Reserves `need` tokens of KV for request r on instance i, borrowing on the other instances
   // of its role when r is larger than an instance; false when it must wait.
   bool admit_kv(int i, int r, long need) {
+    // kv_span_drain: the instances of a role where a long request waits for KV to borrow admit
+    // nothing new meanwhile, so their KV frees up for it.
+    if (!drained_roles_.empty() && drained_roles_[static_cast<std::size_t>(inst(i).role)] > 0 && !awaiting_loan_[static_cast<std::size_t>(i)])
+      return false;
     if (inst(i).kv_used + need <= capacity_) {
       reserve(i, r, need);
       return true;
@@ -329,7 +337,19 @@ class Cluster {
     auto plan = plan_span(free_, i, first, last, need);
     if (!plan) {
       retry_admission_.push_back(i);  // retried when KV is freed anywhere
+      if (!drained_roles_.empty() && !awaiting_loan_[static_cast<std::size_t>(i)]) {
+        awaiting_loan_[static_cast<std::size_t>(i)] = 1;
+        ++drained_roles_[static_cast<std::size_t>(inst(i).role)];
+      }
       return false;
+    }
+    if (!drained_roles_.empty() && awaiting_loan_[static_cast<std::size_t>(i)]) {
+      awaiting_loan_[static_cast<std::size_t>(i)] = 0;
+      // The drained instances admit again once no long request of their role waits.
+      if (--drained_roles_[static_cast<std::size_t>(inst(i).role)] == 0) {
+        for (int k = first; k < last; ++k) retry_admission_.push_back(k);
+        memory_freed_ = true;
+      }
     }
     reserve(i, r, plan->local);
     for (const auto& loan : plan->loans) {
@@ -458,6 +478,10 @@ class Cluster {
   std::vector<KvSpan> span_;
   std::vector<int> spanning_, retry_admission_;
   std::vector<long> free_, remote_tokens_;  // scratch
+  // kv_span_drain: by role, the instances whose next request waits for KV to borrow; by
+  // instance, whether it is one of them. Empty when off.
+  std::vector<int> drained_roles_;
+  std::vector<char> awaiting_loan_;
   long lent_ = 0;
   bool memory_freed_ = false;
   // Shared links: the transfers in flight and where each goes (only when link_sharing is on).

@@ -49,6 +49,9 @@ struct ClusterOptions {
   // creditors' steps attend over what they lend (kv_spanning.hpp).
   bool kv_spanning = false;
   double kv_span_hop_s = 1e-4;  // query to a creditor and its partial result back, per step
+  // While a long request waits for KV to borrow, the other instances of its role admit nothing
+  // new (a reservation, so a stream of short requests cannot starve it).
+  bool kv_span_drain = false;
   // Disaggregated: KV transfers leaving or arriving at an instance share its link (link_sharing.hpp).
   bool link_sharing = false;
   int gpus() const { return instances * shape.gpus(); }
