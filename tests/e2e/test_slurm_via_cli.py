@@ -1,8 +1,8 @@
 """The CLI on a Slurm target reached through an ssh login node (remote_testbed's sshd on
 127.0.0.1, slurm_testbed's cluster behind it, MinJobAge 2 s), as the launch form does it:
 `orrery run --sweep` is one job array whose tasks' runs are each mirrored and copied back;
-`orrery run --detach` submits and leaves, `orrery attach` later follows the run and copies it
-back; `orrery cancel` of a detached run whose job failed and was purged before anyone looked
+`orrery run --sweep --detach` submits the array and leaves, `orrery attach` of each task's run
+later follows it and copies it back; `orrery cancel` of a detached run whose job failed and was purged before anyone looked
 says the job already ended (its state from the jobcomp file) and the run gets that verdict;
 `orrery show` gives each run's job and the state last seen."""
 import json
@@ -73,15 +73,21 @@ def test():
             shown = json.loads(cli("show", run_id, "--json").stdout)["slurm"]
             assert shown["job"] == f"{job}_{i}" and shown["state"] == "COMPLETED", shown
 
-        # Detached, then attached: followed to its end and copied back.
-        p = cli("run", quick, "--target", "cluster", "--detach")
+        # A detached sweep, each task's run attached later: followed to its end and copied back.
+        p = cli("run", ar, "--target", "cluster", "--sweep", "max_bytes=32, 128", "--detach")
         assert p.returncode == 0, (p.stdout, p.stderr)
-        left = next(l for l in p.stdout.splitlines() if " submitted: " in l).split()[1]
-        assert not (prj.run_dir(left) / "run.h5").exists()
-        p = cli("attach", left)
-        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-        assert json.loads((prj.run_dir(left) / "remote.json").read_text())["copied_back"] is True
-        assert prj.record(left)["status"] == "succeeded" and (prj.run_dir(left) / "run.h5").is_file()
+        left = [l.split() for l in p.stdout.splitlines() if " submitted: " in l]
+        assert len(left) == 2 and left[1][-1].endswith("_1"), p.stdout
+        for max_bytes, words in zip((32, 128), left):
+            run_id = words[1]
+            assert not (prj.run_dir(run_id) / "run.h5").exists()
+            p = cli("attach", run_id)
+            assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+            assert f"slurm job {words[-1]}: COMPLETED" in p.stdout, p.stdout
+            assert json.loads((prj.run_dir(run_id) / "remote.json").read_text())["copied_back"] is True
+            assert prj.record(run_id)["status"] == "succeeded"
+            with h5py.File(prj.run_dir(run_id) / "run.h5", "r") as f:
+                assert list(f["metrics/rank-0/latency_us"][:]["step"])[-1] == max_bytes
 
         # The broken job has failed and been purged meanwhile: cancel says so instead of failing at scancel.
         wait_purged(slurm, [broken_job])
