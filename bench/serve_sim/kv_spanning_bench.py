@@ -88,7 +88,7 @@ def spanning_table(binary):
 
 
 def link_table(binary):
-    print(f"## Shared links: disaggregated 4P+4D, short requests only, SLOs TTFT 250 ms, TPOT 100 ms\n")
+    print("## Shared links: disaggregated 4P+4D, short requests only, SLOs TTFT 250 ms, TPOT 100 ms\n")
     print("| rate (req/s) | KV link (GB/s) | link_sharing | attainment | goodput (req/s) | TTFT p90 (ms) | TPOT p90 (ms) |")
     print("|---|---|---|---|---|---|---|")
     for rate, gbps in [(16, 25), (16, 2), (32, 2)]:

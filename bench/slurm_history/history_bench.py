@@ -15,7 +15,6 @@ Prints medians and ranges in ms. Daemons are stopped by PID at the end (the beds
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path

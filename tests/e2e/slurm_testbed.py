@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from remote_testbed import _kill, _processes_mentioning, free_port
+from remote_testbed import SshTestBed, _kill, _processes_mentioning, free_port
 
 NODE = "orrery-node"
 PARTITION = "debug"
@@ -214,6 +214,11 @@ class SlurmTestBed:
         e = dict(base)
         e["SLURM_CONF"] = str(self.conf)
         return e
+
+    def login_node(self):
+        """An sshd on 127.0.0.1 (remote_testbed) whose sessions see this bed's slurm.conf: the
+        cluster's login node, for targets that reach Slurm through ssh ("via")."""
+        return SshTestBed(addresses=("127.0.0.1",), sshd_config=(f"SetEnv SLURM_CONF={self.conf}",))
 
     def run(self, *argv, check=True):
         """A Slurm client command (sbatch, squeue, scontrol, ...) against this cluster."""

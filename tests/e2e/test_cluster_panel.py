@@ -11,7 +11,7 @@ import json
 import subprocess
 
 from e2e_support import BIN, ORRERY, Project, env, main
-from remote_testbed import SshTestBed, unknown_hosts_file
+from remote_testbed import unknown_hosts_file
 from slurm_testbed import PARTITION, SlurmTestBed
 
 WIDGET_TEST = BIN / "gui_cluster_test_cluster_panel"
@@ -19,8 +19,7 @@ WIDGET_TEST = BIN / "gui_cluster_test_cluster_panel"
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                             sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
+    with SlurmTestBed() as slurm, slurm.login_node() as ssh:
         prj = Project("cluster-panel")
         stranger, refused = (unknown_hosts_file(prj.root, name) for name in ("stranger", "refused"))
         (prj.root / "orrery.json").write_text(json.dumps({"name": "cluster-panel", "targets": {

@@ -2,7 +2,6 @@
 import os
 import pty
 import select
-import signal
 import time
 
 from e2e_support import ORRERY, Project, env, main, slow_spec, wait_no_processes, describe_pids

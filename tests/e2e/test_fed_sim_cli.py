@@ -7,7 +7,7 @@ import numpy as np
 
 from check_run_h5 import check
 from e2e_support import Project, main
-from fed_sim_support import final, run_fed, series
+from fed_sim_support import run_fed, series
 
 # Rank 0's series that may depend on the rank count: wall time, and the rank's own share of clients.
 RANK_DEPENDENT = {"aggregation_ms", "rank_clients_trained"}

@@ -1,6 +1,5 @@
 """The workbench's command-line entry: --version, a clear refusal without a
 display, and `orrery demo` staying in the terminal with --headless."""
-import os
 import subprocess
 
 from e2e_support import ORRERY, Project, env, main

@@ -13,7 +13,7 @@ import subprocess
 
 from check_run_h5 import check
 from e2e_support import BIN, Project, WORKERS, env, main
-from remote_testbed import SshTestBed, unknown_hosts_file
+from remote_testbed import unknown_hosts_file
 from slurm_testbed import PARTITION, SlurmTestBed
 import h5py
 
@@ -23,8 +23,7 @@ STEPS = 60
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                                               sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
+    with SlurmTestBed() as slurm, slurm.login_node() as ssh:
         prj = Project("launch-remote")
         stranger, refused, login = (unknown_hosts_file(prj.root, name) for name in ("stranger", "refused", "login"))
         (prj.root / "orrery.json").write_text(json.dumps({"name": "launch-remote", "targets": {

@@ -12,7 +12,6 @@ import subprocess
 
 from check_run_h5 import check
 from e2e_support import BIN, Project, WORKERS, env, main
-from remote_testbed import SshTestBed
 from slurm_testbed import PARTITION, SlurmTestBed
 import h5py
 
@@ -26,8 +25,7 @@ def steps_of(run_dir):
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                                               sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
+    with SlurmTestBed() as slurm, slurm.login_node() as ssh:
         prj = Project("launch-sweep")
         slurm_target = {"type": "slurm", "partition": PARTITION, "time": "00:05:00", "nodes": 1, "tasks_per_node": 2}
         (prj.root / "orrery.json").write_text(json.dumps({"name": "launch-sweep", "targets": {

@@ -14,7 +14,6 @@ import subprocess
 import time
 
 from e2e_support import BIN, Project, env, main, slow_spec
-from remote_testbed import SshTestBed
 from slurm_testbed import PARTITION, OrreryOnSlurm, SlurmTestBed
 
 WIDGET_TEST = BIN / "gui_runs_test_runs_slurm"
@@ -22,7 +21,7 @@ WIDGET_TEST = BIN / "gui_runs_test_runs_slurm"
 
 def test():
     assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
-    with SlurmTestBed() as bed, SshTestBed(addresses=("127.0.0.1",), sshd_config=(f"SetEnv SLURM_CONF={bed.conf}",)) as ssh:
+    with SlurmTestBed() as bed, bed.login_node() as ssh:
         prj = Project("runs-slurm")
         on = OrreryOnSlurm(bed, prj, {})
         held = {"type": "slurm", "partition": PARTITION, "extra_sbatch": ["--hold"], "time": "00:05:00"}

@@ -23,7 +23,7 @@ import h5py
 
 from e2e_support import Project, main
 from gpt_serve_support import final
-from gpt_train_support import finish, start, write_corpus
+from gpt_train_support import finish, write_corpus
 
 TARGET = 0.15      # issue 7's figure, asserted when the machine kept its speed (below)
 # The slowdown (measured over fitted iteration time) of the fitting runs and of the holdout each

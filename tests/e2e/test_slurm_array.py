@@ -5,7 +5,7 @@ import json
 
 import h5py
 
-from e2e_support import Project, main, slow_spec
+from e2e_support import Project, main
 from slurm_testbed import OrreryOnSlurm, SlurmTestBed
 
 

@@ -11,14 +11,12 @@ import subprocess
 from types import SimpleNamespace
 
 from e2e_support import ORRERY, Project, env, main, slow_spec
-from remote_testbed import SshTestBed
 from slurm_purged_runs import check_purged_runs, wait_purged
 from slurm_testbed import PARTITION, Follower, SlurmTestBed
 
 
 def test():
-    with SlurmTestBed(min_job_age=2) as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                                          sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
+    with SlurmTestBed(min_job_age=2) as slurm, slurm.login_node() as ssh:
         # --- through the login node: submitted and left while held, its verdict read after the purge.
         prj = Project("slurm-jobcomp-via")
         work = ssh.root / "login work"

@@ -11,13 +11,11 @@ import h5py
 
 from check_run_h5 import check
 from e2e_support import ORRERY, Project, env, main, slow_spec
-from remote_testbed import SshTestBed
 from slurm_testbed import PARTITION, Follower, SlurmTestBed
 
 
 def test():
-    with SlurmTestBed() as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                             sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as bed:
+    with SlurmTestBed() as slurm, slurm.login_node() as bed:
         prj = Project("slurm-ssh")
         work = bed.root / "login work"
         (prj.root / "orrery.json").write_text(json.dumps({"targets": {

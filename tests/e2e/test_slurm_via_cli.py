@@ -12,14 +12,12 @@ import time
 import h5py
 
 from e2e_support import ORRERY, Project, env, main, slow_spec
-from remote_testbed import SshTestBed
 from slurm_purged_runs import wait_purged
 from slurm_testbed import PARTITION, SlurmTestBed
 
 
 def test():
-    with SlurmTestBed(min_job_age=2) as slurm, SshTestBed(addresses=("127.0.0.1",),
-                                                          sshd_config=(f"SetEnv SLURM_CONF={slurm.conf}",)) as ssh:
+    with SlurmTestBed(min_job_age=2) as slurm, slurm.login_node() as ssh:
         prj = Project("slurm-via-cli")
         work = ssh.root / "login work"
         (prj.root / "orrery.json").write_text(json.dumps({"targets": {

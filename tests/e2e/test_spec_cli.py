@@ -1,6 +1,5 @@
 """Invalid specs are refused before anything starts: every error at once with its JSON path,
 exit code 2, no run folder; names can't escape the project."""
-import json
 
 from e2e_support import Project, main
 
