@@ -179,6 +179,38 @@ TEST(GptServe, DisaggregatedGivesTheColocatedTokens) {
   EXPECT_EQ(disaggregated(model, SamplingOptions{}), continuous(model, SamplingOptions{}, &peak));
 }
 
+// Rank 0 of a disaggregated run decodes interactive prompts itself: a prefill-only engine
+// keeps requests marked decode_here in its batch (their tokens those they get alone) and
+// hands the others off after their first token.
+TEST(GptServe, APrefillOnlyEngineDecodesRequestsMarkedDecodeHere) {
+  const Gpt model = tiny_model();
+  const Outputs alone = one_at_a_time(model, SamplingOptions{});
+  KvBlockPool pool(10, 4, kShape.layers, kShape.channels);
+  Engine prefill(model, pool, {3, SamplingOptions{}, true});
+  for (auto r : requests()) {
+    r.decode_here = r.id % 2 == 1;
+    prefill.submit(r);
+  }
+  Outputs out;
+  std::vector<std::int64_t> handed;
+  while (!prefill.idle()) {
+    collect(out, prefill.prefill());
+    collect(out, prefill.decode());
+    for (const auto& h : prefill.take_handoffs()) handed.push_back(h.request.id);
+  }
+  EXPECT_EQ(pool.used_blocks(), 0);
+  std::vector<std::int64_t> expect_handed;
+  for (const auto& r : requests()) {
+    if (r.id % 2 == 1) {
+      EXPECT_EQ(out[r.id], alone.at(r.id)) << "request " << r.id;
+    } else {
+      EXPECT_EQ(out[r.id], std::vector<int>{alone.at(r.id).front()}) << "request " << r.id;
+      if (r.max_new_tokens > 1) expect_handed.push_back(r.id);
+    }
+  }
+  EXPECT_EQ(handed, expect_handed);
+}
+
 TEST(GptServe, KvPoolBlocksTablesAndTransfer) {
   KvBlockPool pool(3, 2, 1, 2);
   BlockTable a, b;

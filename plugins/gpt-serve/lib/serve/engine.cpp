@@ -87,7 +87,7 @@ std::vector<GeneratedToken> Engine::prefill() {
     const bool last = s->request.max_new_tokens == 1;
     out.push_back({s->request.id, token, 0, last});
     s->generated.push_back(token);
-    if (last || options_.prefill_only) {
+    if (last || (options_.prefill_only && !s->request.decode_here)) {
       if (!last) handoffs_.push_back({s->request, token, s->table.length, export_kv(pool_, s->table)});
       release_all(pool_, s->table);
     } else {

@@ -7,7 +7,7 @@
 //
 // For disaggregated serving (DistServe) a prefill-only engine hands each prefilled
 // sequence (its first token and KV cache) off instead of decoding it, and a decode engine
-// adopts such sequences.
+// adopts such sequences (except requests marked decode_here, which it decodes itself).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,9 @@ struct Request {
   std::vector<int> prompt;
   int max_new_tokens = 1;
   double arrival_s = 0;  // seconds after the workload's start
+  // In a prefill-only engine: decoded here instead of handed off (rank 0 of a disaggregated
+  // run answers interactive prompts colocated-style, their tokens on the rank that streams them).
+  bool decode_here = false;
 };
 
 // A token the engine produced; `index` counts the request's generated tokens from 0.
