@@ -6,12 +6,11 @@ keeps the fit in its run folder, with the measured scatter in time order (a slow
 rank is replayed as one) and how late idle ranks woke. The holdout, another configuration
 (another rate, arrival process, length distribution, ranges and seed), is reproduced by the
 simulator given the fit and gpt-serve's scheduling (round-robin dispatch, a prefill then a
-decode step per iteration). Issue 7 asks TTFT and TPOT medians and p90 within 15 %: asserted
-for TTFT p50/p90 and TPOT p50 when the machine kept its speed over the three runs (measured /
-fitted iteration time of each within 10 % of their mean, the mean at most 1.4), TPOT p90
-reported (see ASSERTED); when others' processes changed the machine's speed in between, no
-model of the fitting runs can know the holdout's, and the accuracy is reported instead
-(figures in plugins/serve-sim/README.md). The same check fails for the simulator's default
+decode step per iteration). Issue 7 asks TTFT and TPOT medians and p90 within 15 %: asserted,
+all four, when the machine kept its speed over the three runs (measured / fitted iteration
+time of each within 10 % of their mean, the mean at most 1.4); when others' processes changed
+the machine's speed in between, no model of the fitting runs can know the holdout's, and the
+accuracy is reported instead (figures in plugins/serve-sim/README.md). The same check fails for the simulator's default
 costs (always asserted) and for the fitted costs 60 % too high. The holdout serves about 360
 requests: with 123 (the rate before) the real p90s alone scattered by about 11 % between draws
 of the same workload. Bad calibration inputs (no such run, a path, a run of another kind, a
@@ -34,11 +33,11 @@ SAME_MACHINE = 0.10
 # rather than in iterations): at 1.5-1.6 even the fitting run simulated by its own fit had
 # TTFT p90 18-20 % and TPOT p50 10 % low, and a holdout at 1.55-1.64 TPOT p50 17 % low.
 MOST_SLOWDOWN = 1.4
-# Asserted within TARGET on a machine that kept its speed. TPOT p90 is reported only: it is the
-# share of decode time lost to preempted steps (23-54 % at a load of 4.5), which others'
-# processes change from one run to the next by more than 15 % even when the mean speed holds
-# (e.g. fitting runs at 1.28 and 1.07, holdout 1.08: TPOT p90 +20 %).
-ASSERTED = ("ttft_p50_s", "ttft_p90_s", "tpot_p50_s")
+# Asserted within TARGET on a machine that kept its speed. TPOT p90 moves most with others'
+# processes (it is the share of decode time lost to preempted steps, 23-54 % at a load of 4.5):
+# with the fitting runs at 1.28 and 1.07 and the holdout at 1.08 (not the same machine by the
+# measure above) it came out +20 %; on steady runs (CI at load 1.9, quiet repetitions) 4.6-9.1 %.
+ASSERTED = ("ttft_p50_s", "ttft_p90_s", "tpot_p50_s", "tpot_p90_s")
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
 # iterations are long against the scheduling noise of a loaded machine.
 MODEL = {"preset": "test", "vocab": 256, "context": 128, "layers": 2, "heads": 4, "channels": 128, "batch_size": 4,
@@ -172,7 +171,7 @@ def test():
     if drift <= SAME_MACHINE and mean <= MOST_SLOWDOWN:
         assert all(errors[m] <= TARGET for m in ASSERTED), (errors, real, sim)
         assert max(slower[m] for m in ASSERTED) > TARGET, slower
-        print(f"asserted: {', '.join(ASSERTED)} within 15 %; tpot_p90_s reported ({100 * errors['tpot_p90_s']:.1f} %)")
+        print(f"asserted: {', '.join(ASSERTED)} within 15 % (worst {100 * max(errors[m] for m in ASSERTED):.1f} %)")
     else:
         print(f"NOT ASSERTED: the 15 % accuracy; the machine's speed changed by up to {100 * drift:.1f} % between the runs "
               f"(at most {100 * SAME_MACHINE:.0f} %) or others slowed it {mean:.2f}x (at most {MOST_SLOWDOWN})")
