@@ -151,16 +151,23 @@ CapturedOutput SshConnection::run_script(const std::string& script, const Captur
   return run_captured(argv, o);
 }
 
-void SshConnection::forward_socket(const std::filesystem::path& local, const std::string& remote) const {
-  // ssh splits a forwarding spec at ':'.
-  if (remote.find(':') != std::string::npos || local.string().find(':') != std::string::npos)
-    throw SshError("cannot forward a socket whose path holds ':' (" + remote + "); choose a work_dir without ':'");
-  std::error_code ec;
-  std::filesystem::remove(local, ec);
+void SshConnection::forward_sockets(const std::vector<SocketForward>& forwards) const {
+  if (forwards.empty()) return;
   auto argv = base_argv();
-  argv.insert(argv.end(), {"-O", "forward", "-L", local.string() + ":" + remote, "--", target_.host});
+  argv.insert(argv.end(), {"-O", "forward"});
+  std::string what;
+  for (const auto& [local, remote] : forwards) {
+    // ssh splits a forwarding spec at ':'.
+    if (remote.find(':') != std::string::npos || local.string().find(':') != std::string::npos)
+      throw SshError("cannot forward a socket whose path holds ':' (" + remote + "); choose a work_dir without ':'");
+    std::error_code ec;
+    std::filesystem::remove(local, ec);
+    argv.insert(argv.end(), {"-L", local.string() + ":" + remote});
+    what += (what.empty() ? "" : ", ") + local.string() + " to " + describe() + ":" + remote;
+  }
+  argv.insert(argv.end(), {"--", target_.host});
   auto r = run_captured(argv, within(std::chrono::seconds(10)));
-  if (!r.success()) throw SshError("cannot forward " + local.string() + " to " + describe() + ":" + remote + ": " + tail_lines(r.err, 2));
+  if (!r.success()) throw SshError("cannot forward " + what + ": " + tail_lines(r.err, 2));
 }
 
 }  // namespace orrery::remote

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace orrery::remote {
@@ -57,8 +58,13 @@ class SshConnection {
   CapturedOutput run(const std::vector<std::string>& argv, const CaptureOptions& options = {}) const;
   // Runs a remote shell command line that the caller assembled from shell_quote()d words.
   CapturedOutput run_script(const std::string& script, const CaptureOptions& options = {}) const;
-  // Forwards a local unix socket to a remote one through the master (ssh -O forward -L).
-  void forward_socket(const std::filesystem::path& local, const std::string& remote) const;
+  // Forwards local unix sockets to remote ones through the master: one `ssh -O forward` with
+  // a -L per pair (one round trip for a run's feed and control sockets).
+  using SocketForward = std::pair<std::filesystem::path, std::string>;   // local, remote
+  void forward_sockets(const std::vector<SocketForward>& forwards) const;
+  void forward_socket(const std::filesystem::path& local, const std::string& remote) const {
+    forward_sockets({{local, remote}});
+  }
 
   const SshTarget& target() const { return target_; }
   const std::filesystem::path& socket_dir() const { return socket_dir_; }

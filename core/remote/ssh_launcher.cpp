@@ -30,19 +30,23 @@ std::string strip_ipc(const std::string& endpoint) {
   return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string{};
 }
 
-}  // namespace
-
-std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
-                                                      std::chrono::milliseconds timeout) {
-  auto r = ssh.run({"cat", run_dir + "/run.json"}, within(timeout));
-  if (!r.success()) return std::nullopt;
-  auto j = nlohmann::json::parse(r.out, nullptr, false);
+std::optional<runfiles::RunRecord> parse_record(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   try {
     return runfiles::RunRecord::from_json(j);
   } catch (const runfiles::RunRecordError&) {
     return std::nullopt;
   }
+}
+
+}  // namespace
+
+std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
+                                                      std::chrono::milliseconds timeout) {
+  auto r = ssh.run({"cat", run_dir + "/run.json"}, within(timeout));
+  if (!r.success()) return std::nullopt;
+  return parse_record(r.out);
 }
 
 std::string remote_work_dir(const SshConnection& ssh, const std::string& work_dir) {
@@ -65,51 +69,125 @@ std::vector<DeployFile> files_for_run(const launch::InstallPaths& paths, const s
   return files;
 }
 
+namespace {
+
+// The remote half of a launch, in one ssh call: fixed text, run by `sh -c` with the data as its
+// positional parameters (each quoted by shell_command) and run.json on stdin, so nothing from
+// the spec or the target is ever parsed as shell code.
+//   $1 the work folder as the client expects it to resolve (pwd -P), $2 the run folder,
+//   $3 how many 50 ms ticks to wait for the agent to leave "starting", $4 how many deployed
+//   files follow as (sha256, path) pairs, then the agent's argv.
+// Exit 0: the agent was started; stdout is run.json as it stands after the wait.
+// Exit 4: the work folder resolves elsewhere (stdout: where); 5: a deployed file is missing or
+// differs; 3, 6, 7: the work folder, the run folder, the agent could not be set up.
+constexpr const char* kLaunchScript = R"sh(w=$1 d=$2 ticks=$3 n=$4
+shift 4
+mkdir -p -- "$w" && cd -- "$w" || exit 3
+real=$(pwd -P) || exit 3
+if [ "$real" != "$w" ]; then printf '%s\n' "$real"; exit 4; fi
+while [ "$n" -gt 0 ]; do
+  sum=$(sha256sum < "$2") || exit 5
+  [ "${sum%% *}" = "$1" ] || exit 5
+  shift 2
+  n=$((n - 1))
+done
+mkdir -p -- "$d/logs" && cat > "$d/run.json" && cd -- "$d" || exit 6
+setsid -f "$@" > logs/agent.log 2>&1 < /dev/null || exit 7
+while [ "$ticks" -gt 0 ] && grep -q '"status": *"starting"' run.json; do
+  sleep 0.05
+  ticks=$((ticks - 1))
+done
+cat run.json
+)sh";
+
+}  // namespace
+
 RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& kind, const spec::Spec& spec,
                      const launch::InstallPaths& paths, const Target& target, const SshConnection& ssh,
                      std::chrono::milliseconds agent_start_timeout, const DeployProgressFn& deploy_progress) {
   const auto& t = target.ssh;
-  // The remote work folder as an absolute path: the ranks' argv and the agent's sockets need one.
-  const std::string work = remote_work_dir(ssh, t.work_dir);
-  const std::string bin = work + "/bin", share = work + "/share/orrery";
+  const auto deadline = Clock::now() + agent_start_timeout;
 
   RemoteRun run;
   run.target = target.name;
   run.run_id = runfiles::make_run_id(project, spec.name.empty() ? kind.name : spec.name);
   run.local_run_dir = runfiles::run_path(project, run.run_id);
-  run.remote_run_dir = work + "/runs/" + run.run_id;
-
-  // What each rank runs, rendered twice: with the remote paths for the record, and with the
-  // local ones to find which of our files (the worker, its scripts) the ranks need there.
-  auto remote_argv = spec::render_command(kind, spec, {bin, share, work, run.remote_run_dir});
-  auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, run.local_run_dir});
-  run.deployed = deploy(ssh, files_for_run(paths, bin, local_argv, remote_argv), deploy_progress);
-
-  auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
   fs::create_directories(run.local_run_dir);
-  runfiles::write_run_record(run.local_run_dir, record);
 
-  const std::string rd = shell_quote(run.remote_run_dir);
-  CaptureOptions with_record;
-  with_record.input = record.to_json().dump(2);
-  auto written = ssh.run_script("mkdir -p " + rd + "/logs && cat > " + rd + "/run.json", with_record);
-  if (!written.success()) throw SshError("cannot write the run's folder on " + ssh.describe() + ": " + trim(written.err));
+  // The ranks' argv and the agent's sockets need the work folder as an absolute path. The
+  // launch script checks that it resolves to what we expect (a work_dir written as one does)
+  // and says where it really is otherwise; then the launch is rendered again and retried.
+  std::string work = t.work_dir;
+  bool deployed = false, resolved = false;
+  for (;;) {
+    const std::string bin = work + "/bin", share = work + "/share/orrery";
+    run.remote_run_dir = work + "/runs/" + run.run_id;
+    // What each rank runs, rendered twice: with the remote paths for the record, and with the
+    // local ones to find which of our files (the worker, its scripts) the ranks need there.
+    auto remote_argv = spec::render_command(kind, spec, {bin, share, work, run.remote_run_dir});
+    auto local_argv = spec::render_command(kind, spec, {paths.bin_dir, paths.share_dir, project.root, run.local_run_dir});
+    const auto files = files_for_run(paths, bin, local_argv, remote_argv);
+    std::vector<fs::path> locals;
+    for (const auto& f : files) locals.push_back(f.local);
+    const auto sums = local_sha256(locals);
 
-  // setsid -f: the agent forks into a session of its own and outlives this ssh call and the connection.
-  std::vector<std::string> agent = {"setsid", "-f", bin + "/orrery-agent", "--run-dir", run.remote_run_dir,
-                                    "--mpirun", t.mpirun};
-  // "--mpirun-arg=VALUE": one word each, also for values that start with '-'.
-  if (!t.hosts.empty()) {
-    std::string list;
-    for (const auto& h : t.hosts) list += (list.empty() ? "" : ",") + h;
-    agent.insert(agent.end(), {"--mpirun-arg=--host", "--mpirun-arg=" + list});
+    auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
+    runfiles::write_run_record(run.local_run_dir, record);
+
+    const auto ticks = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                      deadline - Clock::now()).count() / 50);
+    std::vector<std::string> argv = {"sh", "-c", kLaunchScript, "orrery-launch", work, run.remote_run_dir,
+                                     std::to_string(ticks), std::to_string(files.size())};
+    for (std::size_t i = 0; i < files.size(); ++i) argv.insert(argv.end(), {sums[i], files[i].remote});
+    // setsid -f: the agent forks into a session of its own and outlives this ssh call and the connection.
+    argv.insert(argv.end(), {"setsid", "-f", bin + "/orrery-agent", "--run-dir", run.remote_run_dir, "--mpirun", t.mpirun});
+    // "--mpirun-arg=VALUE": one word each, also for values that start with '-'.
+    if (!t.hosts.empty()) {
+      std::string list;
+      for (const auto& h : t.hosts) list += (list.empty() ? "" : ",") + h;
+      argv.insert(argv.end(), {"--mpirun-arg=--host", "--mpirun-arg=" + list});
+    }
+    for (const auto& a : t.mpirun_args) argv.push_back("--mpirun-arg=" + a);
+    if (!t.rank_interface.empty()) argv.push_back("--rank-interface=" + t.rank_interface);
+
+    CaptureOptions with_record = within(agent_start_timeout + std::chrono::seconds(30));
+    with_record.input = record.to_json().dump(2);
+    auto r = ssh.run(argv, with_record);
+    const int code = r.timed_out || r.cancelled ? -1 : r.status.exit_code;
+    if (code == 0) {
+      if (!deployed) {
+        run.deployed.checked = files.size();
+        if (deploy_progress && !files.empty())
+          deploy_progress({files.size(), files.size(), 0, files.back().local.filename().string(), false});
+      }
+      if (auto started = parse_record(r.out); started && started->status != runfiles::RunStatus::Starting) {
+        run.record = *started;
+        return run;
+      }
+      break;   // still starting after the remote wait (or run.json mid-rewrite): read it from here until the deadline
+    }
+    if (code == 4 && !resolved) {
+      work = trim(r.out);
+      resolved = true;
+      if (work.empty() || work.front() != '/')
+        throw SshError("the work folder " + t.work_dir + " on " + ssh.describe() + " has no absolute path");
+      continue;
+    }
+    if (code == 5 && !deployed) {
+      run.deployed = deploy(ssh, files, deploy_progress);
+      deployed = true;
+      continue;
+    }
+    if (code == 3) throw SshError("cannot use the work folder " + work + " on " + ssh.describe() + ": " + trim(r.err));
+    if (code == 4 || code == 5)
+      throw SshError("the work folder " + work + " on " + ssh.describe() + (code == 4 ? " moved" : "'s deployed files changed") +
+                     " while the run was being launched; try again");
+    if (code == 6) throw SshError("cannot write the run's folder on " + ssh.describe() + ": " + trim(r.err));
+    if (code == 7) throw SshError("cannot start orrery-agent on " + ssh.describe() + ": " + trim(r.err));
+    throw SshError("launching on " + ssh.describe() + " failed (ssh " + (r.timed_out ? std::string("timed out") : launch::describe(r.status)) +
+                   "): " + trim(r.err));
   }
-  for (const auto& a : t.mpirun_args) agent.push_back("--mpirun-arg=" + a);
-  if (!t.rank_interface.empty()) agent.push_back("--rank-interface=" + t.rank_interface);
-  auto started = ssh.run_script("cd " + rd + " && " + shell_command(agent) + " > " + rd + "/logs/agent.log 2>&1 < /dev/null");
-  if (!started.success()) throw SshError("cannot start orrery-agent on " + ssh.describe() + ": " + trim(started.err));
 
-  const auto deadline = Clock::now() + agent_start_timeout;
   for (;;) {
     if (auto r = read_remote_record(ssh, run.remote_run_dir, std::chrono::seconds(10));
         r && r->status != runfiles::RunStatus::Starting) {
@@ -122,7 +200,7 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
                                std::to_string(agent_start_timeout.count() / 1000) + " s; its log on " + ssh.describe() +
                                ":\n" + log.out);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 
@@ -155,8 +233,10 @@ void RemoteRunMirror::start() {
 }
 
 void RemoteRunMirror::forward() {
-  if (!remote_feed_.empty()) ssh_.forward_socket(feed_socket_, remote_feed_);
-  if (!remote_control_.empty()) ssh_.forward_socket(control_socket_, remote_control_);
+  std::vector<SshConnection::SocketForward> forwards;
+  if (!remote_feed_.empty()) forwards.emplace_back(feed_socket_, remote_feed_);
+  if (!remote_control_.empty()) forwards.emplace_back(control_socket_, remote_control_);
+  ssh_.forward_sockets(forwards);
 }
 
 void RemoteRunMirror::write_remote_json() {
