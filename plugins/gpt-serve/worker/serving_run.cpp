@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <list>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "gpt/prepared_corpus.hpp"
 #include "gpt/rng.hpp"
 #include "gpt/tokenizer.hpp"
+#include "live_prompts.hpp"
 #include "serve/engine.hpp"
 #include "serve/serve_metrics.hpp"
 #include "serve/workload.hpp"
@@ -99,17 +101,13 @@ class RequestLog {
     tokens({{id, first_token, 0, false}}, first_token_s);
   }
   std::size_t finished() const { return done_.size() / kFields; }
-  // Prompt tokens of the requests whose first tokens these are (a prefill batch's size), and
-  // the pairs its causal attention computes (n (n + 1) / 2 for a prompt of n tokens).
+  // Prompt tokens of the workload's requests whose first tokens these are (a prefill batch's
+  // size), and the pairs their causal attention computes.
   std::pair<long, double> prompt_tokens(const std::vector<GeneratedToken>& first) const {
-    long n = 0;
-    double pairs = 0;
-    for (const auto& g : first) {
-      const auto len = static_cast<long>(all_[static_cast<std::size_t>(g.request)].prompt.size());
-      n += len;
-      pairs += 0.5 * static_cast<double>(len) * static_cast<double>(len + 1);
-    }
-    return {n, pairs};
+    std::pair<long, double> work{0, 0.0};
+    for (const auto& g : first)
+      if (!LivePrompts::is_prompt(g.request)) add_prefill_work(work, all_[static_cast<std::size_t>(g.request)].prompt.size());
+    return work;
   }
   const std::vector<double>& rows() const { return done_; }
   static constexpr int kFields = 6;  // id, arrival, first token, finish, output tokens, digest
@@ -159,17 +157,25 @@ struct Gauges {
 };
 
 // One prefill and one decode step of an engine, with their spans; returns whether it did work.
-bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const Gauges& gauges) {
+// Interactive prompts in the batch (rank 0: prompts not null) count in the gauges, as work
+// the iteration did; their tokens are streamed, never logged as the workload's.
+bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const Gauges& gauges, LivePrompts* prompts) {
+  auto workload = [prompts](const std::vector<GeneratedToken>& tokens) { return prompts ? prompts->stream(tokens) : tokens; };
   const std::int64_t step = gauges.step;
   const double p0 = clock.now();
   const auto first = engine.prefill();
   const double p1 = clock.now();
   if (!first.empty()) {
     orrery::span("compute", "prefill", step, clock.epoch(p0), clock.epoch(p1));
-    const auto [tokens, pairs] = log.prompt_tokens(first);
-    gauges.prefill_tokens.log(step, static_cast<double>(tokens));
-    gauges.prefill_pairs.log(step, pairs);
-    log.tokens(first, p1);
+    auto work = log.prompt_tokens(first);
+    if (prompts) {
+      const auto [tokens, pairs] = prompts->prompt_tokens(first);
+      work.first += tokens;
+      work.second += pairs;
+    }
+    gauges.prefill_tokens.log(step, static_cast<double>(work.first));
+    gauges.prefill_pairs.log(step, work.second);
+    log.tokens(workload(first), p1);
   }
   const auto batch = engine.running();
   const auto context = engine.attended_positions();
@@ -179,7 +185,7 @@ bool engine_iteration(Engine& engine, RequestLog& log, const Clock& clock, const
     orrery::span("compute", "decode", step, clock.epoch(p1), clock.epoch(d1));
     gauges.decode_batch.log(step, static_cast<double>(batch));
     gauges.decode_context.log(step, static_cast<double>(context));
-    log.tokens(next, d1);
+    log.tokens(workload(next), d1);
   }
   return !first.empty() || !next.empty();
 }
@@ -207,6 +213,9 @@ class Arrivals {
     sleep_until(clock, mine_[next_]->arrival_s);
     slept_ = true;
   }
+  // Something else (an interactive prompt) woke the rank: the next admission's wait is not
+  // the OS's wake-up.
+  void woken() { slept_ = false; }
 
  private:
   const std::vector<const Request*>& mine_;
@@ -215,23 +224,32 @@ class Arrivals {
   const orrery::Metric wake_delay_{"wake_delay_s"};
 };
 
-void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock) {
+// Takes the interactive prompts that have arrived (rank 0) and the workload's arrivals; returns
+// whether the rank has more to do (arrivals to come or an engine that is not idle).
+bool admit_all(Engine& engine, Arrivals& arrivals, LivePrompts* prompts, const Clock& clock, std::int64_t step) {
+  if (prompts && prompts->take(engine) > 0) arrivals.woken();
+  return arrivals.admit(engine, clock, step) > 0 || !engine.idle();
+}
+
+void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock,
+                     LivePrompts* prompts) {
   Gauges gauges;
   Arrivals arrivals(mine);
-  while (arrivals.admit(engine, clock, gauges.step) > 0 || !engine.idle()) {
+  while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
     if (engine.idle()) {
       arrivals.sleep(clock);
       continue;
     }
-    engine_iteration(engine, log, clock, gauges);
+    engine_iteration(engine, log, clock, gauges, prompts);
     gauges.log(engine);
     orrery::progress(static_cast<double>(log.finished()), static_cast<double>(mine.size()));
   }
 }
 
 // A prefill rank: prefills its share, sends each prefilled sequence to its decode rank.
+// Rank 0's interactive prompts (prompts not null) stay in its batch: prefilled and decoded here.
 void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock,
-                   int prefill_ranks, int decode_ranks, MPI_Comm comm) {
+                   int prefill_ranks, int decode_ranks, MPI_Comm comm, LivePrompts* prompts) {
   struct Outgoing {
     std::array<double, 4> header;  // id, first token, cached length, first token time
     std::vector<float> kv;
@@ -256,13 +274,13 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
   };
   Gauges gauges;
   Arrivals arrivals(mine);
-  while (arrivals.admit(engine, clock, gauges.step) > 0 || !engine.idle()) {
+  while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
     if (engine.idle()) {
       reap(false);
       arrivals.sleep(clock);
       continue;
     }
-    engine_iteration(engine, log, clock, gauges);
+    engine_iteration(engine, log, clock, gauges, prompts);
     gauges.log(engine);
     for (auto& h : engine.take_handoffs()) {
       const int to = prefill_ranks + static_cast<int>(h.request.id % decode_ranks);
@@ -318,50 +336,31 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
       pending.pop_front();
     }
     if (!engine.idle()) {
-      engine_iteration(engine, log, clock, gauges);
+      engine_iteration(engine, log, clock, gauges, nullptr);
       gauges.log(engine, pending.size());
     }
     orrery::progress(static_cast<double>(log.finished()), static_cast<double>(expected));
   }
 }
 
-// `orrery prompt RUN "text"`: each prompt is encoded with the checkpoint's tokenizer, its
-// answer generated by an engine of its own (batch 1, the run's sampling) and streamed back
-// as events "prompt.token" ("ID:piece", the text each token adds) and "prompt.done" ("ID").
-void answer_prompts(const gpt::Gpt& model, const gpt::Tokenizer& tok, const ServeOptions& o, double seconds) {
+// After the workload, rank 0 answers `orrery prompt` for `seconds` (and the prompts that never
+// fit the workload's KV cache) with an engine of its own: batch 1, the run's sampling, a
+// cache that holds a whole context.
+void answer_prompts(const gpt::Gpt& model, const ServeOptions& o, double seconds, LivePrompts& prompts) {
   const int context = model.config().context;
-  const int answer = std::min(o.answer_tokens, context - 1);
   KvBlockPool pool((context + 15) / 16, 16, model.config().layers, model.config().channels);
   Engine engine(model, pool, {1, o.sampling, false});
+  prompts.submit_waiting(engine);
   const double end = orrery::now() + seconds;
-  for (std::int64_t n = 0; orrery::now() < end;) {
-    const auto prompt = orrery::take_prompt();
-    if (!prompt) {
+  while (orrery::now() < end || !engine.idle()) {
+    prompts.take(engine);
+    if (engine.idle()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
-    Request r;
-    r.id = -1 - n++;  // apart from the workload's ids
-    r.prompt = tok.encode(prompt->text);
-    if (r.prompt.empty()) r.prompt = {tok.line_separator()};
-    // The prompt's last tokens when it is longer than the context leaves room for.
-    const auto keep = static_cast<std::size_t>(context - answer + 1);
-    if (r.prompt.size() > keep) r.prompt.erase(r.prompt.begin(), r.prompt.end() - static_cast<std::ptrdiff_t>(keep));
-    r.max_new_tokens = answer;
-    engine.submit(r);
-    std::vector<int> ids;
-    std::string said;
-    while (!engine.idle()) {
-      auto tokens = engine.prefill();
-      if (tokens.empty()) tokens = engine.decode();
-      for (const auto& g : tokens) ids.push_back(g.token);
-      const std::string text = tok.decode(ids);
-      if (text.size() > said.size() && text.starts_with(said)) {  // whole characters only
-        orrery::event("prompt.token", prompt->id + ":" + text.substr(said.size()));
-        said = text;
-      }
-    }
-    orrery::event("prompt.done", prompt->id);
+    auto tokens = engine.prefill();
+    if (tokens.empty()) tokens = engine.decode();
+    prompts.stream(tokens);
   }
 }
 
@@ -422,18 +421,26 @@ void serve(const ServeOptions& options, MPI_Comm comm) {
   }
 
   RequestLog log(all, o.slo);
+  // Rank 0 answers interactive prompts: during the workload in its engine's running batch.
+  std::optional<gpt::Tokenizer> tokenizer;
+  std::optional<LivePrompts> prompts;
+  if (rank == 0) {
+    tokenizer.emplace(state.tokenizer);
+    prompts.emplace(*tokenizer, mc.context, o.answer_tokens, disaggregated);
+  }
+  LivePrompts* live = prompts ? &*prompts : nullptr;
   // One start time for all ranks (rank 0's): times that cross ranks (a first token made on
   // a prefill rank, finished on a decode rank) are then on one clock, exactly so on one host.
   double start = orrery::now();
   MPI_Bcast(&start, 1, MPI_DOUBLE, 0, comm);
   const Clock clock{start};
   if (prefills && disaggregated)
-    serve_prefill(engine, mine, log, clock, prefill_ranks, decode_ranks, comm);
+    serve_prefill(engine, mine, log, clock, prefill_ranks, decode_ranks, comm, live);
   else if (disaggregated)
     serve_decode(engine, all, expected_decodes, log, clock, comm, pool);
   else
-    serve_colocated(engine, mine, log, clock);
-  if (rank == 0 && o.prompt_wait_s > 0) answer_prompts(model, gpt::Tokenizer(state.tokenizer), o, o.prompt_wait_s);
+    serve_colocated(engine, mine, log, clock, live);
+  if (prompts && (o.prompt_wait_s > 0 || prompts->open())) answer_prompts(model, o, o.prompt_wait_s, *prompts);
   orrery::metric("kv_blocks_in_use_at_end", 0, pool.used_blocks());
   if (pool.used_blocks() != 0)
     throw std::logic_error("gpt-serve: " + std::to_string(pool.used_blocks()) + " KV blocks still in use at the end");
