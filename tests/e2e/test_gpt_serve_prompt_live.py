@@ -26,8 +26,10 @@ def first_metrics(prj, run):
 
 
 def prompt(prj, run):
+    t0 = time.time()
     cli = prj.cli("prompt", run, TEXT, "--timeout", "30")
     assert cli.returncode == 0, (cli.returncode, cli.stdout, cli.stderr)
+    print(f"{run}: orrery prompt answered in {time.time() - t0:.2f} s")
     return cli.stdout.strip()
 
 
@@ -61,6 +63,8 @@ def check_workload(prj, run, quiet_digests):
     assert digests == quiet_digests, "a prompt changed the workload's outputs"
     assert sorted(per_request(prj, run, "ttft_s")) == sorted(quiet_digests)  # no prompt among them (ids < 0)
     assert final(prj, run, "requests") == len(quiet_digests)
+    print(f"{run}: workload TTFT p50 {final(prj, run, 'ttft_p50_s') * 1e3:.1f} ms, TPOT p50 "
+          f"{final(prj, run, 'tpot_p50_s') * 1e3:.2f} ms")
 
 
 def test():
@@ -72,6 +76,8 @@ def test():
     finish(prj, quiet)
     quiet_digests = per_request(prj, quiet, "output_digest")
     assert len(quiet_digests) >= 6, quiet_digests
+    print(f"{quiet}: workload TTFT p50 {final(prj, quiet, 'ttft_p50_s') * 1e3:.1f} ms, TPOT p50 "
+          f"{final(prj, quiet, 'tpot_p50_s') * 1e3:.2f} ms")
 
     # Colocated: one prompt during the workload, one after it (prompt_wait_s).
     live = start_serve(prj, "live", dict(common, prompt_wait_s=6))
