@@ -39,8 +39,7 @@ std::vector<std::string> local_sha256(const std::vector<std::filesystem::path>& 
 }
 
 DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files, const DeployProgressFn& progress) {
-  DeployReport report;
-  if (files.empty()) return report;
+  if (files.empty()) return {};
   std::vector<std::filesystem::path> locals;
   std::vector<std::string> remote_argv = {"sha256sum", "--"};
   for (const auto& f : files) {
@@ -51,14 +50,25 @@ DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& fil
   // Missing remote files make sha256sum exit 1; the ones it printed are still valid.
   auto r = ssh.run(remote_argv);
   if (r.status.exit_code == 255 || r.timed_out) throw SshError("hashing the deployed files on " + ssh.describe() + " failed: " + r.err);
-  auto remote = parse_sha256sum(r.out);
+  auto sums = parse_sha256sum(r.out);
+  std::vector<std::string> remote;
+  for (const auto& f : files) {
+    auto it = sums.find(f.remote);
+    remote.push_back(it == sums.end() ? std::string() : it->second);
+  }
+  return send_changed(ssh, files, local, remote, progress);
+}
+
+DeployReport send_changed(const SshConnection& ssh, const std::vector<DeployFile>& files, const std::vector<std::string>& local,
+                          const std::vector<std::string>& remote, const DeployProgressFn& progress) {
+  if (local.size() != files.size()) throw std::invalid_argument("send_changed: one local hash per file");
+  DeployReport report;
   auto tell = [&](std::size_t i, bool sending) {
     if (progress) progress({report.checked, files.size(), report.sent, files[i].local.filename().string(), sending});
   };
   for (std::size_t i = 0; i < files.size(); ++i) {
     ++report.checked;
-    auto it = remote.find(files[i].remote);
-    if (it != remote.end() && it->second == local[i]) {
+    if (i < remote.size() && i < local.size() && remote[i] == local[i]) {
       tell(i, false);
       continue;
     }

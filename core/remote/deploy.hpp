@@ -46,4 +46,10 @@ using DeployProgressFn = std::function<void(const DeployProgress&)>;
 // progress (optional) is called on this thread as the files are checked and sent.
 DeployReport deploy(const SshConnection& ssh, const std::vector<DeployFile>& files, const DeployProgressFn& progress = {});
 
+// deploy() once both sides' hashes are known (local_sha256, and the remote ones from a call that
+// hashed them already, e.g. the ssh launch's own script): sends files[i] unless remote[i] == local[i]
+// (an empty remote hash: missing). Throws as deploy().
+DeployReport send_changed(const SshConnection& ssh, const std::vector<DeployFile>& files, const std::vector<std::string>& local,
+                          const std::vector<std::string>& remote, const DeployProgressFn& progress = {});
+
 }  // namespace orrery::remote

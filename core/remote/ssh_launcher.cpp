@@ -6,6 +6,7 @@
 #include "spec/render_command.hpp"
 
 #include <cstdio>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -79,18 +80,24 @@ namespace {
 //   files follow as (sha256, path) pairs, then the agent's argv.
 // Exit 0: the agent was started; stdout is run.json as it stands after the wait.
 // Exit 4: the work folder resolves elsewhere (stdout: where); 5: a deployed file is missing or
-// differs; 3, 6, 7: the work folder, the run folder, the agent could not be set up.
+// differs (stdout: each file's remote hash in order, "-" when missing; nothing was started);
+// 3, 6, 7: the work folder, the run folder, the agent could not be set up.
 constexpr const char* kLaunchScript = R"sh(w=$1 d=$2 ticks=$3 n=$4
 shift 4
 mkdir -p -- "$w" && cd -- "$w" || exit 3
 real=$(pwd -P) || exit 3
 if [ "$real" != "$w" ]; then printf '%s\n' "$real"; exit 4; fi
+stale=0 sums=
 while [ "$n" -gt 0 ]; do
-  sum=$(sha256sum < "$2") || exit 5
-  [ "${sum%% *}" = "$1" ] || exit 5
+  sum=$(sha256sum 2>/dev/null < "$2") || sum=-
+  sum=${sum%% *}
+  [ "$sum" = "$1" ] || stale=1
+  sums="$sums$sum
+"
   shift 2
   n=$((n - 1))
 done
+if [ "$stale" = 1 ]; then printf '%s' "$sums"; exit 5; fi
 mkdir -p -- "$d/logs" && cat > "$d/run.json" && cd -- "$d" || exit 6
 setsid -f "$@" > logs/agent.log 2>&1 < /dev/null || exit 7
 while [ "$ticks" -gt 0 ] && grep -q '"status": *"starting"' run.json; do
@@ -174,7 +181,11 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
       continue;
     }
     if (code == 5 && !deployed) {
-      run.deployed = deploy(ssh, files, deploy_progress);
+      std::vector<std::string> remote_sums;
+      std::istringstream lines(r.out);
+      for (std::string line; std::getline(lines, line);) remote_sums.push_back(line);
+      remote_sums.resize(files.size());   // a short answer: the rest count as missing
+      run.deployed = send_changed(ssh, files, sums, remote_sums, deploy_progress);
       deployed = true;
       continue;
     }
