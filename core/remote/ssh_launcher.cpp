@@ -126,6 +126,8 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
   // and says where it really is otherwise; then the launch is rendered again and retried.
   std::string work = t.work_dir;
   bool deployed = false, resolved = false;
+  std::vector<fs::path> hashed;   // the local files `sums` belongs to (a re-render after resolving keeps them)
+  std::vector<std::string> sums;
   for (;;) {
     const std::string bin = work + "/bin", share = work + "/share/orrery";
     run.remote_run_dir = work + "/runs/" + run.run_id;
@@ -136,7 +138,10 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
     const auto files = files_for_run(paths, bin, local_argv, remote_argv);
     std::vector<fs::path> locals;
     for (const auto& f : files) locals.push_back(f.local);
-    const auto sums = local_sha256(locals);
+    if (locals != hashed) {
+      sums = local_sha256(locals);
+      hashed = locals;
+    }
 
     auto record = launch::starting_record(run.run_id, kind, spec, target.name, remote_argv);
     runfiles::write_run_record(run.local_run_dir, record);
@@ -160,7 +165,8 @@ RemoteRun launch_ssh(const runfiles::Project& project, const spec::KindSchema& k
     CaptureOptions with_record = within(agent_start_timeout + std::chrono::seconds(30));
     with_record.input = record.to_json().dump(2);
     auto r = ssh.run(argv, with_record);
-    const int code = r.timed_out || r.cancelled ? -1 : r.status.exit_code;
+    if (r.cancelled) throw SshError("launching on " + ssh.describe() + " was cancelled");
+    const int code = r.timed_out ? -1 : r.status.exit_code;
     if (code == 0) {
       if (!deployed) {
         run.deployed.checked = files.size();
