@@ -6,7 +6,6 @@
 #include "remote/ssh_launcher.hpp"
 #include "remote/target.hpp"
 
-#include <fstream>
 #include <iostream>
 
 namespace orrery::cli {
@@ -78,12 +77,11 @@ std::optional<int> run_on_target(const runfiles::Project& project, const spec::K
 std::optional<int> attach_remote(const runfiles::Project& project, const std::string& run_id, bool quiet,
                                  bool accept_new_host_key) {
   const auto local_run_dir = runfiles::run_path(project, run_id);
-  std::ifstream in(local_run_dir / "remote.json");
-  if (!in) return std::nullopt;   // a local run
-  const auto where = nlohmann::json::parse(in, nullptr, false);
-  if (!where.is_object() || where.value("copied_back", false)) return std::nullopt;   // complete here: follow locally
-  const auto target_name = where.value("target", std::string());
-  const auto remote_run_dir = where.value("remote_run_dir", std::string());
+  const auto where = remote::read_remote_json(local_run_dir);
+  if (!where) return std::nullopt;   // a local run
+  if (where->value("copied_back", false)) return std::nullopt;   // complete here: follow locally
+  const auto target_name = where->value("target", std::string());
+  const auto remote_run_dir = where->value("remote_run_dir", std::string());
   auto targets = project_targets(project);
   const auto target = remote::find_target(targets, target_name);
   if (!target || target->type != remote::TargetType::Ssh || remote_run_dir.empty()) {

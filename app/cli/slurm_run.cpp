@@ -7,7 +7,6 @@
 #include "remote/ssh_launcher.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -194,9 +193,7 @@ std::optional<int> attach_slurm(const runfiles::Project& project, const std::str
   if (!job) return std::nullopt;   // not a Slurm run
   // Through a login node, a run already copied back is whole here: followed here, no connection.
   if (!job->remote_run_dir.empty()) {
-    std::ifstream in(dir / "remote.json");
-    auto where = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
-    if (where.is_object() && where.value("copied_back", false)) return std::nullopt;
+    if (auto where = remote::read_remote_json(dir); where && where->value("copied_back", false)) return std::nullopt;
   }
   auto target = remote::find_target(project_targets(project), job->target);
   if (!target || target->type != remote::TargetType::Slurm) {

@@ -6,6 +6,7 @@
 #include "spec/render_command.hpp"
 
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -42,6 +43,14 @@ std::optional<runfiles::RunRecord> parse_record(const std::string& text) {
 }
 
 }  // namespace
+
+std::optional<nlohmann::json> read_remote_json(const std::filesystem::path& local_run_dir) {
+  std::ifstream in(local_run_dir / "remote.json");
+  if (!in) return std::nullopt;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return j;
+}
 
 std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
                                                       std::chrono::milliseconds timeout) {

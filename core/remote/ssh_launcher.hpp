@@ -17,10 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace orrery::remote {
@@ -46,6 +48,10 @@ std::vector<DeployFile> files_for_run(const launch::InstallPaths& paths, const s
 // The remote agent's run.json; nullopt when it cannot be read (yet).
 std::optional<runfiles::RunRecord> read_remote_record(const SshConnection& ssh, const std::string& run_dir,
                                                       std::chrono::milliseconds timeout);
+
+// A local run's remote.json (written by RemoteRunMirror: where the run lives and whether its
+// folder is copied back); nullopt when the run has none or it is not a JSON object.
+std::optional<nlohmann::json> read_remote_json(const std::filesystem::path& local_run_dir);
 
 // Deploys what the run needs, writes its run.json remotely, starts the remote agent
 // detached (it survives the ssh connection), and waits until it has started the ranks.

@@ -41,7 +41,7 @@ SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& ru
   SlurmLook look;
   try {
     auto state = remote::refresh_slurm_run(run_dir, *slurm);
-    look.state = QString::fromStdString(state ? state->describe() : std::string("no longer known to Slurm"));
+    look.state = QString::fromStdString(state ? state->describe() : slurm->unknown_job_note());
     if (hand_over_due) {
       auto job_side = remote::job_side_record(run_dir, via.get());
       if (job_side && job_side->status != runfiles::RunStatus::Starting) {

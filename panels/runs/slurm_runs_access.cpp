@@ -58,7 +58,7 @@ std::string SlurmRunsAccess::cancel(const std::string& run_id) {
     access.commands.cancel(job->job);
     const auto state = remote::refresh_slurm_run(dir, access.commands);
     return "scancel " + job->job + " done for run " + run_id + ": job " + job->job + " " +
-           (state ? state->describe() : std::string("no longer known to Slurm"));
+           (state ? state->describe() : access.commands.unknown_job_note());
   } catch (const std::exception& e) {
     drop(job->target);
     throw std::runtime_error("run " + run_id + ": " + e.what());
