@@ -2,10 +2,12 @@
 
 #include "follow.hpp"
 
+#include "orrery/runtime.hpp"
 #include "remote/slurm_access.hpp"
 #include "remote/slurm_launcher.hpp"
 #include "remote/ssh_launcher.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -17,7 +19,12 @@ namespace orrery::cli {
 namespace {
 
 using runfiles::RunStatus;
+using Clock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(500);
+// Once a job has left Slurm's queue its agent has written the run's verdict (or Slurm's was
+// written for it): a follower that still cannot read it after this long gives the run up.
+constexpr auto kVerdictGrace = std::chrono::seconds(15);
+constexpr auto kMirrorBackoffMax = std::chrono::seconds(8);   // between attempts to start a task's mirror
 
 
 using remote::SlurmAccess;
@@ -43,14 +50,59 @@ class StateLines {
   std::map<std::string, std::string> last_;
 };
 
+// The state slurm.json last recorded: what a round that could not ask Slurm goes on with.
+std::optional<remote::SlurmJobState> last_recorded(const std::filesystem::path& dir) {
+  auto r = remote::read_slurm_record(dir);
+  return r && !r->last.state.empty() ? std::optional(r->last) : std::nullopt;
+}
+
 std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, const remote::SlurmCommands& slurm) {
   try {
     return remote::refresh_slurm_run(dir, slurm);
   } catch (const remote::SlurmError& e) {
     std::cerr << "orrery: " << e.what() << " (retrying)\n";
-    auto r = remote::read_slurm_record(dir);
-    return r && !r->last.state.empty() ? std::optional(r->last) : std::nullopt;
+    return last_recorded(dir);
   }
+}
+
+// Counts the time since Slurm first said a run's job had left its queue (ended, or no longer
+// known): past kVerdictGrace without the run's verdict in sight, the follower gives the run up.
+class VerdictDeadline {
+ public:
+  // state: Slurm's answer of this round (not one recorded earlier).
+  void saw(const std::optional<remote::SlurmJobState>& state) {
+    if ((!state || state->ended()) && !left_queue_) left_queue_ = Clock::now();
+  }
+  bool passed() const { return left_queue_ && Clock::now() - *left_queue_ > kVerdictGrace; }
+
+ private:
+  std::optional<Clock::time_point> left_queue_;
+};
+
+// A run whose verdict the follower could not read although its job is over: failed here (the
+// local run.json; the other side is out of reach), with the job, Slurm's last word and why.
+int give_up(const std::string& run_id, const std::filesystem::path& dir, const std::string& job,
+            const std::optional<remote::SlurmJobState>& state, const remote::SlurmCommands& slurm, const std::string& problem) {
+  const std::string why = "slurm job " + job + " left the queue (" + (state ? state->describe() : slurm.unknown_job_note()) +
+                          ") but run " + run_id + "'s verdict could not be read within " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kVerdictGrace).count()) +
+                          " s: " + problem;
+  auto record = runfiles::read_run_record(dir);
+  if (!runfiles::is_final(record.status)) {
+    record.status = RunStatus::Failed;
+    record.reason = why + " (`orrery attach " + run_id + "` looks again)";
+    record.ended = orrery::now();
+    runfiles::write_run_record(dir, record);
+  }
+  std::cerr << "orrery: gave up following run " << run_id << ": " << why << "\n" << std::flush;
+  return kFailed;
+}
+
+// Why a run followed through a login node has no verdict here yet.
+std::string unread_verdict(const remote::SshConnection* via, const std::string& job_run_dir, bool mirrored) {
+  if (!via) return "its run.json here is not final";
+  if (mirrored) return "its mirror has not seen a final run.json on " + via->describe();
+  return "its run.json on " + via->describe() + ":" + job_run_dir + " cannot be read";
 }
 
 void print_mirror_note(const std::string& line) { std::cerr << "\n" << line << "\n" << std::flush; }
@@ -89,12 +141,23 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
   const std::string label = "slurm job " + batch.job_id;
   const remote::SshConnection* via = access.ssh ? &*access.ssh : nullptr;
   StateLines lines(slurm);
+  VerdictDeadline deadline;
   std::optional<runfiles::RunRecord> record;
   for (;;) {
-    auto state = refresh(dir, slurm);
+    std::optional<remote::SlurmJobState> state;
+    try {
+      state = remote::refresh_slurm_run(dir, slurm);
+      deadline.saw(state);
+    } catch (const remote::SlurmError& e) {
+      std::cerr << "orrery: " << e.what() << " (retrying)\n";
+      state = last_recorded(dir);
+    }
     lines.show(label, state);
     record = remote::job_side_record(dir, via);
     if (record && record->status != RunStatus::Starting) break;
+    if (deadline.passed())
+      return give_up(batch.run_ids.front(), dir, batch.job_id, state, slurm,
+                     unread_verdict(via, batch.job_run_dirs.front(), false));
     std::this_thread::sleep_for(kPoll);
   }
   int code = via                                   ? follow_through_ssh(project, access, batch, *record, options)
@@ -113,42 +176,96 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
   return code;
 }
 
-// A job array: every task's Slurm state and run status until all runs have their verdict.
-// Through an ssh login node each task's run gets its own mirror on the one connection once its
-// agent has taken it over (as the launch form's keepers do), and every folder is copied back.
+// A task of a job array as its follower sees it.
+struct ArrayTask {
+  std::unique_ptr<remote::RemoteRunMirror> mirror;   // through a login node, once its agent has taken the run over
+  bool done = false;
+  bool given_up = false;
+  VerdictDeadline deadline;
+  int mirror_failures = 0;
+  Clock::time_point next_mirror_try{};
+  std::string problem;   // why its verdict cannot be read yet (said when the task is given up)
+};
+
+// Through via, once the task's agent has taken its run over: the run's mirror, started. A mirror
+// that fails to start is tried again after a pause that grows with each failure.
+void try_mirror(const remote::SlurmBatch& batch, std::size_t i, const SlurmAccess& access, ArrayTask& task) {
+  if (Clock::now() < task.next_mirror_try) return;
+  const auto& dir = batch.run_dirs[i];
+  auto job_side = remote::job_side_record(dir, access.ssh.get());
+  if (!job_side) {
+    task.problem = unread_verdict(access.ssh.get(), batch.job_run_dirs[i], false);
+    return;
+  }
+  if (job_side->status == RunStatus::Starting) return;
+  auto mirror = std::make_unique<remote::RemoteRunMirror>(
+      *access.ssh, remote::slurm_run_to_mirror(batch.run_ids[i], dir, *job_side), print_mirror_note);
+  try {
+    mirror->start();
+    task.mirror = std::move(mirror);
+    task.problem = unread_verdict(access.ssh.get(), batch.job_run_dirs[i], true);
+  } catch (const remote::SshError& e) {
+    ++task.mirror_failures;
+    task.next_mirror_try = Clock::now() + std::min<Clock::duration>(kPoll * (1 << std::min(task.mirror_failures, 5)),
+                                                                    kMirrorBackoffMax);
+    task.problem = "its mirror could not be started (" + std::to_string(task.mirror_failures) +
+                   (task.mirror_failures == 1 ? " attempt): " : " attempts): ") + e.what();
+    std::cerr << "orrery: cannot follow run " << batch.run_ids[i] << " on the login node yet: " << e.what() << " (attempt "
+              << task.mirror_failures << ", retrying)\n";
+  }
+}
+
+// A job array: every task's Slurm state and run status until all runs have their verdict. One
+// squeue call per round names every task still open. Through an ssh login node each task's run
+// gets its own mirror on the one connection once its agent has taken it over (as the launch
+// form's keepers do), and every folder is copied back. A task whose verdict cannot be read
+// kVerdictGrace after its job left the queue is given up (failed, with the reason); the others go on.
 int follow_array(const remote::SlurmBatch& batch, const SlurmAccess& access) {
   const auto& slurm = access.commands;
   const remote::SshConnection* via = access.ssh.get();
   StateLines lines(slurm);
   const std::size_t n = batch.run_dirs.size();
-  std::vector<std::unique_ptr<remote::RemoteRunMirror>> mirrors(n);
-  std::vector<bool> done(n, false);
+  std::vector<ArrayTask> tasks(n);
   std::size_t left = n;
   while (left > 0) {
+    std::vector<std::string> open;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!tasks[i].done) open.push_back(batch.job_of(i));
+    std::map<std::string, std::optional<remote::SlurmJobState>> answered;
+    bool asked = true;
+    try {
+      answered = slurm.query_all(open);
+    } catch (const remote::SlurmError& e) {
+      std::cerr << "orrery: " << e.what() << " (retrying)\n";
+      asked = false;
+    }
     for (std::size_t i = 0; i < n; ++i) {
-      if (done[i]) continue;
+      auto& task = tasks[i];
+      if (task.done) continue;
       const auto& dir = batch.run_dirs[i];
-      auto state = refresh(dir, slurm);
-      lines.show("slurm job " + batch.job_of(i), state);
-      if (via && !mirrors[i]) {
-        auto job_side = remote::job_side_record(dir, via);
-        if (job_side && job_side->status != RunStatus::Starting) {
-          auto mirror = std::make_unique<remote::RemoteRunMirror>(
-              *access.ssh, remote::slurm_run_to_mirror(batch.run_ids[i], dir, *job_side), print_mirror_note);
-          try {
-            mirror->start();
-            mirrors[i] = std::move(mirror);
-          } catch (const remote::SshError& e) {
-            std::cerr << "orrery: cannot follow run " << batch.run_ids[i] << " on the login node yet: " << e.what()
-                      << " (retrying)\n";
-          }
+      std::optional<remote::SlurmJobState> state = asked ? answered.at(batch.job_of(i)) : last_recorded(dir);
+      if (asked) {
+        try {
+          remote::settle_slurm_run(dir, slurm, state);
+          task.deadline.saw(state);
+        } catch (const remote::SlurmError& e) {
+          std::cerr << "orrery: " << e.what() << " (retrying)\n";
         }
       }
+      lines.show("slurm job " + batch.job_of(i), state);
+      if (via && !task.mirror) try_mirror(batch, i, access, task);
       // Through via the local run.json is the mirror's copy: the agent's pid is on the other side.
       auto record = runfiles::read_run_record(dir);
       auto status = via ? record.status : launch::observed_status(record);
       if (runfiles::is_final(status) && (!state || state->ended())) {
-        done[i] = true;
+        task.done = true;
+        --left;
+      } else if (task.deadline.passed()) {
+        if (task.mirror) task.mirror->stop();
+        task.mirror.reset();
+        give_up(batch.run_ids[i], dir, batch.job_of(i), state, slurm,
+                task.problem.empty() ? unread_verdict(via, batch.job_run_dirs[i], false) : task.problem);
+        task.given_up = task.done = true;
         --left;
       }
     }
@@ -157,8 +274,10 @@ int follow_array(const remote::SlurmBatch& batch, const SlurmAccess& access) {
   int code = kSucceeded;
   for (std::size_t i = 0; i < n; ++i) {
     auto record = runfiles::read_run_record(batch.run_dirs[i]);
-    int run_code = record.status == RunStatus::Succeeded ? kSucceeded : exit_code_for(launch::observed_status(record));
-    if (mirrors[i]) run_code = settle_copy(access, *mirrors[i], batch.job_run_dirs[i], run_code);
+    int run_code = record.status == RunStatus::Succeeded && !tasks[i].given_up
+                       ? kSucceeded
+                       : (tasks[i].given_up ? kFailed : exit_code_for(launch::observed_status(record)));
+    if (tasks[i].mirror) run_code = settle_copy(access, *tasks[i].mirror, batch.job_run_dirs[i], run_code);
     print_outcome(runfiles::read_run_record(batch.run_dirs[i]));
     if (run_code != kSucceeded && code == kSucceeded) code = run_code;
   }

@@ -33,25 +33,39 @@ std::string SlurmJobState::describe() const {
   return source.empty() ? out : out + " [" + source + "]";
 }
 
-std::optional<SlurmJobState> parse_scontrol_job(const std::string& line) {
+std::vector<std::string> squeue_states_argv(const std::vector<std::string>& job_ids) {
+  std::string jobs;
+  for (const auto& id : job_ids) jobs += (jobs.empty() ? "" : ",") + id;
+  // A field's width left out with a suffix: printed whole, unpadded, then the suffix.
+  return {"squeue", "--jobs=" + jobs, "--states=all", "--array", "--noheader",
+          "--Format=JobArrayID:|,State:|,Reason:|,NodeList:|,exit_code:|"};
+}
+
+std::optional<SlurmJobState> parse_squeue_line(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (auto bar = line.find('|'); bar != std::string::npos; start = bar + 1, bar = line.find('|', start))
+    fields.push_back(line.substr(start, bar - start));
+  if (fields.size() != 5 || start != line.size()) return std::nullopt;
+  const auto upper = [](const std::string& w) {
+    return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; });
+  };
+  const auto printable = [](const std::string& w) {
+    return std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+  };
+  const auto& status = fields[4];
+  if (!valid_job_id(fields[0]) || !upper(fields[1]) || !printable(fields[2]) || !printable(fields[3]) || status.empty() ||
+      status.size() > 10 || !std::all_of(status.begin(), status.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  // squeue prints the batch script's wait status; scontrol and sacct say "exit code:signal".
+  const long wait_status = std::stol(status);
+  const long signal = wait_status & 0x7f;
   SlurmJobState s;
-  std::string array_job, array_task;
-  std::istringstream words(line);
-  std::string w;
-  while (words >> w) {
-    auto eq = w.find('=');
-    if (eq == std::string::npos) continue;
-    auto key = w.substr(0, eq), value = w.substr(eq + 1);
-    if (key == "JobId") s.job_id = value;
-    else if (key == "ArrayJobId") array_job = value;
-    else if (key == "ArrayTaskId") array_task = value;
-    else if (key == "JobState") s.state = value;
-    else if (key == "Reason") s.reason = value;
-    else if (key == "NodeList") s.nodes = value == "(null)" ? "" : value;
-    else if (key == "ExitCode") s.exit_code = value;
-  }
-  if (s.job_id.empty()) return std::nullopt;
-  if (!array_job.empty() && !array_task.empty()) s.job_id = array_job + "_" + array_task;
+  s.job_id = fields[0];
+  s.state = fields[1];
+  s.reason = fields[2];
+  s.nodes = fields[3];
+  s.exit_code = signal ? "0:" + std::to_string(signal) : std::to_string((wait_status >> 8) & 0xff) + ":0";
   return s;
 }
 
@@ -97,22 +111,41 @@ std::string SlurmCommands::submit(const std::vector<std::string>& sbatch_args, c
 }
 
 std::optional<SlurmJobState> SlurmCommands::query(const std::string& job_id) const {
-  auto r = run({"scontrol", "show", "job", "-o", job_id});
-  if (!r.success()) {
-    if (r.err.find("Invalid job id") != std::string::npos) return query_history(job_id);
-    throw SlurmError("scontrol show job " + job_id + " failed on " + where() + ": " + trimmed(r.err));
+  return query_all({job_id}).at(job_id);
+}
+
+std::map<std::string, std::optional<SlurmJobState>> SlurmCommands::query_all(const std::vector<std::string>& job_ids) const {
+  std::map<std::string, std::optional<SlurmJobState>> found;
+  for (const auto& id : job_ids)
+    if (!valid_job_id(id)) throw SlurmError("not a Slurm job id: \"" + id.substr(0, 60) + "\"");
+  if (job_ids.empty()) return found;
+  auto r = run(squeue_states_argv(job_ids));
+  // squeue refuses a list of one id slurmctld does not know ("Invalid job id specified"); a
+  // longer list it answers for the ids it knows.
+  const bool none_known = !r.success() && r.err.find("Invalid job id") != std::string::npos;
+  if (!r.success() && !none_known)
+    throw SlurmError("squeue --jobs=" + job_ids.front() + (job_ids.size() > 1 ? ",..." : "") + " failed on " + where() + ": " +
+                     trimmed(r.err));
+  std::vector<SlurmJobState> seen;
+  if (!none_known) {
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (trimmed(line).empty()) continue;
+      auto s = parse_squeue_line(trimmed(line));
+      if (!s) throw SlurmError("squeue on " + where() + " answered a line that is not a job's state: " + line.substr(0, 200));
+      seen.push_back(std::move(*s));
+    }
   }
-  // An array job's id shows every task: the line of the task asked for, else the first.
-  std::istringstream lines(r.out);
-  std::string line;
-  std::optional<SlurmJobState> first;
-  while (std::getline(lines, line)) {
-    auto s = parse_scontrol_job(line);
-    if (!s) continue;
-    if (s->job_id == job_id) return s;
-    if (!first) first = s;
+  for (const auto& id : job_ids) {
+    if (found.count(id)) continue;
+    // An array's own id (not a task's) is answered by its tasks: the first one stands for it.
+    auto it = std::find_if(seen.begin(), seen.end(), [&](const SlurmJobState& s) { return s.job_id == id; });
+    if (it == seen.end() && id.find('_') == std::string::npos)
+      it = std::find_if(seen.begin(), seen.end(), [&](const SlurmJobState& s) { return s.job_id.rfind(id + "_", 0) == 0; });
+    found[id] = it != seen.end() ? std::optional(*it) : query_history(id);
   }
-  return first;
+  return found;
 }
 
 std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job_id) const {

@@ -170,10 +170,18 @@ RemoteRun slurm_run_to_mirror(const std::string& run_id, const fs::path& run_dir
 }
 
 std::optional<SlurmJobState> refresh_slurm_run(const fs::path& run_dir, const SlurmCommands& slurm) {
+  auto record = read_slurm_record(run_dir);
+  if (!record) throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
+  return settle_slurm_run(run_dir, slurm, slurm.query(record->job));
+}
+
+std::optional<SlurmJobState> settle_slurm_run(const fs::path& run_dir, const SlurmCommands& slurm,
+                                              const std::optional<SlurmJobState>& state) {
   const SshConnection* via = slurm.via();
   auto record = read_slurm_record(run_dir);
   if (!record) throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
-  auto state = slurm.query(record->job);
+  if (state && state->job_id != record->job && state->job_id.rfind(record->job + "_", 0) != 0)
+    throw SlurmError("the state of Slurm job " + state->job_id + " given for job " + record->job);
   if (state) {
     record->last = *state;
     record->updated = orrery::now();

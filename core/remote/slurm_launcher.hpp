@@ -66,6 +66,11 @@ void write_slurm_record(const std::filesystem::path& run_dir, const SlurmJobReco
 // cancelled, or failed with Slurm's state, reason, exit code and the last lines of its output.
 // Returns the state seen (nullopt: unknown to Slurm). Through "via", both copies of run.json are settled.
 std::optional<SlurmJobState> refresh_slurm_run(const std::filesystem::path& run_dir, const SlurmCommands& slurm);
+// refresh_slurm_run with the job's state already asked (state: what SlurmCommands::query_all
+// answered for slurm.json's job, nullopt: unknown to Slurm), so that one squeue call serves all
+// the runs of a target. Throws SlurmError when state is another job's.
+std::optional<SlurmJobState> settle_slurm_run(const std::filesystem::path& run_dir, const SlurmCommands& slurm,
+                                              const std::optional<SlurmJobState>& state);
 
 // The run.json where the job runs: this folder's, or the login node's copy through via.
 std::optional<runfiles::RunRecord> job_side_record(const std::filesystem::path& run_dir, const SshConnection* via);

@@ -2,6 +2,7 @@
 
 #include "remote/slurm_launcher.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace orrery::panels {
@@ -30,20 +31,44 @@ bool SlurmRunsAccess::forgotten(const std::string& run_id) const {
 }
 
 std::vector<std::string> SlurmRunsAccess::refresh(const std::vector<std::string>& run_ids) {
-  std::vector<std::string> problems;
+  struct Asked {
+    std::string run_id, job;
+    std::filesystem::path dir;
+  };
+  // One squeue call per target for all its runs' jobs (a login node: one ssh round trip), however
+  // many runs (an array's tasks) the round holds.
+  std::map<std::string, std::vector<Asked>> by_target;
   for (const auto& id : run_ids) {
     const auto dir = runfiles::run_path(project_, id);
-    const auto job = remote::read_slurm_record(dir);
-    if (!job) continue;
+    if (const auto job = remote::read_slurm_record(dir)) by_target[job->target].push_back({id, job->job, dir});
+  }
+  std::vector<std::string> problems;
+  for (const auto& [target, runs] : by_target) {
+    const auto problem = [&problems](const Asked& run, const std::string& why) {
+      problems.push_back("run " + run.run_id + ": cannot ask Slurm about job " + run.job + ": " + why);
+    };
+    remote::SlurmAccess access;
+    std::map<std::string, std::optional<remote::SlurmJobState>> states;
     try {
-      const auto access = reach(job->target);
-      if (!remote::refresh_slurm_run(dir, access.commands)) {
-        std::lock_guard lock(mutex_);
-        forgotten_.insert(id);
-      }
+      access = reach(target);
+      std::vector<std::string> jobs;
+      for (const auto& run : runs) jobs.push_back(run.job);
+      states = access.commands.query_all(jobs);
     } catch (const std::exception& e) {
-      drop(job->target);
-      problems.push_back("run " + id + ": cannot ask Slurm about job " + job->job + ": " + e.what());
+      drop(target);
+      for (const auto& run : runs) problem(run, e.what());
+      continue;
+    }
+    for (const auto& run : runs) {
+      try {
+        if (!remote::settle_slurm_run(run.dir, access.commands, states.at(run.job))) {
+          std::lock_guard lock(mutex_);
+          forgotten_.insert(run.run_id);
+        }
+      } catch (const std::exception& e) {
+        drop(target);
+        problem(run, e.what());
+      }
     }
   }
   return problems;

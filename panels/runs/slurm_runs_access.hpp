@@ -1,6 +1,6 @@
 // The runs browser's way to Slurm: asks it for the jobs of the project's Slurm runs and cancels
 // them, through the same core functions as `orrery run/cancel --target` (remote::reach_slurm,
-// remote::refresh_slurm_run, SlurmCommands::cancel): on this machine, or over the connection to
+// remote::settle_slurm_run, SlurmCommands::cancel): on this machine, or over the connection to
 // the login node of the target's "via" ssh target, opened once and kept for the next round.
 // Blocking (sbatch's tools, ssh): called on pool threads only, never on the UI thread; safe to
 // call from two threads at once. A background look never asks about host keys: an unknown key
@@ -22,9 +22,10 @@ class SlurmRunsAccess {
  public:
   explicit SlurmRunsAccess(runfiles::Project project) : project_(std::move(project)) {}
 
-  // Asks Slurm for each run's job: slurm.json gets the state seen, and a job that ended before
-  // its agent took the run over gives the run its verdict (refresh_slurm_run). Returns one line
-  // per run that could not be asked. A job Slurm no longer knows is not asked again (forgotten()).
+  // Asks Slurm for the runs' jobs, one squeue call per target naming all of them (query_all):
+  // slurm.json gets the state seen, and a job that ended before its agent took the run over gives
+  // the run its verdict (settle_slurm_run). Returns one line per run that could not be asked. A
+  // job Slurm no longer knows is not asked again (forgotten()).
   std::vector<std::string> refresh(const std::vector<std::string>& run_ids);
   // scancel of the run's job, then one more look: "scancel 12 done for run X: job 12 CANCELLED".
   // Throws std::runtime_error saying why not (no job recorded, target gone, scancel refused).

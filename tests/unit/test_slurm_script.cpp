@@ -52,28 +52,45 @@ TEST(SlurmScript, RanksThatDoNotFitAreRefused) {
   EXPECT_THROW(sbatch_script(t, {1, {}, "/a"}), std::invalid_argument);
 }
 
-TEST(SlurmJobState, ReadsScontrolLines) {
-  auto pending = parse_scontrol_job(
-      "JobId=12 JobName=orrery-x UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nice=0 Account=(null) "
-      "QOS=(null) JobState=PENDING Reason=Resources Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 "
-      "ExitCode=0:0 RunTime=00:00:00 NodeList=(null) Command=/p/runs/a b/job.sh WorkDir=/p/runs/a b");
+// Lines as squeue_states_argv's call printed them on the Slurm 22.05 test bed.
+TEST(SlurmJobState, ReadsSqueueLines) {
+  auto pending = parse_squeue_line("4516000_2|PENDING|JobHeldUser||0|");
   ASSERT_TRUE(pending);
-  EXPECT_EQ(pending->job_id, "12");
+  EXPECT_EQ(pending->job_id, "4516000_2");
   EXPECT_TRUE(pending->pending());
   EXPECT_FALSE(pending->ended());
-  EXPECT_EQ(pending->describe(), "PENDING (Resources)");
+  EXPECT_EQ(pending->describe(), "PENDING (JobHeldUser)");
 
-  auto failed = parse_scontrol_job("JobId=13 JobState=FAILED Reason=NonZeroExitCode ExitCode=127:0 NodeList=node1");
+  auto failed = parse_squeue_line("6396002|FAILED|NonZeroExitCode|orrery-node|768|");   // exit 3: status 3 << 8
   ASSERT_TRUE(failed);
   EXPECT_TRUE(failed->ended());
-  EXPECT_EQ(failed->describe(), "FAILED (NonZeroExitCode, exit code 127:0)");
+  EXPECT_EQ(failed->exit_code, "3:0");
+  EXPECT_EQ(failed->describe(), "FAILED (NonZeroExitCode, exit code 3:0)");
 
-  auto running = parse_scontrol_job("JobId=15 ArrayJobId=14 ArrayTaskId=1 JobState=RUNNING Reason=None NodeList=node[1-2]");
+  auto killed = parse_squeue_line("17|CANCELLED|None|node1|9|");   // SIGKILL
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->describe(), "CANCELLED (exit code 0:9)");
+
+  auto running = parse_squeue_line("6396000_1|RUNNING|None|node[1-2]|0|");
   ASSERT_TRUE(running);
-  EXPECT_EQ(running->job_id, "14_1");
   EXPECT_EQ(running->describe(), "RUNNING on node[1-2]");
+  EXPECT_EQ(running->exit_code, "0:0");
 
-  EXPECT_FALSE(parse_scontrol_job("slurm_load_jobs error: Invalid job id specified"));
+  for (const char* bad : {"", "slurm_load_jobs error: Invalid job id specified", "12|RUNNING|None|n1|0",
+                          "12|RUNNING|None|n1|0|x", "12|RUNNING|None|n1|0||", "12|RUNNING|None|n1|", "12;x|RUNNING|None|n1|0|",
+                          "6396000_[0-2]|PENDING|None||0|", "12|running|None|n1|0|", "12|RUNNING|None|n1|-1|",
+                          "12|RUNNING|None|n1|99999999999|", "12|RUNNING|No\tne|n1|0|", "12||None|n1|0|"})
+    EXPECT_FALSE(parse_squeue_line(bad)) << bad;
+}
+
+TEST(SlurmJobState, OneSqueueCallNamesEveryJob) {
+  EXPECT_EQ(squeue_states_argv({"12_0", "12_1", "13"}),
+            (std::vector<std::string>{"squeue", "--jobs=12_0,12_1,13", "--states=all", "--array", "--noheader",
+                                      "--Format=JobArrayID:|,State:|,Reason:|,NodeList:|,exit_code:|"}));
+  // An id that is not one is refused before anything runs (the whole list: no half-asked round).
+  EXPECT_THROW(SlurmCommands().query_all({"12_0", "13,14"}), SlurmError);
+  EXPECT_THROW(SlurmCommands().query_all({"--states=x"}), SlurmError);
+  EXPECT_TRUE(SlurmCommands().query_all({}).empty());
 }
 
 TEST(SlurmJobState, JobIds) {

@@ -9,6 +9,10 @@
 // login node, a running job): that state comes from Slurm through the browser's refresh, the
 // context menu's "Cancel Slurm job..." cancels it (scancel, over ssh for the via job), and the row
 // then reads CANCELLED.
+// slurmStates: run by tests/e2e/test_runs_slurm_rounds.py (a held job array's tasks and another
+// job on the test bed, Slurm's commands logged by wrappers on PATH): each run named shows the
+// state and run status it names, and the panel stays open for a few more rounds so the e2e test
+// can count the Slurm calls of each round.
 
 #include "run_testing.hpp"
 #include "runs/runs_model.hpp"
@@ -87,6 +91,7 @@ class RunsSlurmTest : public QObject {
  private slots:
   void recordedJobs();
   void slurmBed();
+  void slurmStates();
 };
 
 void RunsSlurmTest::recordedJobs() {
@@ -202,6 +207,31 @@ void RunsSlurmTest::slurmBed() {
     QVERIFY(!action_named(after.get(), "Cancel Slurm job..."));   // the job has ended: nothing left to cancel
     std::printf("browser shows after cancel: %s\n", qPrintable(cell(panel, run, RunsModel::Slurm)));
   }
+}
+
+void RunsSlurmTest::slurmStates() {
+  const auto root = qEnvironmentVariable("ORRERY_RUNS_SLURM_PROJECT");
+  const auto runs = qEnvironmentVariable("ORRERY_RUNS_SLURM_STATES").split(',', Qt::SkipEmptyParts);
+  if (root.isEmpty() || runs.isEmpty())
+    QSKIP("needs the Slurm test bed: run by tests/e2e/test_runs_slurm_rounds.py (ORRERY_RUNS_SLURM_STATES unset)");
+  const auto project = runfiles::open_project(fs::path(root.toStdString()), false);
+  RunsPanel panel(project);
+  for (const auto& entry : runs) {
+    // "RUN|SLURM CELL|RUN STATUS"
+    const auto run = entry.section('|', 0, 0), expected = entry.section('|', 1, 1), run_status = entry.section('|', 2);
+    QVERIFY2(!run.isEmpty() && !expected.isEmpty() && !run_status.isEmpty(), qPrintable(entry));
+    QTRY_VERIFY2_WITH_TIMEOUT(cell(panel, run, RunsModel::Slurm).contains(": " + expected),
+                              qPrintable(run + " shows " + cell(panel, run, RunsModel::Slurm)), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(status(panel, run), run_status, 10000);
+    std::printf("browser shows: %s (%s)\n", qPrintable(cell(panel, run, RunsModel::Slurm)), qPrintable(status(panel, run)));
+  }
+  const auto* message = panel.findChild<QLabel*>("runs.message");
+  QVERIFY(message);
+  QVERIFY2(!message->text().contains("cannot ask Slurm"), qPrintable(message->text()));
+  QTest::qWait(5000);   // more rounds: only the jobs still open are asked
+  for (const auto& entry : runs)
+    QVERIFY2(cell(panel, entry.section('|', 0, 0), RunsModel::Slurm).contains(": " + entry.section('|', 1, 1)), qPrintable(entry));
+  std::printf("panel closed\n");
 }
 
 QTEST_MAIN(RunsSlurmTest)
