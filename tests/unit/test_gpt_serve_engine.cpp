@@ -6,6 +6,7 @@
 // these also run under ASan/UBSan at -O0.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,7 @@
 #include "serve/engine.hpp"
 #include "serve/kv_cache.hpp"
 #include "serve/paged_model.hpp"
+#include "serve/speed_probe.hpp"
 
 namespace {
 
@@ -263,6 +265,32 @@ TEST(GptServe, ImpossibleRequestsAreRefused) {
   EXPECT_TRUE(e.idle());
   EXPECT_THROW(Engine(model, pool, {0, {}, false}), std::invalid_argument);
   EXPECT_THROW(Engine(model, pool, {1, {-1.0f, 0, 1}, false}), std::invalid_argument);
+}
+
+// The speed probe does the same work every time (the same result: what makes its time a
+// measure of the machine alone), is due at once and then every interval, never when off, and
+// refuses a bad interval; the thread's CPU account grows with work done.
+TEST(GptServeSpeedProbe, FixedWorkOnASchedule) {
+  SpeedProbe probe(0.02);
+  EXPECT_TRUE(probe.due(100.0));
+  const double seconds = probe.run(100.0);
+  const double first = probe.checksum();
+  EXPECT_GT(seconds, 0);
+  EXPECT_NE(first, 0);
+  EXPECT_FALSE(probe.due(100.019));
+  EXPECT_TRUE(probe.due(100.02));
+  probe.run(100.02);
+  EXPECT_EQ(probe.checksum(), first);
+  EXPECT_FALSE(SpeedProbe(0).due(1e9));
+  EXPECT_THROW(SpeedProbe(-1), std::invalid_argument);
+  EXPECT_THROW(SpeedProbe(std::nan("")), std::invalid_argument);
+  const auto before = read_thread_cpu_account();
+  if (!before) GTEST_SKIP() << "no /proc/thread-self/schedstat here";
+  for (int i = 0; i < 20; ++i) probe.run(0);
+  const auto after = read_thread_cpu_account();
+  ASSERT_TRUE(after);
+  EXPECT_GT(after->running_s, before->running_s);
+  EXPECT_GE(after->waiting_s, before->waiting_s);
 }
 
 }  // namespace

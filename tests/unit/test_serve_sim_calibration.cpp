@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "sim/cluster_sim.hpp"
 #include "serve_sim_hand_costs.hpp"
 #include "sim/cost_fit.hpp"
+#include "sim/machine_speed.hpp"
 #include "test_support.hpp"
 
 namespace orrery::sim {
@@ -229,6 +231,56 @@ TEST(ServeSimGptServeScheduling, UnknownPoliciesAreRefused) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "--iteration: prefill_or_decode or prefill_then_decode, got 'decode_first'");
   }
+}
+
+// The machine's speed from speed probes: the median probe time (a preempted probe does not
+// move it) times the contention (running + waiting) / running; by hand.
+TEST(ServeSimMachineSpeed, MedianProbeTimesContention) {
+  EXPECT_DOUBLE_EQ(probe_speed({{3e-4, 1e-4, 2e-4, 9e-3}, 0, 0}), 2.5e-4);  // no CPU account: the median
+  EXPECT_DOUBLE_EQ(probe_speed({{2e-4, 1e-4, 5e-2}, 2.0, 0}), 2e-4);        // the core all the rank's
+  EXPECT_DOUBLE_EQ(probe_speed({{2e-4, 1e-4, 5e-2}, 2.0, 1.0}), 3e-4);      // waited half as long as it ran
+  EXPECT_DOUBLE_EQ(speed_scale(3e-4, 2e-4), 1.5);
+}
+
+TEST(ServeSimMachineSpeed, ScalesTheComputeCostsOnly) {
+  CostModel m = hand_costs();
+  m.prefill_fixed_s = 0.001, m.prefill_s_per_attention_pair = 1e-9, m.decode_s_per_seq = 1e-4, m.decode_s_per_context_token = 1e-6;
+  m.decode_jitter = {0.9, 1.2};
+  m.wake_delay_s = {1e-4};
+  const CostModel s = at_speed(m, 1.5);
+  EXPECT_DOUBLE_EQ(s.prefill_fixed_s, 0.0015);
+  EXPECT_DOUBLE_EQ(s.prefill_s_per_token, 1.5 * m.prefill_s_per_token);
+  EXPECT_DOUBLE_EQ(s.prefill_s_per_attention_pair, 1.5e-9);
+  EXPECT_DOUBLE_EQ(s.decode_fixed_s, 1.5 * m.decode_fixed_s);
+  EXPECT_DOUBLE_EQ(s.decode_s_per_seq, 1.5e-4);
+  EXPECT_DOUBLE_EQ(s.decode_s_per_context_token, 1.5e-6);
+  // What the machine's speed does not set stays: KV, bandwidth, the jitter's factors, wake-ups.
+  EXPECT_EQ(s.kv_bytes_per_token, m.kv_bytes_per_token);
+  EXPECT_EQ(s.kv_bandwidth_bytes_per_s, m.kv_bandwidth_bytes_per_s);
+  EXPECT_EQ(s.decode_jitter, m.decode_jitter);
+  EXPECT_EQ(s.wake_delay_s, m.wake_delay_s);
+  // A decode step of a simulated instance takes 1.5 times as long.
+  EXPECT_DOUBLE_EQ(decode_step_time(s, InstanceShape{}, 4, 100), 1.5 * decode_step_time(m, InstanceShape{}, 4, 100));
+}
+
+TEST(ServeSimMachineSpeed, RefusesBadProbesAndScales) {
+  auto error = [](auto f) {
+    try {
+      f();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_CONTAINS(error([] { probe_speed({}); }), "no speed probes");
+  EXPECT_CONTAINS(error([] { probe_speed({{1e-4, 0}, 0, 0}); }), "not a positive number");
+  EXPECT_CONTAINS(error([] { probe_speed({{1e-4, std::nan("")}, 0, 0}); }), "not a positive number");
+  EXPECT_CONTAINS(error([] { probe_speed({{1e-4}, -1, 0}); }), "not negative");
+  EXPECT_CONTAINS(error([] { probe_speed({{1e-4}, 0, 1}); }), "waiting without any running");
+  EXPECT_CONTAINS(error([] { speed_scale(0, 1e-4); }), "must be positive");
+  EXPECT_CONTAINS(error([] { speed_scale(1e-4, -1e-4); }), "must be positive");
+  EXPECT_CONTAINS(error([] { at_speed(CostModel{}, 0.001); }), "from 0.01 to 100");
+  EXPECT_CONTAINS(error([] { at_speed(CostModel{}, std::nan("")); }), "from 0.01 to 100");
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "live_prompts.hpp"
 #include "serve/engine.hpp"
 #include "serve/serve_metrics.hpp"
+#include "serve/speed_probe.hpp"
 #include "serve/workload.hpp"
 
 namespace orrery::serve {
@@ -156,6 +157,41 @@ struct Gauges {
   }
 };
 
+// The machine's speed as this rank saw it: the speed probe run every speed_probe_ms of wall
+// time, between iterations and before sleeping (an idle rank is probed too, at least every
+// 50 ms), logged as speed_probe_s (step: the probe's index, time: when it ran); with it the
+// rank thread's time on the CPU and time waiting for one since the previous probe
+// (cpu_running_s, cpu_waiting_s: the share of the core others took). serve-sim scales a fit by
+// them (speed_of). Their cost is reported at the end as speed_probe_share.
+class SpeedProbing {
+ public:
+  explicit SpeedProbing(double interval_ms) : probe_(interval_ms / 1e3), last_(read_thread_cpu_account()) {}
+  void maybe(const Clock& clock) {
+    const double t = clock.now();
+    if (!probe_.due(t)) return;
+    const double seconds = probe_.run(t);
+    const auto account = read_thread_cpu_account();
+    if (account && last_) {
+      running_.log(count_, account->running_s - last_->running_s);
+      waiting_.log(count_, account->waiting_s - last_->waiting_s);
+    }
+    last_ = account;
+    probe_s_.log(count_++, seconds);
+    total_s_ += seconds;
+  }
+  // The probes' share of the rank's serving time (from the start to now).
+  void report(const Clock& clock) const {
+    if (count_ > 0) orrery::metric("speed_probe_share", 0, total_s_ / std::max(clock.now(), 1e-9));
+  }
+
+ private:
+  SpeedProbe probe_;
+  std::optional<ThreadCpuAccount> last_;
+  const orrery::Metric probe_s_{"speed_probe_s"}, running_{"cpu_running_s"}, waiting_{"cpu_waiting_s"};
+  std::int64_t count_ = 0;
+  double total_s_ = 0;
+};
+
 // One prefill and one decode step of an engine, with their spans; returns whether it did work.
 // Interactive prompts in the batch (rank 0: prompts not null) count in the gauges, as work
 // the iteration did; their tokens are streamed, never logged as the workload's.
@@ -232,10 +268,11 @@ bool admit_all(Engine& engine, Arrivals& arrivals, LivePrompts* prompts, const C
 }
 
 void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock,
-                     LivePrompts* prompts) {
+                     LivePrompts* prompts, SpeedProbing& probing) {
   Gauges gauges;
   Arrivals arrivals(mine);
   while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
+    probing.maybe(clock);
     if (engine.idle()) {
       arrivals.sleep(clock);
       continue;
@@ -249,7 +286,7 @@ void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, Re
 // A prefill rank: prefills its share, sends each prefilled sequence to its decode rank.
 // Rank 0's interactive prompts (prompts not null) stay in its batch: prefilled and decoded here.
 void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, RequestLog& log, const Clock& clock,
-                   int prefill_ranks, int decode_ranks, MPI_Comm comm, LivePrompts* prompts) {
+                   int prefill_ranks, int decode_ranks, MPI_Comm comm, LivePrompts* prompts, SpeedProbing& probing) {
   struct Outgoing {
     std::array<double, 4> header;  // id, first token, cached length, first token time
     std::vector<float> kv;
@@ -275,6 +312,7 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
   Gauges gauges;
   Arrivals arrivals(mine);
   while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
+    probing.maybe(clock);
     if (engine.idle()) {
       reap(false);
       arrivals.sleep(clock);
@@ -299,7 +337,7 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
 
 // A decode rank: adopts the sequences prefill ranks send it, decodes them in its batch.
 void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t expected, RequestLog& log, const Clock& clock,
-                  MPI_Comm comm, KvBlockPool& pool) {
+                  MPI_Comm comm, KvBlockPool& pool, SpeedProbing& probing) {
   Gauges gauges;
   std::list<PrefillHandoff> pending;  // received, waiting for room in the batch
   std::size_t received = 0;
@@ -322,6 +360,7 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
     ++received;
   };
   while (received < expected || !pending.empty() || !engine.idle()) {
+    probing.maybe(clock);
     MPI_Status status;
     int flag = 0;
     if (engine.idle() && pending.empty()) {
@@ -434,12 +473,14 @@ void serve(const ServeOptions& options, MPI_Comm comm) {
   double start = orrery::now();
   MPI_Bcast(&start, 1, MPI_DOUBLE, 0, comm);
   const Clock clock{start};
+  SpeedProbing probing(o.speed_probe_ms);
   if (prefills && disaggregated)
-    serve_prefill(engine, mine, log, clock, prefill_ranks, decode_ranks, comm, live);
+    serve_prefill(engine, mine, log, clock, prefill_ranks, decode_ranks, comm, live, probing);
   else if (disaggregated)
-    serve_decode(engine, all, expected_decodes, log, clock, comm, pool);
+    serve_decode(engine, all, expected_decodes, log, clock, comm, pool, probing);
   else
-    serve_colocated(engine, mine, log, clock, live);
+    serve_colocated(engine, mine, log, clock, live, probing);
+  probing.report(clock);
   if (prompts && (o.prompt_wait_s > 0 || prompts->open())) answer_prompts(model, o, o.prompt_wait_s, *prompts);
   orrery::metric("kv_blocks_in_use_at_end", 0, pool.used_blocks());
   if (pool.used_blocks() != 0)

@@ -35,6 +35,31 @@ std::map<std::int64_t, double> by_step(const runfiles::RunH5Reader& h5, int rank
   return out;
 }
 
+// runs/<id> of a gpt-serve run the user named; throws for a run of another kind.
+fs::path gpt_serve_run(const fs::path& project_dir, const std::string& query, std::string& id, runfiles::RunRecord& record) {
+  const fs::path dir = named_run(project_dir, query, id);
+  record = runfiles::read_run_record(dir);
+  if (record.kind != "gpt-serve")
+    throw std::runtime_error("run " + id + " is a " + record.kind + " run: calibration fits a gpt-serve run");
+  return dir;
+}
+
+bool has_series(const std::vector<runfiles::SeriesKey>& series, int rank, const char* name) {
+  for (const auto& k : series)
+    if (k.group == "metrics" && k.rank == rank && k.name == name) return true;
+  return false;
+}
+
+// A rank's speed probes and its CPU account between them into out.
+void add_speed_probes(SpeedProbes& out, const runfiles::RunH5Reader& h5, int rank, const std::vector<runfiles::SeriesKey>& series) {
+  if (!has_series(series, rank, "speed_probe_s")) return;
+  for (const auto& [step, seconds] : by_step(h5, rank, "speed_probe_s")) out.probe_s.push_back(seconds);
+  if (has_series(series, rank, "cpu_running_s") && has_series(series, rank, "cpu_waiting_s")) {
+    for (const auto& [step, seconds] : by_step(h5, rank, "cpu_running_s")) out.running_s += seconds;
+    for (const auto& [step, seconds] : by_step(h5, rank, "cpu_waiting_s")) out.waiting_s += seconds;
+  }
+}
+
 }  // namespace
 
 fs::path worker_project_dir() {
@@ -45,20 +70,14 @@ fs::path worker_project_dir() {
 
 CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::string& run) {
   CalibrationSamples out;
-  const fs::path dir = named_run(project, run, out.run_id);
-  const auto record = runfiles::read_run_record(dir);
-  if (record.kind != "gpt-serve")
-    throw std::runtime_error("run " + out.run_id + " is a " + record.kind + " run: calibration fits a gpt-serve run");
+  runfiles::RunRecord record;
+  const fs::path dir = gpt_serve_run(project, run, out.run_id, record);
   if (record.status != runfiles::RunStatus::Succeeded)
     throw std::runtime_error("run " + out.run_id + " has not succeeded (" + runfiles::to_string(record.status) +
                              "): calibration fits a finished gpt-serve run");
   const runfiles::RunH5Reader h5(dir / "run.h5");
   const auto series = h5.list_series();
-  auto has = [&](int rank, const char* name) {
-    for (const auto& k : series)
-      if (k.group == "metrics" && k.rank == rank && k.name == name) return true;
-    return false;
-  };
+  auto has = [&](int rank, const char* name) { return has_series(series, rank, name); };
   for (const int rank : h5.span_ranks()) {
     // In the order the rank ran them: the jitter sequences keep the time order.
     auto spans = h5.read_spans(rank);
@@ -69,6 +88,7 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
       tokens = by_step(h5, rank, "prefill_tokens");
       pairs = by_step(h5, rank, "prefill_attention_pairs");
     }
+    add_speed_probes(out.speed, h5, rank, series);
     if (has(rank, "wake_delay_s"))
       for (const auto& [step, seconds] : by_step(h5, rank, "wake_delay_s")) out.wake_delays.push_back(seconds);
     if (has(rank, "decode_batch") && has(rank, "decode_context_tokens")) {
@@ -113,11 +133,29 @@ void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
   }
   into.series += more.series;
   into.wake_delays.insert(into.wake_delays.end(), more.wake_delays.begin(), more.wake_delays.end());
+  into.speed.probe_s.insert(into.speed.probe_s.end(), more.speed.probe_s.begin(), more.speed.probe_s.end());
+  into.speed.running_s += more.speed.running_s;
+  into.speed.waiting_s += more.speed.waiting_s;
 }
 
-void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit) {
+SpeedProbes read_speed_probes(const fs::path& project, const std::string& run) {
+  std::string id;
+  runfiles::RunRecord record;
+  const fs::path dir = gpt_serve_run(project, run, id, record);
+  const runfiles::RunH5Reader h5(dir / "run.h5");
+  const auto series = h5.list_series();
+  SpeedProbes out;
+  for (const auto& key : series)
+    if (key.group == "metrics" && key.name == "speed_probe_s") add_speed_probes(out, h5, key.rank, series);
+  if (out.probe_s.empty())
+    throw std::runtime_error("run " + id + " has no speed probes (speed_probe_s): served with speed_probe_ms=0 or by a gpt-serve from "
+                             "before the probe, so its machine's speed is unknown");
+  return out;
+}
+
+void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit, double speed_probe_s) {
   const CostModel& m = fit.model;
-  const nlohmann::json j = {{"format", kCalibrationFormat},
+  nlohmann::json j = {{"format", kCalibrationFormat},
                             {"format_version", 1},
                             {"source_run", source_run},
                             {"prefill_fixed_ms", m.prefill_fixed_s * 1e3},
@@ -136,10 +174,11 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
                             {"decode_jitter_runs", m.decode_jitter_runs},
                             {"jitter_block_steps", m.jitter_block_steps},
                             {"wake_delay_ms", to_milliseconds(m.wake_delay_s)}};
+  if (speed_probe_s > 0) j["speed_probe_s"] = speed_probe_s;  // the fitting runs' machine speed (probe_speed)
   runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
 }
 
-CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base) {
+CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base, double* speed_probe_s) {
   std::string id;
   const fs::path file = named_run(project, run, id) / kCalibrationFile;
   std::ifstream in(file);
@@ -187,6 +226,10 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   m.decode_jitter_runs = runs("decode_jitter_runs");
   for (const double ms : factors("wake_delay_ms")) m.wake_delay_s.push_back(ms / 1e3);
   if (j.contains("jitter_block_steps")) m.jitter_block_steps = number("jitter_block_steps", 1);
+  if (speed_probe_s) {
+    *speed_probe_s = j.contains("speed_probe_s") ? number("speed_probe_s", 1) : 0.0;  // absent: fitted on runs without probes
+    if (!(*speed_probe_s >= 0)) throw std::runtime_error(file.string() + ": speed_probe_s is negative");
+  }
   try {
     validate(m, InstanceShape{});
   } catch (const std::invalid_argument& e) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/cost_fit.hpp"
+#include "sim/machine_speed.hpp"
 
 namespace orrery::sim {
 
@@ -20,6 +21,7 @@ struct CalibrationSamples {
   std::vector<DecodeSample> decode;
   int series = 0;  // the samples' series are 0 .. series - 1, one per rank, each in time order
   std::vector<double> wake_delays;  // seconds (gpt-serve's wake_delay_s; absent from older runs)
+  SpeedProbes speed;  // every rank's speed probes (absent from runs served with the probe off or before it)
 };
 
 // Appends more's samples to into, their series numbered after into's.
@@ -33,13 +35,21 @@ std::filesystem::path worker_project_dir();
 // succeeded, a run.h5 without the per-iteration series (an older gpt-serve).
 CalibrationSamples read_gpt_serve_samples(const std::filesystem::path& project, const std::string& run);
 
+// Every rank's speed probe times (seconds) of a gpt-serve run of the project, for speed_of.
+// Throws std::runtime_error: no such run, a run of another kind, a run without probes.
+SpeedProbes read_speed_probes(const std::filesystem::path& project, const std::string& run);
+
 // Writes <run_dir>/calibration.json (atomically): the fitted coefficients in the kind's
-// units, the jitter (quantiles and sequences), the source run and the fit's quality.
-void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit);
+// units, the jitter (quantiles and sequences), the source run and the fit's quality, and the
+// fitting runs' machine speed (probe_speed of their probes; 0: they had none, not written).
+void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit,
+                       double speed_probe_s);
 
 // The fitted coefficients of a calibrate run of the project, over base (KV sizes, shapes and
-// bandwidth stay base's). Throws std::runtime_error: no such run, no calibration.json in it,
-// a malformed or negative coefficient.
-CostModel read_calibration(const std::filesystem::path& project, const std::string& run, const CostModel& base);
+// bandwidth stay base's); the fitting runs' machine speed into speed_probe_s when not null
+// (0 for a fit without one). Throws std::runtime_error: no such run, no calibration.json in
+// it, a malformed or negative coefficient.
+CostModel read_calibration(const std::filesystem::path& project, const std::string& run, const CostModel& base,
+                           double* speed_probe_s = nullptr);
 
 }  // namespace orrery::sim

@@ -13,6 +13,7 @@
 #include <orrery/runtime.hpp>
 
 #include "calibration_store.hpp"
+#include "sim/machine_speed.hpp"
 #include "sim/placement_search.hpp"
 #include "sim/rate_search.hpp"
 #include "sim_options.hpp"
@@ -142,7 +143,10 @@ void calibrate(const SimOptions& o) {
   for (const auto& run : o.calibrate_from) orrery::sim::append_samples(samples, orrery::sim::read_gpt_serve_samples(project, run));
   auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
   fit.model.wake_delay_s = orrery::sim::spread_quantiles(samples.wake_delays);
-  orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit);
+  // The fitting runs' machine speed, for simulating another run's (speed_of); runs served
+  // without probes leave it out.
+  const double speed = samples.speed.probe_s.empty() ? 0.0 : orrery::sim::probe_speed(samples.speed);
+  orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit, speed);
   const auto& m = fit.model;
   const std::pair<const char*, double> fitted[] = {
       {"fit_prefill_fixed_ms", m.prefill_fixed_s * 1e3},  {"fit_prefill_ms_per_token", m.prefill_s_per_token * 1e3},
@@ -151,7 +155,8 @@ void calibrate(const SimOptions& o) {
       {"fit_decode_us_per_context_token", m.decode_s_per_context_token * 1e6},
       {"fit_prefill_samples", static_cast<double>(fit.prefill_samples)},
       {"fit_decode_samples", static_cast<double>(fit.decode_samples)},
-      {"fit_prefill_rms_ms", fit.prefill_rms_s * 1e3},    {"fit_decode_rms_ms", fit.decode_rms_s * 1e3}};
+      {"fit_prefill_rms_ms", fit.prefill_rms_s * 1e3},    {"fit_decode_rms_ms", fit.decode_rms_s * 1e3},
+      {"fit_speed_probe_s", speed}};
   for (const auto& [name, v] : fitted) orrery::metric(name, 0, v);
   char line[512];
   std::snprintf(line, sizeof line,
@@ -162,6 +167,26 @@ void calibrate(const SimOptions& o) {
                 m.decode_s_per_context_token * 1e6, fit.decode_samples, fit.decode_mean_s * 1e3, fit.decode_rms_s * 1e3);
   orrery::event("calibration", line);
   std::printf("orrery-serve-sim: %s\n", line);
+}
+
+// The calibration's fitted costs, at the machine speed asked for (speed_of or speed_scale).
+void apply_calibration(SimOptions& o) {
+  const auto project = orrery::sim::worker_project_dir();
+  double fitted_probe_s = 0;
+  o.cluster.cost = orrery::sim::read_calibration(project, o.calibration, o.cluster.cost, &fitted_probe_s);
+  double scale = o.speed_scale;
+  if (!o.speed_of.empty()) {
+    if (fitted_probe_s <= 0)
+      throw std::runtime_error("--speed_of: calibration " + o.calibration +
+                               " has no machine speed (speed_probe_s): its fitting runs were served without speed probes");
+    const double run_probe_s = orrery::sim::probe_speed(orrery::sim::read_speed_probes(project, o.speed_of));
+    scale = orrery::sim::speed_scale(run_probe_s, fitted_probe_s);
+    std::printf("orrery-serve-sim: machine speed of %s: probe %.1f us against the fit's %.1f us: costs x%.3f\n", o.speed_of.c_str(),
+                run_probe_s * 1e6, fitted_probe_s * 1e6, scale);
+  }
+  if (scale == 0) return;
+  o.cluster.cost = orrery::sim::at_speed(o.cluster.cost, scale);
+  orrery::metric("speed_scale", 0, scale);
 }
 
 }  // namespace
@@ -176,8 +201,7 @@ int main(int argc, char** argv) {
     } else if (o.mode == "calibrate") {
       calibrate(o);
     } else {
-      if (!o.calibration.empty())
-        o.cluster.cost = orrery::sim::read_calibration(orrery::sim::worker_project_dir(), o.calibration, o.cluster.cost);
+      if (!o.calibration.empty()) apply_calibration(o);
       if (o.jitter == "independent") {  // the sequences' time order ignored: the quantiles, drawn independently
         o.cluster.cost.prefill_jitter_runs.clear();
         o.cluster.cost.decode_jitter_runs.clear();

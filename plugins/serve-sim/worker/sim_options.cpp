@@ -69,6 +69,8 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"iteration", text_option(c.iteration)},
       {"calibrate_from", text_option(calibrate_from)},
       {"calibration", text_option(o.calibration)},
+      {"speed_of", text_option(o.speed_of)},
+      {"speed_scale", number_option(o.speed_scale)},
       {"tp", number_option(c.shape.tp)},
       {"pp", number_option(c.shape.pp)},
       {"tp_efficiency", number_option(m.tp_efficiency)},
@@ -110,6 +112,13 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
     }
   if (o.mode == "calibrate" && !o.calibration.empty())
     throw std::invalid_argument("--calibration: mode calibrate fits a model, it does not take one");
+  if (!o.speed_of.empty() && o.speed_scale != 0)
+    throw std::invalid_argument("--speed_of, --speed_scale: name the run whose machine speed to simulate or give the factor, not both");
+  if ((!o.speed_of.empty() || o.speed_scale != 0) && o.calibration.empty())
+    throw std::invalid_argument(std::string(o.speed_of.empty() ? "--speed_scale" : "--speed_of") +
+                                ": scales a calibration's fitted costs to another machine speed; give calibration too");
+  if (o.speed_scale != 0 && !(o.speed_scale >= 0.01 && o.speed_scale <= 100))
+    throw std::invalid_argument("--speed_scale: from 0.01 to 100 (0: not given), got " + std::to_string(o.speed_scale));
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
   if (o.replicas < 1 || o.replicas > 1000) throw std::invalid_argument("--replicas: from 1 to 1000");

@@ -16,6 +16,11 @@ struct SimOptions {
   std::string mode = "simulate";  // simulate: one cluster | search: placements and batch limits | calibrate
   std::vector<std::string> calibrate_from;  // calibrate: the gpt-serve runs (ids, id prefixes or names) to fit
   std::string calibration;        // simulate, search: a calibrate run whose fitted costs replace the cost options
+  // With a calibration: the machine speed to simulate, as a gpt-serve run whose speed probes
+  // measured it (speed_of: its probe over the fitting runs', machine_speed.hpp) or a factor
+  // (speed_scale) the fitted compute costs are multiplied by. Neither: the fitting runs' speed.
+  std::string speed_of;
+  double speed_scale = 0;  // 0: not given
   ClusterOptions cluster;
   serve::WorkloadOptions workload;
   serve::Slo slo;

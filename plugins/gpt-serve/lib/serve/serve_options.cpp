@@ -57,6 +57,7 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
       {"threads", number_option(o.threads)},
       {"prompt_wait_s", number_option(o.prompt_wait_s)},
       {"answer_tokens", number_option(o.answer_tokens)},
+      {"speed_probe_ms", number_option(o.speed_probe_ms)},
   };
   add_workload_setters(setters, w);
   o.expect = {0, 0, 0, 0, 0};
@@ -74,6 +75,8 @@ ServeOptions parse_serve_options(std::span<char* const> args, bool& help) {
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (!(o.prompt_wait_s >= 0)) throw std::invalid_argument("--prompt_wait_s: must not be negative");
   if (o.answer_tokens < 1) throw std::invalid_argument("--answer_tokens: must be at least 1");
+  if (!(o.speed_probe_ms == 0 || (o.speed_probe_ms >= 1 && o.speed_probe_ms <= 60000)))
+    throw std::invalid_argument("--speed_probe_ms: 0 (off) or from 1 to 60000 ms");
   w.seed = static_cast<std::uint64_t>(seed);
   o.sampling.seed = static_cast<std::uint64_t>(seed);
   o.sampling.temperature = static_cast<float>(temperature);

@@ -30,6 +30,8 @@ struct ServeOptions {
   int threads = 1;
   double prompt_wait_s = 0;  // rank 0 answers `orrery prompt` this long after the workload
   int answer_tokens = 32;    // tokens of each answer
+  // Wall time between two runs of the speed probe (speed_probe.hpp) on each rank; 0: off.
+  double speed_probe_ms = 20;
 };
 
 extern const char* const kServeUsage;

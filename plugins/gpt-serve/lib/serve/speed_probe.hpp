@@ -1,0 +1,51 @@
+// A measure of the machine's speed independent of the workload: a fixed, small piece of the
+// serving kernels' work (gpt-train's matmul_forward and gelu_forward on fixed inputs: a
+// projection of kProbeRows tokens from 128 to 256 channels and its GELU, ~50 us on this
+// machine's cores, small against a decode step's ~0.3 ms), timed on the rank's own thread
+// at regular points of wall time, busy or idle. Others' processes taking the core, a lower
+// clock or a shared cache slow it as they slow an iteration, so serve-sim can scale a cost
+// model fitted on one run to the machine another run saw (plugins/serve-sim/README.md). The
+// work is the same every time (same inputs, same result), so only the machine changes it.
+//
+// A short probe is rarely preempted, so it sees the core's speed but not how much of the core
+// the rank gets when others' processes share it (time slices of milliseconds). That share is
+// the kernel's account of the thread (/proc/thread-self/schedstat: time on the CPU and time
+// runnable but waiting for it), read at each probe: ThreadCpuAccount.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+namespace orrery::serve {
+
+class SpeedProbe {
+ public:
+  // Shapes of the probe's work: out (rows x 2C) = gelu(in (rows x C) @ w^T), C = 128.
+  static constexpr int kProbeRows = 4, kProbeChannels = 128, kProbeOutputs = 2 * kProbeChannels;
+
+  // interval_s: wall time between probes (0: never due). Throws std::invalid_argument for a
+  // negative or non-finite interval.
+  explicit SpeedProbe(double interval_s);
+
+  // Whether a probe is due at time now (seconds, any clock); the first one is due at once.
+  bool due(double now) const { return interval_s_ > 0 && now >= next_; }
+  // Runs the probe's work once and returns its duration in seconds (steady clock); the next
+  // probe is due interval_s after now.
+  double run(double now);
+  // The probe's result, the same on every run (a checksum of the output): what makes the
+  // work fixed.
+  double checksum() const;
+
+ private:
+  double interval_s_ = 0, next_ = 0;
+  std::vector<float> in_, w_, hidden_, out_;
+};
+
+// The calling thread's time on a CPU and time waiting, runnable, for one (seconds, since the
+// thread started); nullopt where the kernel does not keep them (no schedstat).
+struct ThreadCpuAccount {
+  double running_s = 0, waiting_s = 0;
+};
+std::optional<ThreadCpuAccount> read_thread_cpu_account();
+
+}  // namespace orrery::serve
