@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# gpt-train checkpoint I/O against the disk and against PyTorch, GPT-2 layers/heads/channels
-# (12/12/768) with vocab 4096 and context 64 (88.25 M parameters; params + AdamW m + v =
-# 1.06 GB of float32) so the tokenizer comes from the KJV cache in seconds:
-#   1. worker save (rank 0 writes, fsyncs, renames; the "checkpoint ... (s)" line);
-#   2. dd of the same byte count with conv=fsync to the same folder;
-#   3. torch.save of three tensors of that size + fsync, torch.load;
-#   4. worker resume: whole process time (start-up + load), an upper bound on the load.
-# Usage: bench/gpt_train/checkpoint_io.sh [BUILD_DIR] (default build); DIR=folder on the disk to test.
+# gpt-train checkpoint I/O at GPT-2 124M's shape (12 layers, 12 heads, 768 channels, context
+# 1024, vocab 50257: 124.44 M parameters; params + AdamW m + v = 1.49 GB of float32) against
+# the disk and against PyTorch, all in the same folder:
+#   1. orrery-gpt-checkpoint-bench (the worker's save and load code, no tokenizer needed):
+#      replicated on 1 rank (rank 0 writes, fsyncs, renames), then ZeRO-1 on 2 ranks (every
+#      rank writes its moment slices at once through parallel HDF5); each load after the
+#      file's pages were dropped from the page cache, checked bit for bit;
+#   2. dd of the same byte count with conv=fsync, and reading it back after dropping it;
+#   3. torch.save of three tensors of that size + fsync, torch.load.
+# Usage: bench/gpt_train/checkpoint_io.sh [BUILD_DIR] (default build, configured with
+# -DORRERY_BUILD_BENCH=ON); DIR=folder on the disk to test; REPEAT=n (default 3).
 source "$(dirname "$0")/bench_env.sh"
-args=(--preset=gpt2 --vocab=4096 --context=64 --batch_size=1 --val_interval=100000 --sample_tokens=0
-      --cache_dir="$cache" --threads=2)
-echo "== worker save"
-"$build/bin/orrery-gpt-train" "${args[@]}" --steps=1 --checkpoint_dir="$work/a" | grep -E "parameters|checkpoint"
-ckpt="$work/a/step-0000001.h5"
-bytes=$(stat -c %s "$ckpt")
-echo "checkpoint $bytes bytes"
-echo "== dd, same size, conv=fsync"
+repeat=${REPEAT:-3}
+tool="$build/bin/orrery-gpt-checkpoint-bench"
+echo "== worker code, replicated, 1 rank"
+mpirun -np 1 "$tool" --dir="$work/a" --repeat="$repeat"
+echo "== worker code, zero_stage=1, 2 ranks (parallel HDF5)"
+mpirun -np 2 "$tool" --dir="$work/b" --repeat="$repeat" --zero_stage=1
+n=124439808
+bytes=$((3 * 4 * n))
+echo "== dd, same size ($bytes bytes of tensors), conv=fsync"
 dd if=/dev/zero of="$work/dd.bin" bs=1M count=$((bytes / 1048576)) conv=fsync 2>&1 | tail -1
+/usr/bin/python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$work/dd.bin"
+echo "== dd read back, dropped from the page cache"
+dd if="$work/dd.bin" of=/dev/null bs=1M 2>&1 | tail -1
 rm -f "$work/dd.bin"
 echo "== torch.save / torch.load, same tensors"
-/usr/bin/python3 - "$work/t.pt" <<'PY'
+/usr/bin/python3 - "$work/t.pt" "$n" <<'PY'
 import os, sys, time
 import torch
-n = 88250880
+n = int(sys.argv[2])
 tensors = {g: torch.randn(n) for g in ("params", "adam_m", "adam_v")}
 t0 = time.time()
 with open(sys.argv[1], "wb") as f:
@@ -32,13 +39,11 @@ with open(sys.argv[1], "wb") as f:
 t1 = time.time()
 size = os.path.getsize(sys.argv[1])
 print(f"torch.save + fsync: {size / 1e6:.0f} MB in {t1 - t0:.2f} s = {size / 1e6 / (t1 - t0):.0f} MB/s")
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)
 t0 = time.time()
 torch.load(sys.argv[1])
 t1 = time.time()
-print(f"torch.load (page cache warm): {size / 1e6 / (t1 - t0):.0f} MB/s")
+print(f"torch.load (dropped from the page cache): {size / 1e6:.0f} MB in {t1 - t0:.2f} s = {size / 1e6 / (t1 - t0):.0f} MB/s")
 PY
-echo "== worker resume (start-up + load, no step)"
-start=$(date +%s.%N)
-"$build/bin/orrery-gpt-train" "${args[@]}" --steps=1 --checkpoint_dir="$work/b" --resume="$ckpt" >/dev/null
-end=$(date +%s.%N)
-awk -v s="$start" -v e="$end" -v b="$bytes" 'BEGIN { printf "resume process %.2f s: load >= %.0f MB/s\n", e - s, b / 1e6 / (e - s) }'

@@ -2,7 +2,7 @@
 # gpt-train ZeRO-1 against replicated optimizer state on 2 ranks x 1 thread (figures in
 # bench/gpt_train/README.md): mean step time, AdamW state a rank (the worker's start-up
 # line) and checkpoint save time (replicated: rank 0 writes all; zero_stage=1: rank 0 the
-# head, then each rank its moment slice in turn), for the "small" preset (12.3 M parameters,
+# head, then every rank its moment slice at once through parallel HDF5), for the "small" preset (12.3 M parameters,
 # vocab 4096) at context 64, 4 sequences a step.
 # Then GPT-2's 12 layers x 12 heads x 768 channels with vocab 4096, context 64 (88.25 M
 # parameters, a 1.06 GB checkpoint), one step and its save on 2 ranks, zero_stage 0 and 1:

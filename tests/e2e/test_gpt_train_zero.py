@@ -5,8 +5,8 @@
 - reduce-scattering during backward (overlap) or after it gives bit-identical losses;
 - zero_stage 2 is refused before anything starts; the timeline has per-bucket
   reduce-scatter spans, the parameter all-gather and each rank's checkpoint slice write;
-- the sharded checkpoint, written by the ranks slice by slice into one file, reads with
-  h5py as the same consolidated moments as the replicated run's, with fragments naming
+- the sharded checkpoint, its moments written by the ranks at once into one file through
+  parallel HDF5 (their write spans overlap at each save), reads with h5py as the same consolidated moments as the replicated run's, with fragments naming
   which rank held which range;
 - resuming is universal: sharded on 2 -> replicated on 1 and sharded on 4, replicated on
   2 -> sharded on 2 continue the loss curve, and sharded on 2 -> sharded on 2 continues it
@@ -89,6 +89,15 @@ def test():
             assert len({n for n in names if n.startswith("reduce-scatter bucket ")}) >= 3, names
             assert {"allgather params", "write slice"} <= names and not any(n.startswith("allreduce bucket") for n in names), names
             assert len(f[f"metrics/rank-{rank}/allgather_s"]) == 8
+        # The ranks write their moment slices at once (parallel HDF5), not in turns: at every
+        # save each rank's write overlaps the other's (both start after a barrier and end after
+        # a collective; with turns rank 1's began when rank 0's had ended).
+        writes = [{int(s["step"]): (s["start"], s["end"]) for s in f[f"spans/rank-{rank}"][:]
+                   if s["name"] == b"write slice"} for rank in (0, 1)]
+        assert sorted(writes[0]) == sorted(writes[1]) == [4, 8], writes
+        for step, (start0, end0) in writes[0].items():
+            start1, end1 = writes[1][step]
+            assert start0 < end1 and start1 < end0, f"step {step}: rank 0 wrote {start0}-{end0}, rank 1 {start1}-{end1}"
 
     four = str(prj.run_dir(zero) / "checkpoints" / "step-0000004.h5")
     plain_four = str(prj.run_dir(plain) / "checkpoints" / "step-0000004.h5")

@@ -1,7 +1,7 @@
 """gpt-train end to end, a rank killed during a ZeRO-1 sharded checkpoint save: 2 ranks
 with zero_stage=1 save after every step a model whose checkpoint takes longer to write than
-a step to compute (rank 0 the head, then each rank its moment slice into the same
-temporary file); rank 1 is killed with SIGKILL while a temporary file exists, and the job
+a step to compute (rank 0 the head, then every rank its moment slice into the same
+temporary file at once, through parallel HDF5); rank 1 is killed with SIGKILL while a temporary file exists, and the job
 ends. Every checkpoint under its final name must be complete, both ranks' slices of every
 moment tensor written (non-zero second moments in every fragment), and it resumes on one
 rank without sharding."""

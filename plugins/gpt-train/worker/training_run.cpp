@@ -19,6 +19,7 @@
 #include "data_loader.hpp"
 #include "gpt/adamw.hpp"
 #include "gpt/checkpoint.hpp"
+#include "gpt/parallel_checkpoint.hpp"
 #include "gpt/model.hpp"
 #include "gpt/prepared_corpus.hpp"
 #include "gpt/rng.hpp"
@@ -178,18 +179,16 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       if (!sharded) save_checkpoint(path, *model, opt, state);
     }
     if (sharded) {
-      // Serial HDF5 in one file: rank 0 writes the head, then the ranks write their moment
-      // slices in turn (each barrier passes the turn on), then rank 0 publishes the file.
+      // One file, parallel HDF5: rank 0 writes the head (everything but the moments' values,
+      // their space allocated), then every rank writes its moment slices into it at once
+      // (MPI-IO), then rank 0 publishes (fsync, rename) it.
       const std::string tmp = temporary_checkpoint_path(path);
       if (rank == 0) write_checkpoint_head(tmp, *model, opt.t(), state);
-      for (int turn = 0; turn < ranks; ++turn) {
-        MPI_Barrier(comm);
-        if (rank == turn) {
-          orrery::ScopedSpan s("checkpoint", "write slice", steps_done);
-          write_optimizer_slice(tmp, *model, opt);
-        }
-      }
       MPI_Barrier(comm);
+      {
+        orrery::ScopedSpan s("checkpoint", "write slice", steps_done);
+        write_optimizer_slices_parallel(tmp, *model, opt, comm);
+      }
       if (rank == 0) publish_checkpoint(tmp, path);
     }
     MPI_Barrier(comm);

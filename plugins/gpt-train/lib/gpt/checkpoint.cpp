@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "gpt/adamw.hpp"
+#include "gpt/checkpoint_slices.hpp"
 #include "gpt/h5_file.hpp"
 #include "gpt/model.hpp"
 #include "gpt/shard_range.hpp"
@@ -142,10 +143,14 @@ void write_checkpoint_head(const std::string& tmp, const Gpt& model, std::int64_
   if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: cannot flush " + tmp);
 }
 
+void write_moment_slices(hid_t file, const Gpt& model, const AdamW& opt) {
+  write_moment_slice(file, "adam_m", model, opt.m(), opt.range());
+  write_moment_slice(file, "adam_v", model, opt.v(), opt.range());
+}
+
 void write_optimizer_slice(const std::string& tmp, const Gpt& model, const AdamW& opt) {
   const auto file = h5::open_file_rw(tmp);
-  write_moment_slice(file.get(), "adam_m", model, opt.m(), opt.range());
-  write_moment_slice(file.get(), "adam_v", model, opt.v(), opt.range());
+  write_moment_slices(file.get(), model, opt);
   if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("HDF5: cannot flush " + tmp);
 }
 

@@ -6,9 +6,10 @@
 //
 // With ZeRO-1 sharding, each rank holds the moments of its slice of the flat parameter
 // array only: rank 0 writes the head (everything but the moments, whose datasets it
-// creates empty), then each rank in turn opens the temporary file and writes its slice of
-// every moment tensor as hyperslabs of the consolidated dataset, then rank 0 publishes
-// (renames) it. A reader sees the same consolidated tensors either way.
+// creates with their space allocated), then the ranks write their slices of every moment
+// tensor as hyperslabs of the consolidated dataset (the worker: all at once through
+// parallel HDF5, gpt/parallel_checkpoint.hpp), then rank 0 publishes (renames) it. A reader
+// sees the same consolidated tensors either way.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,9 @@ void save_checkpoint(const std::string& path, const Gpt& model, const AdamW& opt
 // (state.zero_stage 1; the fragments attributes name state.ranks' slices):
 // 1. one rank creates the temporary file with everything but the moments' values;
 void write_checkpoint_head(const std::string& tmp, const Gpt& model, std::int64_t adam_t, const TrainingState& state);
-// 2. each rank, one at a time, writes the moments of opt.range();
+// 2. each rank writes the moments of opt.range(): here through the serial HDF5, so one rank
+//    at a time (save_checkpoint's one rank; the worker's ranks use
+//    write_optimizer_slices_parallel instead);
 void write_optimizer_slice(const std::string& tmp, const Gpt& model, const AdamW& opt);
 // 3. one rank makes it durable and gives it its final name.
 void publish_checkpoint(const std::string& tmp, const std::string& path);

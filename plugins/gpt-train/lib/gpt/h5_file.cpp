@@ -94,8 +94,14 @@ std::string read_bytes(hid_t loc, const std::string& name) {
 
 void create_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape) {
   const Id space = simple_space(shape);
-  const Id set(H5Dcreate2(loc, name.c_str(), kStdFloat, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-               "create dataset " + name);
+  // Space allocated now: ranks writing their slices at once through MPI-IO cannot allocate
+  // it (allocation changes metadata, which parallel HDF5 allows only collectively). No fill
+  // written: every element gets written, and zeros first would double the bytes.
+  const Id creation(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "create dataset properties");
+  check(H5Pset_alloc_time(creation.get(), H5D_ALLOC_TIME_EARLY), "set early allocation for " + name);
+  check(H5Pset_fill_time(creation.get(), H5D_FILL_TIME_NEVER), "turn off the fill of " + name);
+  const Id set(H5Dcreate2(loc, name.c_str(), kStdFloat, space.get(), H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+               H5Dclose, "create dataset " + name);
 }
 
 std::vector<Box> flat_range_boxes(const std::vector<std::int64_t>& shape, std::int64_t first, std::int64_t count) {

@@ -32,7 +32,7 @@ class Id {
 
 Id create_file(const std::string& path);  // truncates
 Id open_file(const std::string& path);    // read-only
-Id open_file_rw(const std::string& path); // read-write, for ranks writing their shards in turn
+Id open_file_rw(const std::string& path); // read-write, for writing moment slices into a head
 Id create_group(hid_t loc, const std::string& name);
 Id open_group(hid_t loc, const std::string& name);
 bool exists(hid_t loc, const std::string& name);
@@ -44,8 +44,9 @@ void write_bytes(hid_t loc, const std::string& name, const std::string& bytes);
 std::vector<std::int64_t> dataset_shape(hid_t loc, const std::string& name);
 std::string read_bytes(hid_t loc, const std::string& name);
 
-// A float dataset of the given shape with no data yet (unwritten elements read as 0), for
-// writers that fill it by ranges.
+// A float dataset of the given shape with no data yet, its space allocated at once (so
+// ranks of a parallel HDF5 file can fill it by ranges independently); unwritten elements of a
+// new file read as 0.
 void create_floats(hid_t loc, const std::string& name, const std::vector<std::int64_t>& shape);
 // An axis-aligned block of a dataset: start and count per dimension.
 struct Box {
