@@ -166,7 +166,7 @@ std::optional<SlurmJobState> SlurmCommands::query_history(const std::string& job
   const auto& sources = *known;
   std::vector<std::string> missed = {"purged by slurmctld after MinJobAge"};
   if (sources.accounting) {
-    auto r = run(sacct_argv(job_id));
+    auto r = run(sacct_argv(job_id, sources.cluster));
     if (r.success()) {
       if (auto s = last_state_of(r.out, job_id, parse_sacct_line)) return s;
       missed.push_back("not in sacct");

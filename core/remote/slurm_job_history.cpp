@@ -56,6 +56,7 @@ std::vector<std::string_view> fields_of_line(std::string_view s) {
 
 std::optional<SlurmHistorySources> parse_slurm_config(const std::string& show_config) {
   std::optional<std::string> storage, comp_type, comp_loc;
+  std::string cluster;
   std::istringstream lines(show_config);
   std::string line;
   while (std::getline(lines, line)) {
@@ -68,17 +69,25 @@ std::optional<SlurmHistorySources> parse_slurm_config(const std::string& show_co
     if (key == "AccountingStorageType") storage = value;
     else if (key == "JobCompType") comp_type = value;
     else if (key == "JobCompLoc") comp_loc = value;
+    else if (key == "ClusterName") cluster = value;
   }
   if (!storage) return std::nullopt;
   SlurmHistorySources s;
   s.accounting = !storage->empty() && *storage != "accounting_storage/none" && *storage != "(null)";
   if (comp_type == "jobcomp/filetxt" && comp_loc && comp_loc->size() > 1 && comp_loc->front() == '/' && plain_field(*comp_loc))
     s.jobcomp_file = *comp_loc;
+  if (cluster.size() <= 64 &&
+      std::all_of(cluster.begin(), cluster.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }) &&
+      (cluster.empty() || cluster.front() != '-'))
+    s.cluster = cluster;
   return s;
 }
 
-std::vector<std::string> sacct_argv(const std::string& job_id) {
-  return {"sacct", "-j", job_id, "-X", "-n", "-P", "-o", "JobID,State,ExitCode,Reason,NodeList"};
+std::vector<std::string> sacct_argv(const std::string& job_id, const std::string& cluster) {
+  std::vector<std::string> argv = {"sacct"};
+  if (!cluster.empty()) argv.push_back("--clusters=" + cluster);
+  argv.insert(argv.end(), {"-j", job_id, "-X", "-n", "-P", "-o", "JobID,State,ExitCode,Reason,NodeList"});
+  return argv;
 }
 
 std::optional<SlurmJobState> parse_sacct_line(const std::string& line) {

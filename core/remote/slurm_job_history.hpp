@@ -20,14 +20,19 @@ namespace orrery::remote {
 struct SlurmHistorySources {
   bool accounting = false;     // AccountingStorageType is not accounting_storage/none: sacct answers
   std::string jobcomp_file;    // JobCompLoc when JobCompType=jobcomp/filetxt (an absolute path); empty otherwise
+  // ClusterName: the cluster whose accounting records sacct must read (a login node may serve
+  // several clusters, and sacct reads its own default one). Empty: not named, or not a name
+  // (lower-case letters, digits, '_' and '-' only).
+  std::string cluster;
 };
 
 // `scontrol show config` ("Key = Value" lines). nullopt when the output names no
 // AccountingStorageType (not scontrol's answer).
 std::optional<SlurmHistorySources> parse_slurm_config(const std::string& show_config);
 
-// The argv of the accounting query for one job (allocation lines only, no header, '|'-separated).
-std::vector<std::string> sacct_argv(const std::string& job_id);
+// The argv of the accounting query for one job (allocation lines only, no header, '|'-separated),
+// of the cluster named (--clusters=NAME) unless cluster is empty.
+std::vector<std::string> sacct_argv(const std::string& job_id, const std::string& cluster = "");
 
 // One line of sacct_argv's output: JobID|State|ExitCode|Reason|NodeList. "CANCELLED by 0"
 // becomes CANCELLED. nullopt unless it has exactly these five fields and a valid job id.

@@ -17,6 +17,7 @@ const char* kConfigWithAccounting =
     "AccountingStorageHost   = 127.0.0.1\n"
     "AccountingStoragePort   = 46741\n"
     "AccountingStorageType   = accounting_storage/slurmdbd\n"
+    "ClusterName             = orrerytest\n"
     "JobCompHost             = localhost\n"
     "JobCompLoc              = /tmp/orr-slurm-q478lzf4/log/jobcomp.txt\n"
     "JobCompPort             = 0\n"
@@ -51,6 +52,17 @@ TEST(SlurmJobHistory, ConfigNamesAccountingAndTheJobcompFile) {
   ASSERT_TRUE(with);
   EXPECT_TRUE(with->accounting);
   EXPECT_EQ(with->jobcomp_file, "/tmp/orr-slurm-q478lzf4/log/jobcomp.txt");
+  EXPECT_EQ(with->cluster, "orrerytest");
+  // sacct reads the cluster scontrol named, not the login node's default one.
+  EXPECT_EQ(sacct_argv("48475002_1", with->cluster),
+            (std::vector<std::string>{"sacct", "--clusters=orrerytest", "-j", "48475002_1", "-X", "-n", "-P", "-o",
+                                      "JobID,State,ExitCode,Reason,NodeList"}));
+  EXPECT_EQ(sacct_argv("12").at(1), "-j");   // no cluster named: sacct's default
+  for (const char* odd : {"Orrery", "a b", "x;rm", "-x", "a/b"}) {
+    auto config = parse_slurm_config(std::string("AccountingStorageType = accounting_storage/slurmdbd\nClusterName = ") + odd + "\n");
+    ASSERT_TRUE(config);
+    EXPECT_EQ(config->cluster, "") << odd;   // not a cluster name: not passed on
+  }
 
   auto without = parse_slurm_config("AccountingStorageType   = accounting_storage/none\n"
                                     "JobCompLoc              = /var/log/slurm/jobcomp.log\n"
