@@ -13,6 +13,7 @@ stopped by PID at the end (the beds).
 """
 import argparse
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -57,8 +58,9 @@ def main():
         def local(argv):
             return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
 
-        def through_login(argv):
-            return subprocess.run(ssh + argv, capture_output=True, text=True, timeout=60)
+        def through_login(argv):   # each word quoted for the remote shell, as SshConnection does
+            return subprocess.run(ssh + [" ".join(shlex.quote(a) for a in argv)], capture_output=True, text=True,
+                                  timeout=60)
 
         through_login(["true"])   # the master connection, opened once as SshConnection does
         for n in args.tasks:
