@@ -358,7 +358,7 @@ int cancel_slurm_run(const runfiles::Project& project, const std::string& run_id
     std::cout << std::flush;
     return kSucceeded;
   }
-  access->commands.cancel(job->job);
+  remote::cancel_slurm_job(dir, access->commands);
   std::cout << "scancel " << job->job << " done for run " << run_id << "\n" << std::flush;
   if (!wait) return kSucceeded;
   // The agent (if it runs) gets SIGTERM and writes the verdict; a queued run gets Slurm's.

@@ -141,6 +141,7 @@ std::optional<SlurmJobRecord> read_slurm_record(const fs::path& run_dir) {
   r.last.exit_code = j.value("exit_code", "");
   r.last.source = j.value("source", "");
   r.updated = j.value("updated", 0.0);
+  r.cancel_requested = j.value("cancel_requested", false);
   return r;
 }
 
@@ -149,8 +150,16 @@ void write_slurm_record(const fs::path& run_dir, const SlurmJobRecord& r) {
                       {"state", r.last.state},
                       {"reason", r.last.reason},   {"nodes", r.last.nodes},  {"exit_code", r.last.exit_code},
                       {"source", r.last.source},
-                      {"updated", r.updated}};
+                      {"updated", r.updated},      {"cancel_requested", r.cancel_requested}};
   runfiles::write_file_atomically(run_dir / "slurm.json", j.dump(2) + "\n");
+}
+
+void cancel_slurm_job(const fs::path& run_dir, const SlurmCommands& slurm) {
+  auto record = read_slurm_record(run_dir);
+  if (!record) throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
+  slurm.cancel(record->job);
+  record->cancel_requested = true;
+  write_slurm_record(run_dir, *record);
 }
 
 std::optional<runfiles::RunRecord> job_side_record(const fs::path& run_dir, const SshConnection* via) {
@@ -194,6 +203,10 @@ std::optional<SlurmJobState> settle_slurm_run(const fs::path& run_dir, const Slu
   if (state && state->state == "CANCELLED") {
     settle(run_dir, remote, via, runfiles::RunStatus::Cancelled,
            job + " was cancelled before orrery-agent started (" + state->describe() + ")");
+  } else if (!state && record->cancel_requested) {
+    settle(run_dir, remote, via, runfiles::RunStatus::Cancelled,
+           job + " was cancelled (scancel) before orrery-agent started; Slurm keeps no record of it (" +
+               slurm.unknown_job_note() + ")");
   } else {
     std::string output;
     if (via && !remote.empty()) {

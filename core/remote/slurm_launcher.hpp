@@ -50,13 +50,15 @@ SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchem
 // failed with sbatch's message (and SlurmError is thrown).
 void submit_slurm(SlurmBatch& batch, const SlurmCommands& slurm);
 
-// slurm.json: {"target", "job", "remote_run_dir", "state", "reason", "nodes", "exit_code", "source", "updated"}
-// (source: where a purged job's state was read, "sacct" or "jobcomp/filetxt"; empty: scontrol).
+// slurm.json: {"target", "job", "remote_run_dir", "state", "reason", "nodes", "exit_code", "source", "updated",
+// "cancel_requested"} (source: where a purged job's state was read, "sacct" or "jobcomp/filetxt";
+// empty: squeue).
 struct SlurmJobRecord {
   std::string target, job;
   std::string remote_run_dir;   // where the job runs when reached through ssh; empty: this run folder
   SlurmJobState last;   // the state last seen (state empty: not asked yet)
   double updated = 0;
+  bool cancel_requested = false;   // scancel of the job succeeded (cancel_slurm_job)
 };
 std::optional<SlurmJobRecord> read_slurm_record(const std::filesystem::path& run_dir);
 void write_slurm_record(const std::filesystem::path& run_dir, const SlurmJobRecord& record);
@@ -71,6 +73,11 @@ std::optional<SlurmJobState> refresh_slurm_run(const std::filesystem::path& run_
 // the runs of a target. Throws SlurmError when state is another job's.
 std::optional<SlurmJobState> settle_slurm_run(const std::filesystem::path& run_dir, const SlurmCommands& slurm,
                                               const std::optional<SlurmJobState>& state);
+
+// scancel of the run's job (SlurmError with scancel's message), recorded in slurm.json: a job Slurm
+// then knows nowhere (an array task cancelled while pending leaves no record, not even in the
+// jobcomp file or sacct) is settled as cancelled, not as failed.
+void cancel_slurm_job(const std::filesystem::path& run_dir, const SlurmCommands& slurm);
 
 // The run.json where the job runs: this folder's, or the login node's copy through via.
 std::optional<runfiles::RunRecord> job_side_record(const std::filesystem::path& run_dir, const SshConnection* via);

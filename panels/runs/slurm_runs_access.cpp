@@ -80,7 +80,7 @@ std::string SlurmRunsAccess::cancel(const std::string& run_id) {
   if (!job) throw std::runtime_error("run " + run_id + " has no Slurm job recorded (slurm.json)");
   try {
     const auto access = reach(job->target);
-    access.commands.cancel(job->job);
+    remote::cancel_slurm_job(dir, access.commands);
     const auto state = remote::refresh_slurm_run(dir, access.commands);
     return "scancel " + job->job + " done for run " + run_id + ": job " + job->job + " " +
            (state ? state->describe() : access.commands.unknown_job_note());
