@@ -5,7 +5,10 @@ on the login node is replaced by a file (its agent cannot start, its run.json ca
 then the array is released. Task 0 runs, is mirrored and copied back; task 1's job ends, and
 once it has been out of Slurm's queue for the follower's grace time (15 s) with no verdict to
 read, the follower says so, marks that run failed with the job, Slurm's state and the reason,
-and ends with exit status 1 (a run failed) instead of waiting forever."""
+and ends with exit status 1 (a run failed) instead of waiting forever. Meanwhile a second sweep
+runs on a login node whose work folder holds ':' (ssh cannot forward such a socket path): no
+task's mirror can start while its run is live, the attempts are counted and spaced out (1, 2, 4,
+8 s), and once the run is final its mirror needs no forward: both copied back, exit status 0."""
 import json
 import re
 import shutil
@@ -22,13 +25,26 @@ def test():
         prj = Project("slurm-via-giveup")
         on = OrreryOnSlurm(slurm, prj, {})
         work = ssh.root / "login-work"
+        colon_work = ssh.root / "login:work"
         (prj.root / "orrery.json").write_text(json.dumps({"targets": {
             "login": ssh.target(0, work_dir=work),
-            "held": {"type": "slurm", "via": "login", "partition": PARTITION, "extra_sbatch": ["--hold"]}}}))
+            "colonlogin": ssh.target(0, work_dir=colon_work),
+            "held": {"type": "slurm", "via": "login", "partition": PARTITION, "extra_sbatch": ["--hold"]},
+            "colon": {"type": "slurm", "via": "colonlogin", "partition": PARTITION}}}))
         on.env = ssh.env(on.env)
         ar = prj.spec("ar", {"kind": "allreduce-bench", "name": "ar-giveup", "ranks": 2,
                              "params": {"min_bytes": 8, "max_bytes": 64, "iterations": 3, "warmup": 1}})
+        ar1 = prj.spec("ar1", {"kind": "allreduce-bench", "name": "ar-colon", "ranks": 1,
+                               "params": {"min_bytes": 2097152, "max_bytes": 4194304, "large_iterations": 12000,
+                                          "warmup": 1}})   # a few seconds live
         follower = on.follow("run", ar, "--target", "held", "--sweep", "max_bytes=64, 256")
+        # Meanwhile (its own ssh master: another runtime folder), a sweep whose mirrors cannot start
+        # while the runs are live: ssh cannot forward a socket whose path holds ':', the folder does.
+        colon_env = dict(on.env, XDG_RUNTIME_DIR=str(ssh.root / "runtime-colon"))
+        (ssh.root / "runtime-colon").mkdir(mode=0o700)
+        colon = OrreryOnSlurm.__new__(OrreryOnSlurm)
+        colon.bed, colon.project, colon.env = slurm, prj, colon_env
+        unmirrored = colon.follow("run", ar1, "--target", "colon", "--sweep", "large_iterations=12000, 10000")
         try:
             job = follower.wait_line("as slurm job ", 60).split("as slurm job ")[1].split()[0].split("_")[0]
             task1 = follower.wait_line(f"as slurm job {job}_1").split()
@@ -43,8 +59,10 @@ def test():
             slurm.run("scontrol", "release", job)
             code = follower.finish(120)
             took = time.time() - released
+            colon_code = unmirrored.finish(120)
         finally:
             follower.finish(5)
+            unmirrored.finish(5)
         out = follower.text()
         assert code == 1, (code, out)
         # The other task went on: mirrored, copied back, its run whole.
@@ -67,6 +85,21 @@ def test():
         assert 15 <= took < 60, took
         print(f"task 1 left the queue as {m.group(1)}; release -> follower's end: {took:.1f} s")
 
+        # No mirror could start while the runs were live: the attempts were counted and spaced out
+        # (1, 2, 4, 8 s), and once a run was final its mirror needed no forward: copied back, succeeded.
+        out = unmirrored.text()
+        assert colon_code == 0, (colon_code, out)
+        tasks = [l.split() for l in out.splitlines() if " submitted: " in l]
+        assert len(tasks) == 2, out
+        for words in tasks:
+            run = words[1]
+            attempts = [int(a) for a in re.findall(rf"cannot follow run {run} on the login node yet: cannot forward a socket "
+                                                   rf"whose path holds ':' [^\n]* \(attempt (\d+), retrying\)", out)]
+            assert attempts == list(range(1, len(attempts) + 1)) and 1 <= len(attempts) <= 8, (attempts, out)
+            assert "gave up" not in out, out
+            assert prj.record(run)["status"] == "succeeded"
+            assert json.loads((prj.run_dir(run) / "remote.json").read_text())["copied_back"] is True
+            print(f"run {run}: {len(attempts)} mirror attempts while live, then copied back")
 
 if __name__ == "__main__":
     main(test)
