@@ -7,8 +7,9 @@ during the runs the word names: quiet (none), busy (all three), holdout (only th
 the fit of its repetition) and its probes' statistics (median, mean, 10 %-trimmed mean, mean
 of the lower half) relative to the fitting runs' pooled probes; then, over all runs, the
 correlation of each statistic's ratio with the slowdown's ratio (the run's slowdown over the
-fitting runs' mean). With --simulate, also the holdout simulated with the fit scaled to its
-probe (speed_of) and unscaled: the signed errors of TTFT and TPOT p50/p90.
+fitting runs' mean). With --simulate, also the holdout simulated with the fit at its machine
+speed (speed_of, speed_model uniform and preemptions) and at the fitting runs' (unscaled): the
+signed errors of TTFT and TPOT p50/p90, and each model's worst error per figure.
 
     ORRERY_BIN_DIR=BUILD/bin ORRERY_SOURCE_DIR=. python3 bench/serve_sim/speed_probe_tracking.py [--simulate] quiet busy holdout fit ...
 (with OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 as root)
@@ -71,6 +72,7 @@ def main(words, simulate):
     calibration.serve(prj, "warm-up", str(ckpt), corpus, dict(calibration.FIT, duration_s=1.0))
     busy = Busy()
     rows = []  # (word, run role, slowdown ratio, {statistic: probe ratio})
+    worst = {}  # model -> figure -> worst relative error
     try:
         for rep, word in enumerate(words):
             load0 = os.getloadavg()[0]
@@ -97,12 +99,17 @@ def main(words, simulate):
                       + f"; {len(probes(prj, r))} probes, {100 * share[k]:.2f} % of rank 0's time", flush=True)
             if simulate:
                 real = {m: final(prj, holdout, m) for m in calibration.COMPARED}
-                for label, extra in (("speed_of holdout", {"speed_of": holdout}), ("unscaled", {})):
+                for label, extra in (("uniform", {"speed_of": holdout}), ("preemptions", {"speed_of": holdout, "speed_model": "preemptions"}),
+                                     ("unscaled", {})):
                     sim = calibration.simulate(prj, f"sim-{rep}-{label.split()[0]}", calibration.HOLDOUT, calibration=calib, replicas=16, **extra)
                     print(f"rep {rep} ({word}) {label}: " + ", ".join(f"{m} {100 * (sim[m] - real[m]) / real[m]:+.1f} %" for m in calibration.COMPARED),
                           flush=True)
+                    for m in calibration.COMPARED:
+                        worst.setdefault(label, {})[m] = max(worst.get(label, {}).get(m, 0), abs(sim[m] - real[m]) / real[m])
     finally:
         busy.set(False)
+    for label, figures in worst.items():
+        print(f"worst, {label}: " + ", ".join(f"{m} {100 * e:.1f} %" for m, e in figures.items()))
     slowdown = np.array([r[2] for r in rows])
     print(f"\n{len(rows)} runs; slowdown ratio {slowdown.min():.2f}-{slowdown.max():.2f}")
     for s in rows[0][3]:

@@ -6,15 +6,25 @@ keeps the fit in its run folder, with the measured scatter in time order (a slow
 rank is replayed as one) and how late idle ranks woke. The holdout, another configuration
 (another rate, arrival process, length distribution, ranges and seed), is reproduced by the
 simulator given the fit and gpt-serve's scheduling (round-robin dispatch, a prefill then a
-decode step per iteration). Issue 7 asks TTFT and TPOT medians and p90 within 15 %: asserted,
-all four, when the machine kept its speed over the three runs (measured / fitted iteration
-time of each within 10 % of their mean, the mean at most 1.4); when others' processes changed
-the machine's speed in between, no model of the fitting runs can know the holdout's, and the
-accuracy is reported instead (figures in plugins/serve-sim/README.md). The same check fails for the simulator's default
-costs (always asserted) and for the fitted costs 60 % too high. The holdout serves about 360
-requests: with 123 (the rate before) the real p90s alone scattered by about 11 % between draws
-of the same workload. Bad calibration inputs (no such run, a path, a run of another kind, a
-run without a fit, a run too short to fit) fail with exit 2 and the reason."""
+decode step per iteration). Every gpt-serve run also measures its machine, apart from the
+workload: a speed probe (a fixed matmul + GELU timed every 20 ms on each rank) and the ranks'
+time waiting for a core (schedstat). The calibration keeps the fitting runs' machine speed; the
+holdout is simulated at the holdout's machine speed (speed_of=holdout: the fitted costs scaled
+by the probes' median ratio, the jitter's preemptions stretched by the contention's ratio).
+That is the holdout's machine state, measured by its probes, not its latencies: no figure the
+test compares is read from the holdout to simulate it. Issue 7 asks TTFT and TPOT medians and
+p90 within 15 %: the medians are asserted every time; TTFT p90 when the fitting runs' contention
+(time runnable over time running) was at most 1.6; TPOT p90 (the share of time lost to
+preempted steps, which the contention does not predict closely enough) as before the probe:
+simulated at the fitting runs' speed, where the three runs' slowdowns (measured / fitted
+iteration time) were within 10 % of their mean, at most 1.4 on average; reported otherwise (figures in
+plugins/serve-sim/README.md). The same check fails for the simulator's default costs (always
+asserted) and for the fitted costs 60 % too high. The holdout serves about 360 requests: with
+123 (the rate before) the real p90s alone scattered by about 11 % between draws of the same
+workload. Bad calibration inputs (no such run, a path, a run of another kind, a run without a
+fit, a run too short to fit) and bad speed_of (no such run, a path, a gpt-train run, a run
+served with the probe off, no calibration, with speed_scale too, a speed_scale out of range)
+fail with exit 2 and the reason."""
 import json
 import os
 
@@ -24,20 +34,25 @@ from e2e_support import Project, main
 from gpt_serve_support import final
 from gpt_train_support import finish, write_corpus
 
-TARGET = 0.15      # issue 7's figure, asserted when the machine kept its speed (below)
-# The slowdown (measured over fitted iteration time) of the fitting runs and of the holdout each
-# within this of their mean: the machine the simulator was calibrated on served the holdout.
+TARGET = 0.15      # issue 7's figure
+# Asserted every time: the medians, with the fit at the holdout's machine speed (speed_of).
+# In 12 runs of this test (4 with a busy loop holding a core) TTFT p50 was within 7.2 % and TPOT
+# p50 within 12.2 % (one 18.5 % before the fitting runs were brought to one speed).
+ALWAYS = ("ttft_p50_s", "tpot_p50_s")
+# TTFT p90 when the fitting runs' contention (time runnable over time running, as the probes
+# measured it) was at most this: within 11.8 % in all 12 runs (contention 1.05-1.53), but -36 %
+# where a busy loop and others' builds took the cores (contention 2.2, bench/serve_sim/
+# speed_probe_tracking.py busy).
+MOST_CONTENTION = 1.6
+# TPOT p90 is the share of decode time lost to preempted steps (a ~0.3 ms step against others'
+# time slices of milliseconds), which the probes' contention does not predict closely enough:
+# at the holdout's speed -22.7 % and -30.4 % at contention ratios 1.10 and 1.43, +17.1 % at 0.97,
+# and -17.1 % at 0.86 with the three runs' slowdowns within 6.6 % of their mean (at the fitting
+# runs' speed 9.8 %). So it keeps the test's gate from before the probe: asserted, simulated at
+# the fitting runs' speed, where the machine kept it (the three runs' slowdowns, measured /
+# fitted iteration time, each within SAME_MACHINE of their mean, the mean at most MOST_SLOWDOWN).
 SAME_MACHINE = 0.10
-# ... and their mean at most this: beyond it others hold the cores so often that what the model
-# leaves out grows (the prefill and decode of one iteration slowed together, stretches in time
-# rather than in iterations): at 1.5-1.6 even the fitting run simulated by its own fit had
-# TTFT p90 18-20 % and TPOT p50 10 % low, and a holdout at 1.55-1.64 TPOT p50 17 % low.
 MOST_SLOWDOWN = 1.4
-# Asserted within TARGET on a machine that kept its speed. TPOT p90 moves most with others'
-# processes (it is the share of decode time lost to preempted steps, 23-54 % at a load of 4.5):
-# with the fitting runs at 1.28 and 1.07 and the holdout at 1.08 (not the same machine by the
-# measure above) it came out +20 %; on steady runs (CI at load 1.9, quiet repetitions) 4.6-9.1 %.
-ASSERTED = ("ttft_p50_s", "ttft_p90_s", "tpot_p50_s", "tpot_p90_s")
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
 # iterations are long against the scheduling noise of a loaded machine.
 MODEL = {"preset": "test", "vocab": 256, "context": 128, "layers": 2, "heads": 4, "channels": 128, "batch_size": 4,
@@ -67,7 +82,10 @@ def serve(prj, name, ckpt, corpus, workload):
 
 def simulate(prj, name, workload, **costs):
     run = run_to_end(prj, name, "serve-sim", dict(AS_GPT_SERVE, **workload, mode="simulate", **costs))
-    return {m: final(prj, run, m) for m in COMPARED + ("requests_per_s",)}
+    out = {m: final(prj, run, m) for m in COMPARED + ("requests_per_s",)}
+    if "speed_of" in costs:
+        out.update({m: final(prj, run, m) for m in ("speed_scale", "speed_probe_ratio", "contention_ratio", "fit_contention")})
+    return out
 
 
 def fitted_ms(calibration, kind, step, series):
@@ -98,6 +116,17 @@ def slowdown(prj, run, calibration):
     return measured / model
 
 
+def contention(prj, run):
+    """The ranks' time runnable over their time running, from gpt-serve's speed probes: how much
+    others' processes shared the cores (1: never)."""
+    running = waiting = 0.0
+    with h5py.File(prj.run_dir(run) / "run.h5", "r") as f:
+        for rank in range(2):
+            running += f[f"metrics/rank-{rank}/cpu_running_s"][:]["value"].sum()
+            waiting += f[f"metrics/rank-{rank}/cpu_waiting_s"][:]["value"].sum()
+    return (running + waiting) / running
+
+
 def relative_errors(sim, real):
     return {m: abs(sim[m] - real[m]) / real[m] for m in COMPARED}
 
@@ -110,7 +139,8 @@ def test():
 
     # A run too short to fit (refused below) goes first: the first serving after training also
     # warms the machine (page cache, the agent's start-up), which the runs compared should not see.
-    short = serve(prj, "short", str(ckpt), corpus, dict(FIT, rate=2.0, duration_s=1.0))
+    # Served with the speed probe off: refused as a speed_of below.
+    short = serve(prj, "short", str(ckpt), corpus, dict(FIT, rate=2.0, duration_s=1.0, speed_probe_ms=0))
     # The fitting configuration served just before and just after the holdout: a machine whose
     # load drifts is then averaged over the holdout's time.
     load = [os.getloadavg()[0]]
@@ -128,6 +158,9 @@ def test():
     assert len(stored["decode_jitter_runs"]) == len(stored["prefill_jitter_runs"]) == 4, stored
     assert sum(map(len, stored["decode_jitter_runs"])) == stored["decode_samples"], stored
     assert stored["jitter_block_steps"] >= 1 and 0 < len(stored["wake_delay_ms"]) <= 32, stored
+    # The fitting runs' machine speed: their speed probes' median times their contention.
+    assert 1e-6 < stored["speed_probe_s"] < 0.1, stored
+    assert abs(final(prj, calib, "fit_speed_probe_s") - stored["speed_probe_s"]) <= 1e-12, stored
     # The fit as metrics too, the same numbers as the file.
     for name in ("prefill_fixed_ms", "prefill_ms_per_token", "prefill_ns_per_attention_pair", "decode_fixed_ms", "decode_ms_per_seq",
                  "decode_us_per_context_token"):
@@ -144,9 +177,11 @@ def test():
     real = {m: final(prj, holdout, m) for m in COMPARED + ("requests_per_s", "requests")}
     assert real["requests"] >= 100, real  # enough that a p90 is not one request's luck
     # 16 replicas: the simulated percentiles without the luck of one draw of the jitter (the
-    # real run's are what they are).
-    sim = simulate(prj, "sim-calibrated", HOLDOUT, calibration=calib, replicas=16)
+    # real run's are what they are). speed_of: the fitted costs scaled to the machine's speed
+    # during the holdout, as its speed probes measured it (its machine, not its latencies).
+    sim = simulate(prj, "sim-calibrated", HOLDOUT, calibration=calib, replicas=16, speed_of=holdout)
     errors = relative_errors(sim, real)
+    unscaled = relative_errors(simulate(prj, "sim-unscaled", HOLDOUT, calibration=calib, replicas=16), real)
     for m in COMPARED:
         print(f"{m}: real {real[m] * 1e3:.2f} ms, simulated {sim[m] * 1e3:.2f} ms ({100 * (sim[m] - real[m]) / real[m]:+.1f} %)")
     # The check has teeth: the default costs, and the fit 60 % too slow, miss it.
@@ -155,33 +190,49 @@ def test():
     slow = {name: 1.6 * stored[name] for name in ("prefill_fixed_ms", "prefill_ms_per_token", "prefill_ns_per_attention_pair",
                                                   "decode_fixed_ms", "decode_ms_per_seq", "decode_us_per_context_token")}
     slower = relative_errors(simulate(prj, "sim-slow", HOLDOUT, **slow), real)
-    print(f"worst error: calibrated {100 * max(errors.values()):.1f} %, default costs {100 * max(default.values()):.1f} %, "
-          f"fit x1.6 {100 * max(slower.values()):.1f} %")
-    held = all(e <= TARGET for e in errors.values())
-    print(f"issue 7's 15 %: {'held' if held else 'NOT held'} in this run (worst {100 * max(errors.values()):.1f} %)")
-    # Others' processes on the cores slow every iteration (1.2-2x measured/fitted on this 2-core
-    # VM while others built) and change that within seconds; no model of the fitting runs can
-    # know the holdout's. So the accuracy is asserted when the holdout ran at the fitting runs'
-    # slowdown, and reported otherwise.
+    print(f"worst error: calibrated at the holdout's speed {100 * max(errors.values()):.1f} %, at the fitting runs' "
+          f"{100 * max(unscaled.values()):.1f} %, default costs {100 * max(default.values()):.1f} %, fit x1.6 {100 * max(slower.values()):.1f} %")
     slowdowns = [slowdown(prj, run, stored) for run in (fit_run, holdout, fit_after)]
-    mean = sum(slowdowns) / 3
-    drift = max(abs(v / mean - 1) for v in slowdowns)
     print(f"slowdown (measured / fitted iteration time) fit-before {slowdowns[0]:.2f}, holdout {slowdowns[1]:.2f}, "
-          f"fit-after {slowdowns[2]:.2f}: up to {100 * drift:.1f} % off their mean; load average {max(load):.1f} on {os.cpu_count()} CPUs")
-    if drift <= SAME_MACHINE and mean <= MOST_SLOWDOWN:
-        assert all(errors[m] <= TARGET for m in ASSERTED), (errors, real, sim)
-        assert max(slower[m] for m in ASSERTED) > TARGET, slower
-        print(f"asserted: {', '.join(ASSERTED)} within 15 % (worst {100 * max(errors[m] for m in ASSERTED):.1f} %)")
+          f"fit-after {slowdowns[2]:.2f}; the holdout's machine by its probes: probe x{sim['speed_probe_ratio']:.3f}, contention "
+          f"x{sim['contention_ratio']:.3f} of the fitting runs' ({sim['fit_contention']:.2f}); load average {max(load):.1f} on {os.cpu_count()} CPUs")
+    contentions = [contention(prj, run) for run in (fit_run, holdout, fit_after)]
+    mean_slowdown = sum(slowdowns) / 3
+    drift = max(abs(v / mean_slowdown - 1) for v in slowdowns)
+    print(f"contention fit-before {contentions[0]:.2f}, holdout {contentions[1]:.2f}, fit-after {contentions[2]:.2f}; "
+          f"slowdowns up to {100 * drift:.1f} % off their mean")
+    assert all(errors[m] <= TARGET for m in ALWAYS), (errors, real, sim)
+    assert max(slower[m] for m in ALWAYS) > TARGET, slower
+    asserted = list(ALWAYS)
+    if sim["fit_contention"] <= MOST_CONTENTION:
+        assert errors["ttft_p90_s"] <= TARGET, (errors, real, sim)
+        asserted.append("ttft_p90_s")
     else:
-        print(f"NOT ASSERTED: the 15 % accuracy; the machine's speed changed by up to {100 * drift:.1f} % between the runs "
-              f"(at most {100 * SAME_MACHINE:.0f} %) or others slowed it {mean:.2f}x (at most {MOST_SLOWDOWN})")
+        print(f"NOT ASSERTED: ttft_p90_s (the fitting runs' contention {sim['fit_contention']:.2f} above {MOST_CONTENTION})")
+    if drift <= SAME_MACHINE and mean_slowdown <= MOST_SLOWDOWN:
+        assert unscaled["tpot_p90_s"] <= TARGET, (unscaled, real)
+        asserted.append("tpot_p90_s at the fitting runs' speed")
+    else:
+        print(f"NOT ASSERTED: tpot_p90_s (slowdowns up to {100 * drift:.1f} % off their mean, at most {100 * SAME_MACHINE:.0f} %, "
+              f"or their mean {mean_slowdown:.2f} above {MOST_SLOWDOWN})")
+    print(f"asserted: {', '.join(asserted)} within 15 %; per figure at the holdout's speed "
+          + ", ".join(f"{m} {100 * errors[m]:.1f} %" for m in COMPARED) + "; at the fitting runs' "
+          + ", ".join(f"{m} {100 * unscaled[m]:.1f} %" for m in COMPARED))
 
     cases = [({"mode": "calibrate", "calibrate_from": "nope"}, "no run 'nope'"),
              ({"mode": "calibrate", "calibrate_from": "../../etc"}, "no run '../../etc'"),
              ({"mode": "calibrate", "calibrate_from": train}, f"run {train} is a gpt-train run"),
              ({"mode": "calibrate", "calibrate_from": short}, "too few prefill iterations to fit"),
              ({"mode": "calibrate"}, "--calibrate_from: mode calibrate needs the gpt-serve run to fit"),
-             (dict(HOLDOUT, calibration=fit_run), f"run {fit_run} has no calibration.json")]
+             (dict(HOLDOUT, calibration=fit_run), f"run {fit_run} has no calibration.json"),
+             # speed_of names a gpt-serve run of the project, with speed probes, beside a calibration.
+             (dict(HOLDOUT, calibration=calib, speed_of="nope"), "no run 'nope'"),
+             (dict(HOLDOUT, calibration=calib, speed_of="../../etc"), "no run '../../etc'"),
+             (dict(HOLDOUT, calibration=calib, speed_of=train), f"run {train} is a gpt-train run"),
+             (dict(HOLDOUT, calibration=calib, speed_of=short), f"run {short} has no speed probes"),
+             (dict(HOLDOUT, speed_of=holdout), "--speed_of: scales a calibration's fitted costs"),
+             (dict(HOLDOUT, calibration=calib, speed_of=holdout, speed_scale=1.5), "--speed_of, --speed_scale: name the run"),
+             (dict(HOLDOUT, calibration=calib, speed_scale=0.001), "--speed_scale: from 0.01 to 100")]
     started = []
     for i, (params, message) in enumerate(cases):
         spec = prj.spec(f"bad-{i}", {"kind": "serve-sim", "name": f"bad-{i}", "ranks": 1, "params": params})

@@ -240,6 +240,9 @@ TEST(ServeSimMachineSpeed, MedianProbeTimesContention) {
   EXPECT_DOUBLE_EQ(probe_speed({{2e-4, 1e-4, 5e-2}, 2.0, 0}), 2e-4);        // the core all the rank's
   EXPECT_DOUBLE_EQ(probe_speed({{2e-4, 1e-4, 5e-2}, 2.0, 1.0}), 3e-4);      // waited half as long as it ran
   EXPECT_DOUBLE_EQ(speed_scale(3e-4, 2e-4), 1.5);
+  const MachineSpeed parts = machine_speed({{2e-4, 1e-4, 5e-2}, 2.0, 1.0});
+  EXPECT_DOUBLE_EQ(parts.probe_s, 2e-4);
+  EXPECT_DOUBLE_EQ(parts.contention, 1.5);
 }
 
 TEST(ServeSimMachineSpeed, ScalesTheComputeCostsOnly) {
@@ -261,6 +264,32 @@ TEST(ServeSimMachineSpeed, ScalesTheComputeCostsOnly) {
   EXPECT_EQ(s.wake_delay_s, m.wake_delay_s);
   // A decode step of a simulated instance takes 1.5 times as long.
   EXPECT_DOUBLE_EQ(decode_step_time(s, InstanceShape{}, 4, 100), 1.5 * decode_step_time(m, InstanceShape{}, 4, 100));
+}
+
+// More contention: the jitter's preemptions (factors above 1) stretched so that the factors'
+// mean grows by the ratio, each set (quantiles, sequences of a kind) by its own k; by hand:
+// {0.9, 1, 1.5, 3} sum 6.4, excess 2.5; ratio 1.25: k = 1 + 0.25 x 6.4 / 2.5 = 1.64; ratio 0.8:
+// k = 0.488. The costs stay; a model without jitter is unchanged.
+TEST(ServeSimMachineSpeed, ContentionStretchesThePreemptions) {
+  CostModel m = hand_costs();
+  m.decode_jitter = {0.9, 1.0, 1.5, 3.0};
+  m.decode_jitter_runs = {{0.9, 1.0}, {1.5, 3.0}};
+  m.jitter_block_steps = 64;
+  const CostModel more = with_contention(m, 1.25);
+  ASSERT_EQ(more.decode_jitter.size(), 4u);
+  EXPECT_DOUBLE_EQ(more.decode_jitter[0], 0.9);
+  EXPECT_DOUBLE_EQ(more.decode_jitter[1], 1.0);
+  EXPECT_NEAR(more.decode_jitter[2], 1.82, 1e-12);
+  EXPECT_NEAR(more.decode_jitter[3], 4.28, 1e-12);
+  EXPECT_NEAR(more.decode_jitter_runs[1][1], 4.28, 1e-12);
+  EXPECT_DOUBLE_EQ(more.decode_fixed_s, m.decode_fixed_s);
+  const CostModel less = with_contention(m, 0.8);
+  EXPECT_NEAR(less.decode_jitter[3], 1.976, 1e-12);
+  double sum = 0;
+  for (const double f : less.decode_jitter) sum += f;
+  EXPECT_NEAR(sum, 0.8 * 6.4, 1e-12);
+  EXPECT_TRUE(with_contention(hand_costs(), 2.0).decode_jitter.empty());
+  EXPECT_THROW(with_contention(m, 0), std::invalid_argument);
 }
 
 TEST(ServeSimMachineSpeed, RefusesBadProbesAndScales) {

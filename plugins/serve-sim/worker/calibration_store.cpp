@@ -153,7 +153,8 @@ SpeedProbes read_speed_probes(const fs::path& project, const std::string& run) {
   return out;
 }
 
-void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit, double speed_probe_s) {
+void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit,
+                       const std::optional<MachineSpeed>& speed) {
   const CostModel& m = fit.model;
   nlohmann::json j = {{"format", kCalibrationFormat},
                             {"format_version", 1},
@@ -174,11 +175,16 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
                             {"decode_jitter_runs", m.decode_jitter_runs},
                             {"jitter_block_steps", m.jitter_block_steps},
                             {"wake_delay_ms", to_milliseconds(m.wake_delay_s)}};
-  if (speed_probe_s > 0) j["speed_probe_s"] = speed_probe_s;  // the fitting runs' machine speed (probe_speed)
+  if (speed) {  // the fitting runs' machine speed: the median probe, the contention and their product
+    j["speed_probe_median_s"] = speed->probe_s;
+    j["cpu_contention"] = speed->contention;
+    j["speed_probe_s"] = speed->slowness();
+  }
   runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
 }
 
-CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base, double* speed_probe_s) {
+CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base,
+                           std::optional<MachineSpeed>* speed) {
   std::string id;
   const fs::path file = named_run(project, run, id) / kCalibrationFile;
   std::ifstream in(file);
@@ -226,9 +232,11 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   m.decode_jitter_runs = runs("decode_jitter_runs");
   for (const double ms : factors("wake_delay_ms")) m.wake_delay_s.push_back(ms / 1e3);
   if (j.contains("jitter_block_steps")) m.jitter_block_steps = number("jitter_block_steps", 1);
-  if (speed_probe_s) {
-    *speed_probe_s = j.contains("speed_probe_s") ? number("speed_probe_s", 1) : 0.0;  // absent: fitted on runs without probes
-    if (!(*speed_probe_s >= 0)) throw std::runtime_error(file.string() + ": speed_probe_s is negative");
+  if (speed && j.contains("speed_probe_median_s")) {  // absent: fitted on runs without probes
+    const MachineSpeed s{number("speed_probe_median_s", 1), number("cpu_contention", 1)};
+    if (!(s.probe_s > 0 && s.contention >= 1))
+      throw std::runtime_error(file.string() + ": speed_probe_median_s must be positive and cpu_contention at least 1");
+    *speed = s;
   }
   try {
     validate(m, InstanceShape{});

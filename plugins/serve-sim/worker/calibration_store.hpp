@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,15 +42,15 @@ SpeedProbes read_speed_probes(const std::filesystem::path& project, const std::s
 
 // Writes <run_dir>/calibration.json (atomically): the fitted coefficients in the kind's
 // units, the jitter (quantiles and sequences), the source run and the fit's quality, and the
-// fitting runs' machine speed (probe_speed of their probes; 0: they had none, not written).
+// fitting runs' machine speed (machine_speed of their probes; none: they had none, not written).
 void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit,
-                       double speed_probe_s);
+                       const std::optional<MachineSpeed>& speed);
 
 // The fitted coefficients of a calibrate run of the project, over base (KV sizes, shapes and
-// bandwidth stay base's); the fitting runs' machine speed into speed_probe_s when not null
-// (0 for a fit without one). Throws std::runtime_error: no such run, no calibration.json in
+// bandwidth stay base's); the fitting runs' machine speed into speed when not null (nullopt
+// for a fit without one). Throws std::runtime_error: no such run, no calibration.json in
 // it, a malformed or negative coefficient.
 CostModel read_calibration(const std::filesystem::path& project, const std::string& run, const CostModel& base,
-                           double* speed_probe_s = nullptr);
+                           std::optional<MachineSpeed>* speed = nullptr);
 
 }  // namespace orrery::sim

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -139,13 +140,36 @@ void calibrate(const SimOptions& o) {
   const auto project = orrery::sim::worker_project_dir();
   // Several runs pool their iterations (runs before and after another one average the
   // machine's load over it).
+  std::vector<orrery::sim::CalibrationSamples> runs;
+  for (const auto& run : o.calibrate_from) runs.push_back(orrery::sim::read_gpt_serve_samples(project, run));
   orrery::sim::CalibrationSamples samples;
-  for (const auto& run : o.calibrate_from) orrery::sim::append_samples(samples, orrery::sim::read_gpt_serve_samples(project, run));
+  for (const auto& run : runs) orrery::sim::append_samples(samples, run);
+  // Fitting runs that saw the machine at different speeds (others' processes came or went)
+  // are brought to their pooled speed first: each run's iteration times x pooled / its own
+  // probe_speed, so the fit is of one machine and speed_of scales from it.
+  bool all_probed = runs.size() > 1;
+  for (const auto& run : runs) all_probed = all_probed && !run.speed.probe_s.empty();
+  if (all_probed) {
+    const double pooled = orrery::sim::probe_speed(samples.speed);
+    samples.prefill.clear();
+    samples.decode.clear();
+    std::string scales;
+    int series = 0;
+    for (const auto& run : runs) {
+      const double scale = orrery::sim::speed_scale(pooled, orrery::sim::probe_speed(run.speed));
+      for (auto p : run.prefill) p.seconds *= scale, p.series += series, samples.prefill.push_back(p);
+      for (auto d : run.decode) d.seconds *= scale, d.series += series, samples.decode.push_back(d);
+      series += run.series;
+      scales += (scales.empty() ? "" : ", ") + run.run_id + " x" + std::to_string(scale);
+    }
+    std::printf("orrery-serve-sim: iteration times brought to the fitting runs' pooled machine speed: %s\n", scales.c_str());
+  }
   auto fit = orrery::sim::fit_cost_model(samples.prefill, samples.decode, o.cluster.cost);
   fit.model.wake_delay_s = orrery::sim::spread_quantiles(samples.wake_delays);
   // The fitting runs' machine speed, for simulating another run's (speed_of); runs served
   // without probes leave it out.
-  const double speed = samples.speed.probe_s.empty() ? 0.0 : orrery::sim::probe_speed(samples.speed);
+  std::optional<orrery::sim::MachineSpeed> speed;
+  if (!samples.speed.probe_s.empty()) speed = orrery::sim::machine_speed(samples.speed);
   orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit, speed);
   const auto& m = fit.model;
   const std::pair<const char*, double> fitted[] = {
@@ -156,7 +180,7 @@ void calibrate(const SimOptions& o) {
       {"fit_prefill_samples", static_cast<double>(fit.prefill_samples)},
       {"fit_decode_samples", static_cast<double>(fit.decode_samples)},
       {"fit_prefill_rms_ms", fit.prefill_rms_s * 1e3},    {"fit_decode_rms_ms", fit.decode_rms_s * 1e3},
-      {"fit_speed_probe_s", speed}};
+      {"fit_speed_probe_s", speed ? speed->slowness() : 0.0}};
   for (const auto& [name, v] : fitted) orrery::metric(name, 0, v);
   char line[512];
   std::snprintf(line, sizeof line,
@@ -172,21 +196,31 @@ void calibrate(const SimOptions& o) {
 // The calibration's fitted costs, at the machine speed asked for (speed_of or speed_scale).
 void apply_calibration(SimOptions& o) {
   const auto project = orrery::sim::worker_project_dir();
-  double fitted_probe_s = 0;
-  o.cluster.cost = orrery::sim::read_calibration(project, o.calibration, o.cluster.cost, &fitted_probe_s);
-  double scale = o.speed_scale;
+  std::optional<orrery::sim::MachineSpeed> fitted;
+  o.cluster.cost = orrery::sim::read_calibration(project, o.calibration, o.cluster.cost, &fitted);
   if (!o.speed_of.empty()) {
-    if (fitted_probe_s <= 0)
+    if (!fitted)
       throw std::runtime_error("--speed_of: calibration " + o.calibration +
                                " has no machine speed (speed_probe_s): its fitting runs were served without speed probes");
-    const double run_probe_s = orrery::sim::probe_speed(orrery::sim::read_speed_probes(project, o.speed_of));
-    scale = orrery::sim::speed_scale(run_probe_s, fitted_probe_s);
-    std::printf("orrery-serve-sim: machine speed of %s: probe %.1f us against the fit's %.1f us: costs x%.3f\n", o.speed_of.c_str(),
-                run_probe_s * 1e6, fitted_probe_s * 1e6, scale);
+    const auto run = orrery::sim::machine_speed(orrery::sim::read_speed_probes(project, o.speed_of));
+    const double scale = orrery::sim::speed_scale(run.slowness(), fitted->slowness());
+    std::printf("orrery-serve-sim: machine speed of %s: probe %.1f us x contention %.3f against the fit's %.1f us x %.3f: x%.3f (%s)\n",
+                o.speed_of.c_str(), run.probe_s * 1e6, run.contention, fitted->probe_s * 1e6, fitted->contention, scale,
+                o.speed_model.c_str());
+    orrery::metric("speed_scale", 0, scale);
+    orrery::metric("speed_probe_ratio", 0, run.probe_s / fitted->probe_s);
+    orrery::metric("contention_ratio", 0, run.contention / fitted->contention);
+    orrery::metric("fit_contention", 0, fitted->contention);
+    if (o.speed_model == "uniform") {
+      o.cluster.cost = orrery::sim::at_speed(o.cluster.cost, scale);
+    } else {
+      o.cluster.cost = orrery::sim::at_speed(o.cluster.cost, orrery::sim::speed_scale(run.probe_s, fitted->probe_s));
+      o.cluster.cost = orrery::sim::with_contention(o.cluster.cost, run.contention / fitted->contention);
+    }
+  } else if (o.speed_scale != 0) {
+    o.cluster.cost = orrery::sim::at_speed(o.cluster.cost, o.speed_scale);
+    orrery::metric("speed_scale", 0, o.speed_scale);
   }
-  if (scale == 0) return;
-  o.cluster.cost = orrery::sim::at_speed(o.cluster.cost, scale);
-  orrery::metric("speed_scale", 0, scale);
 }
 
 }  // namespace

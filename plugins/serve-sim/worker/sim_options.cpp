@@ -71,6 +71,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
       {"calibration", text_option(o.calibration)},
       {"speed_of", text_option(o.speed_of)},
       {"speed_scale", number_option(o.speed_scale)},
+      {"speed_model", text_option(o.speed_model)},
       {"tp", number_option(c.shape.tp)},
       {"pp", number_option(c.shape.pp)},
       {"tp_efficiency", number_option(m.tp_efficiency)},
@@ -119,6 +120,8 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
                                 ": scales a calibration's fitted costs to another machine speed; give calibration too");
   if (o.speed_scale != 0 && !(o.speed_scale >= 0.01 && o.speed_scale <= 100))
     throw std::invalid_argument("--speed_scale: from 0.01 to 100 (0: not given), got " + std::to_string(o.speed_scale));
+  if (o.speed_model != "uniform" && o.speed_model != "preemptions")
+    throw std::invalid_argument("--speed_model: uniform or preemptions, got '" + o.speed_model + "'");
   if (seed < 0) throw std::invalid_argument("--seed: must not be negative");
   if (o.per_request_limit < 0) throw std::invalid_argument("--per_request_limit: must not be negative");
   if (o.replicas < 1 || o.replicas > 1000) throw std::invalid_argument("--replicas: from 1 to 1000");

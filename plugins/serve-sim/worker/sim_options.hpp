@@ -21,6 +21,10 @@ struct SimOptions {
   // (speed_scale) the fitted compute costs are multiplied by. Neither: the fitting runs' speed.
   std::string speed_of;
   double speed_scale = 0;  // 0: not given
+  // speed_of's model of the other speed: uniform (every compute cost x the ratio of
+  // probe_speed) or preemptions (costs x the median probes' ratio, the jitter's preemptions
+  // stretched by the contentions' ratio: machine_speed.hpp).
+  std::string speed_model = "preemptions";
   ClusterOptions cluster;
   serve::WorkloadOptions workload;
   serve::Slo slo;

@@ -30,6 +30,13 @@ struct SpeedProbes {
 // without running.
 double probe_speed(const SpeedProbes& probes);
 
+// The two parts of probe_speed: the median probe time and the contention.
+struct MachineSpeed {
+  double probe_s = 0, contention = 1;
+  double slowness() const { return probe_s * contention; }
+};
+MachineSpeed machine_speed(const SpeedProbes& probes);
+
 // run_probe_s / fitted_probe_s: how much slower (> 1) the machine ran the run than the
 // fitting runs. Throws std::invalid_argument unless both are finite and positive.
 double speed_scale(double run_probe_s, double fitted_probe_s);
@@ -38,5 +45,14 @@ double speed_scale(double run_probe_s, double fitted_probe_s);
 // KV sizes, bandwidth, shapes, hops, jitter factors and wake-up delays stay. Throws
 // std::invalid_argument unless scale is finite and within [0.01, 100].
 CostModel at_speed(const CostModel& model, double scale);
+
+// A machine whose cores others take more (ratio > 1) or less often than when the model was
+// fitted: others' processes take the core for milliseconds at a time, so what changes is how
+// often and how long iterations are preempted, not every iteration alike. The jitter factors'
+// excess over 1 (the quantiles' and the sequences', prefill and decode) is stretched by k,
+// f -> 1 + k (f - 1) for f > 1, with k such that their mean grows by ratio (the contention's
+// definition: time runnable over time running); k is kept within [0, 50]. A model without
+// jitter is returned as it is. Throws std::invalid_argument unless ratio is in [0.01, 100].
+CostModel with_contention(const CostModel& model, double ratio);
 
 }  // namespace orrery::sim
