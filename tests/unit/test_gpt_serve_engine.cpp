@@ -6,6 +6,7 @@
 // these also run under ASan/UBSan at -O0.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -286,8 +287,14 @@ TEST(GptServeSpeedProbe, FixedWorkOnASchedule) {
   EXPECT_THROW(SpeedProbe(std::nan("")), std::invalid_argument);
   const auto before = read_thread_cpu_account();
   if (!before) GTEST_SKIP() << "no /proc/thread-self/schedstat here";
-  for (int i = 0; i < 20; ++i) probe.run(0);
-  const auto after = read_thread_cpu_account();
+  // The kernel brings the account up to date at its ticks and switches (milliseconds), so
+  // probe until it moves (gpt-serve sums the deltas over a run: the ticks' lag cancels).
+  auto after = read_thread_cpu_account();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (after && after->running_s == before->running_s && std::chrono::steady_clock::now() < give_up) {
+    probe.run(0);
+    after = read_thread_cpu_account();
+  }
   ASSERT_TRUE(after);
   EXPECT_GT(after->running_s, before->running_s);
   EXPECT_GE(after->waiting_s, before->waiting_s);
