@@ -18,7 +18,9 @@ p90 within 15 %: asserted for TTFT p50, TPOT p50 and TTFT p90 where the three ru
 fitting runs' at most 1.6; every run the medians within 40 % (where others changed the
 contention between the runs, the probes track the slowdown to 5-9 % rms and the medians came
 out up to 30 % off); TPOT p90, the share of time lost to preempted steps, which neither the
-contention nor the fitting runs predict closely enough on this shared machine, is reported (figures in
+contention nor the fitting runs predict closely enough while others' processes take the cores,
+is asserted within 15 % too where the probes say nobody else wanted them (every run's contention
+at most 1.10: how CI runs it, alone) and reported otherwise (figures in
 plugins/serve-sim/README.md). The same check fails for the simulator's default costs (always
 asserted) and for the fitted costs 60 % too high. The holdout serves about 360 requests: with
 123 (the rate before) the real p90s alone scattered by about 11 % between draws of the same
@@ -52,14 +54,20 @@ ROUGH = 0.40
 # off their mean) and -36 % at 2.2 (bench/serve_sim/speed_probe_tracking.py busy).
 SAME_CONTENTION = 0.08
 MOST_CONTENTION = 1.6
-# TPOT p90 is reported, not asserted: it is the share of decode time lost to preempted steps (a
+# TPOT p90 is asserted only on a quiet machine (below): it is the share of decode time lost to preempted steps (a
 # ~0.3 ms step against others' time slices of milliseconds), which neither the probes'
 # contention nor the fitting runs predict closely enough on this shared machine. At the
 # holdout's speed: -22.7 % and -30.4 % at contention ratios 1.10 and 1.43, +17.1 % at 0.97, and
 # -17.1 % at 0.86 with the three runs' slowdowns within 6.6 % of their mean; at the fitting
 # runs' speed, under the gate the test used before the probe (slowdowns within 10 % of their
 # mean, at most 1.4), +19.7 % where the probe-scaled one gave +9.9 %. No gate found in 18 runs
-# held it every time.
+# held it every time on a busy machine ...
+# ... except where the probes say no other process wanted the cores: every run's contention at
+# most QUIET_CONTENTION (2 ranks and the agent on their own wait a few per cent: 1.01-1.07 in
+# nine runs alone), then TPOT p90 too is asserted within 15 %, as the issue asks (at the
+# holdout's speed it came out 0.9-13.9 %, median 5.6 %, in those nine runs, 12:55-13:02 UTC).
+# That is how CI runs this test (RUN_SERIAL: nothing else runs beside it).
+QUIET_CONTENTION = 1.10
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
 # iterations are long against the scheduling noise of a loaded machine.
 MODEL = {"preset": "test", "vocab": 256, "context": 128, "layers": 2, "heads": 4, "channels": 128, "batch_size": 4,
@@ -211,15 +219,19 @@ def test():
     assert all(errors[m] <= ROUGH for m in ALWAYS), (errors, real, sim)
     assert max(slower[m] for m in GATED) > TARGET, slower
     spread = max(abs(c / (sum(contentions) / 3) - 1) for c in contentions)
+    quiet = max(contentions) <= QUIET_CONTENTION
     if spread <= SAME_CONTENTION and sim["fit_contention"] <= MOST_CONTENTION:
-        assert all(errors[m] <= TARGET for m in GATED), (errors, real, sim)
-        asserted = f"{', '.join(GATED)} within 15 %"
+        gated = GATED + (("tpot_p90_s",) if quiet else ())
+        assert all(errors[m] <= TARGET for m in gated), (errors, real, sim)
+        asserted = f"{', '.join(gated)} within 15 %"
     else:
         asserted = f"{', '.join(ALWAYS)} within {100 * ROUGH:.0f} % only"
         print(f"NOT ASSERTED: the 15 % (the runs' contention up to {100 * spread:.1f} % off their mean, at most "
               f"{100 * SAME_CONTENTION:.0f} %, or the fitting runs' {sim['fit_contention']:.2f} above {MOST_CONTENTION})")
-    print(f"NOT ASSERTED: tpot_p90_s, {100 * errors['tpot_p90_s']:.1f} % at the holdout's speed, {100 * unscaled['tpot_p90_s']:.1f} % "
-          f"at the fitting runs' (slowdowns up to {100 * drift:.1f} % off their mean {mean_slowdown:.2f})")
+    if not quiet:
+        print(f"NOT ASSERTED: tpot_p90_s, {100 * errors['tpot_p90_s']:.1f} % at the holdout's speed, "
+              f"{100 * unscaled['tpot_p90_s']:.1f} % at the fitting runs' (a contention {max(contentions):.2f} above "
+              f"{QUIET_CONTENTION}; slowdowns up to {100 * drift:.1f} % off their mean {mean_slowdown:.2f})")
     print(f"asserted: {asserted}; per figure at the holdout's speed "
           + ", ".join(f"{m} {100 * errors[m]:.1f} %" for m in COMPARED) + "; at the fitting runs' "
           + ", ".join(f"{m} {100 * unscaled[m]:.1f} %" for m in COMPARED))
