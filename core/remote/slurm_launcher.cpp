@@ -7,7 +7,13 @@
 #include "remote/ssh_launcher.hpp"
 #include "spec/render_command.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -56,7 +62,45 @@ void settle(const fs::path& run_dir, const std::string& remote_run_dir, const Ss
   runfiles::write_run_record(run_dir, record);
 }
 
+// Held while a run's slurm.json is read, changed and written back: an flock of the run's folder
+// itself (no extra file in it), so that the runs browser's refresh on a pool thread, a cancel
+// and `orrery cancel` in another process never write back a record read before the other's
+// change (a cancel_requested lost). Each holder opens its own descriptor: flock excludes
+// threads of one process too.
+class RunFolderLock {
+ public:
+  explicit RunFolderLock(const fs::path& run_dir) : fd_(::open(run_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_ < 0) throw SlurmError("cannot open " + run_dir.string() + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd_);
+      throw SlurmError("cannot lock " + run_dir.string() + ": " + why);
+    }
+  }
+  ~RunFolderLock() { ::close(fd_); }   // closing the descriptor releases the lock
+  RunFolderLock(const RunFolderLock&) = delete;
+  RunFolderLock& operator=(const RunFolderLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 }  // namespace
+
+std::optional<SlurmJobRecord> update_slurm_record(const fs::path& run_dir, const std::function<void(SlurmJobRecord&)>& change) {
+  RunFolderLock lock(run_dir);
+  auto record = read_slurm_record(run_dir);
+  if (!record) return std::nullopt;
+  change(*record);
+  write_slurm_record(run_dir, *record);
+  return record;
+}
+
+void record_cancel_requested(const fs::path& run_dir) {
+  if (!update_slurm_record(run_dir, [](SlurmJobRecord& r) { r.cancel_requested = true; }))
+    throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
+}
 
 SlurmBatch prepare_slurm(const runfiles::Project& project, const spec::KindSchema& kind, const std::vector<spec::Spec>& specs,
                          const launch::InstallPaths& paths, const Target& target, const SshConnection* via) {
@@ -158,8 +202,7 @@ void cancel_slurm_job(const fs::path& run_dir, const SlurmCommands& slurm) {
   auto record = read_slurm_record(run_dir);
   if (!record) throw SlurmError("no Slurm job recorded in " + (run_dir / "slurm.json").string());
   slurm.cancel(record->job);
-  record->cancel_requested = true;
-  write_slurm_record(run_dir, *record);
+  record_cancel_requested(run_dir);
 }
 
 std::optional<runfiles::RunRecord> job_side_record(const fs::path& run_dir, const SshConnection* via) {
@@ -192,9 +235,12 @@ std::optional<SlurmJobState> settle_slurm_run(const fs::path& run_dir, const Slu
   if (state && state->job_id != record->job && state->job_id.rfind(record->job + "_", 0) != 0)
     throw SlurmError("the state of Slurm job " + state->job_id + " given for job " + record->job);
   if (state) {
-    record->last = *state;
-    record->updated = orrery::now();
-    write_slurm_record(run_dir, *record);
+    // Read again under the lock: a cancel recorded since the read above stays recorded.
+    const auto updated = update_slurm_record(run_dir, [&state](SlurmJobRecord& r) {
+      r.last = *state;
+      r.updated = orrery::now();
+    });
+    if (updated) record = updated;
   }
   if (state && !state->ended()) return state;
   // The job is over. If its agent never took the run over, Slurm's word is the verdict.

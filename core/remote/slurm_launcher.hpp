@@ -20,6 +20,7 @@
 #include "remote/target.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,14 @@ struct SlurmJobRecord {
 };
 std::optional<SlurmJobRecord> read_slurm_record(const std::filesystem::path& run_dir);
 void write_slurm_record(const std::filesystem::path& run_dir, const SlurmJobRecord& record);
+// Reads slurm.json, lets change edit it and writes it back, all under an flock of the run's
+// folder, so that concurrent updates (a refresh and a cancel, threads or processes) each see the
+// other's change. Returns the record written; nullopt (nothing written) without a slurm.json.
+// Every change of an existing slurm.json goes through it.
+std::optional<SlurmJobRecord> update_slurm_record(const std::filesystem::path& run_dir,
+                                                  const std::function<void(SlurmJobRecord&)>& change);
+// Sets cancel_requested in slurm.json (update_slurm_record); SlurmError without a slurm.json.
+void record_cancel_requested(const std::filesystem::path& run_dir);
 
 // Asks Slurm for the run's job, records what it says in slurm.json, and when the job has ended
 // (or is no longer known) while run.json is still "starting", writes the run's verdict:
