@@ -342,6 +342,7 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
   std::list<PrefillHandoff> pending;  // received, waiting for room in the batch
   std::size_t received = 0;
   const orrery::Metric m_transfer("kv_transfer_s");
+  const orrery::Metric m_transfer_bytes("kv_transfer_bytes");  // what the transfer span moved, for calibration
   auto receive = [&](const MPI_Status& probed) {
     std::array<double, 4> header{};
     const double r0 = orrery::now();
@@ -355,6 +356,7 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
     orrery::span("comm", "kv transfer", h.request.id, r0, orrery::now());
     // From the prefill's end to the cache being here: the transfer as the request lived it.
     m_transfer.log(h.request.id, clock.now() - header[3]);
+    m_transfer_bytes.log(h.request.id, static_cast<double>(h.kv.size() * sizeof(float)));
     log.adopted(h.request.id, h.first_token, header[3]);
     pending.push_back(std::move(h));
     ++received;

@@ -95,8 +95,13 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
       batch = by_step(h5, rank, "decode_batch");
       context = by_step(h5, rank, "decode_context_tokens");
     }
+    std::map<std::int64_t, double> kv_bytes;
+    if (has(rank, "kv_transfer_bytes")) kv_bytes = by_step(h5, rank, "kv_transfer_bytes");
     for (const auto& s : spans) {
       const double seconds = s.end - s.start;
+      // The receive as the decode rank ran it (waiting for the rank to get to it is queueing,
+      // which the simulator has of its own).
+      if (s.kind == "comm" && s.name == "kv transfer" && kv_bytes.contains(s.step)) out.kv_transfers.push_back({kv_bytes[s.step], seconds});
       if (s.kind != "compute") continue;
       if (s.name == "prefill" && tokens.contains(s.step) && pairs.contains(s.step))
         out.prefill.push_back({tokens[s.step], seconds, pairs[s.step], rank_series});
@@ -131,6 +136,7 @@ void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
     s.series += into.series;
     into.decode.push_back(s);
   }
+  into.kv_transfers.insert(into.kv_transfers.end(), more.kv_transfers.begin(), more.kv_transfers.end());
   into.series += more.series;
   into.wake_delays.insert(into.wake_delays.end(), more.wake_delays.begin(), more.wake_delays.end());
   into.speed.probe_s.insert(into.speed.probe_s.end(), more.speed.probe_s.begin(), more.speed.probe_s.end());
@@ -154,7 +160,8 @@ SpeedProbes read_speed_probes(const fs::path& project, const std::string& run) {
 }
 
 void write_calibration(const fs::path& run_dir, const std::string& source_run, const CostFit& fit,
-                       const std::optional<MachineSpeed>& speed) {
+                       const std::optional<MachineSpeed>& speed, const std::optional<KvTransferFit>& kv_transfer,
+                       const std::string& kv_not_fitted) {
   const CostModel& m = fit.model;
   nlohmann::json j = {{"format", kCalibrationFormat},
                             {"format_version", 1},
@@ -180,11 +187,21 @@ void write_calibration(const fs::path& run_dir, const std::string& source_run, c
     j["cpu_contention"] = speed->contention;
     j["speed_probe_s"] = speed->slowness();
   }
+  j["kv_transfer_fitted"] = kv_transfer.has_value();
+  if (kv_transfer) {
+    j["kv_transfer_fixed_ms"] = kv_transfer->fixed_s * 1e3;
+    j["kv_gbps"] = kv_transfer->bytes_per_s / 1e9;
+    j["kv_transfer_samples"] = kv_transfer->samples;
+    j["kv_transfer_rms_ms"] = kv_transfer->rms_s * 1e3;
+    j["kv_transfer_mean_ms"] = kv_transfer->mean_s * 1e3;
+  } else {
+    j["kv_transfer_not_fitted"] = kv_not_fitted;
+  }
   runfiles::write_file_atomically(run_dir / kCalibrationFile, j.dump(2) + "\n");
 }
 
 CostModel read_calibration(const fs::path& project, const std::string& run, const CostModel& base,
-                           std::optional<MachineSpeed>* speed) {
+                           std::optional<MachineSpeed>* speed, bool keep_kv_cost, bool* kv_fitted) {
   std::string id;
   const fs::path file = named_run(project, run, id) / kCalibrationFile;
   std::ifstream in(file);
@@ -231,6 +248,13 @@ CostModel read_calibration(const fs::path& project, const std::string& run, cons
   m.prefill_jitter_runs = runs("prefill_jitter_runs");
   m.decode_jitter_runs = runs("decode_jitter_runs");
   for (const double ms : factors("wake_delay_ms")) m.wake_delay_s.push_back(ms / 1e3);
+  // Absent: a calibration from before the KV transfers were fitted.
+  const bool fitted_kv = j.contains("kv_transfer_fitted") && j["kv_transfer_fitted"] == true;
+  if (kv_fitted) *kv_fitted = fitted_kv;
+  if (fitted_kv && !keep_kv_cost) {
+    m.kv_transfer_fixed_s = number("kv_transfer_fixed_ms", 1e3);
+    m.kv_bandwidth_bytes_per_s = number("kv_gbps", 1e-9);
+  }
   if (j.contains("jitter_block_steps")) m.jitter_block_steps = number("jitter_block_steps", 1);
   if (speed && j.contains("speed_probe_median_s")) {  // absent: fitted on runs without probes
     const MachineSpeed s{number("speed_probe_median_s", 1), number("cpu_contention", 1)};

@@ -20,6 +20,9 @@ struct CalibrationSamples {
   std::string run_id;  // the gpt-serve run, resolved
   std::vector<PrefillSample> prefill;
   std::vector<DecodeSample> decode;
+  // Disaggregated runs: each KV transfer's receive span with the bytes it moved
+  // (kv_transfer_bytes; absent from colocated runs and older gpt-serves).
+  std::vector<KvTransferSample> kv_transfers;
   int series = 0;  // the samples' series are 0 .. series - 1, one per rank, each in time order
   std::vector<double> wake_delays;  // seconds (gpt-serve's wake_delay_s; absent from older runs)
   SpeedProbes speed;  // every rank's speed probes (absent from runs served with the probe off or before it)
@@ -43,14 +46,19 @@ SpeedProbes read_speed_probes(const std::filesystem::path& project, const std::s
 // Writes <run_dir>/calibration.json (atomically): the fitted coefficients in the kind's
 // units, the jitter (quantiles and sequences), the source run and the fit's quality, and the
 // fitting runs' machine speed (machine_speed of their probes; none: they had none, not written).
+// kv_transfer: the fitted KV transfer cost, or nullopt with kv_not_fitted saying why (written
+// as kv_transfer_fitted false and the reason).
 void write_calibration(const std::filesystem::path& run_dir, const std::string& source_run, const CostFit& fit,
-                       const std::optional<MachineSpeed>& speed);
+                       const std::optional<MachineSpeed>& speed, const std::optional<KvTransferFit>& kv_transfer,
+                       const std::string& kv_not_fitted);
 
 // The fitted coefficients of a calibrate run of the project, over base (KV sizes, shapes and
-// bandwidth stay base's); the fitting runs' machine speed into speed when not null (nullopt
-// for a fit without one). Throws std::runtime_error: no such run, no calibration.json in
+// bandwidth stay base's, unless the calibration fitted the KV transfers and keep_kv_cost is
+// false: then its fixed cost and bandwidth); the fitting runs' machine speed into speed when
+// not null (nullopt for a fit without one); kv_fitted (when not null): whether it fitted them. Throws std::runtime_error: no such run, no calibration.json in
 // it, a malformed or negative coefficient.
 CostModel read_calibration(const std::filesystem::path& project, const std::string& run, const CostModel& base,
-                           std::optional<MachineSpeed>* speed = nullptr);
+                           std::optional<MachineSpeed>* speed = nullptr, bool keep_kv_cost = false,
+                           bool* kv_fitted = nullptr);
 
 }  // namespace orrery::sim

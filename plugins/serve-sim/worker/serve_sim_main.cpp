@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,6 +90,12 @@ void simulate_one(const SimOptions& o, const std::vector<orrery::serve::TraceEnt
   orrery::metric("max_batch", 0, r.stats.max_batch);
   orrery::metric("max_kv_tokens", 0, static_cast<double>(r.stats.max_kv_tokens));
   if (o.cluster.kv_spanning) report_spanning(r.stats);
+  if (!r.stats.kv_transfer_s.empty()) {  // disaggregated: the simulated transfers, to set against gpt-serve's spans
+    const auto transfers = orrery::serve::percentiles(r.stats.kv_transfer_s);
+    orrery::metric("kv_transfer_p50_s", 0, transfers.p50);
+    orrery::metric("kv_transfer_p90_s", 0, transfers.p90);
+    orrery::metric("kv_transfer_count", 0, static_cast<double>(r.stats.kv_transfer_s.size()));
+  }
   if (o.cluster.link_sharing) {
     orrery::metric("link_bytes_started", 0, r.stats.link_bytes_started);
     orrery::metric("link_bytes_delivered", 0, r.stats.link_bytes_delivered);
@@ -170,7 +177,27 @@ void calibrate(const SimOptions& o) {
   // without probes leave it out.
   std::optional<orrery::sim::MachineSpeed> speed;
   if (!samples.speed.probe_s.empty()) speed = orrery::sim::machine_speed(samples.speed);
-  orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit, speed);
+  // The KV transfers of disaggregated runs; colocated runs have none, and the calibration
+  // says so (simulations keep kv_gbps then).
+  std::optional<orrery::sim::KvTransferFit> kv;
+  std::string kv_not_fitted;
+  try {
+    kv = orrery::sim::fit_kv_transfer(samples.kv_transfers);
+  } catch (const std::invalid_argument& e) {
+    kv_not_fitted = e.what();
+  }
+  orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit, speed, kv, kv_not_fitted);
+  if (kv) {
+    const std::pair<const char*, double> kv_fitted[] = {{"fit_kv_transfer_fixed_ms", kv->fixed_s * 1e3},
+                                                        {"fit_kv_gbps", kv->bytes_per_s / 1e9},
+                                                        {"fit_kv_transfer_samples", static_cast<double>(kv->samples)},
+                                                        {"fit_kv_transfer_rms_ms", kv->rms_s * 1e3}};
+    for (const auto& [name, v] : kv_fitted) orrery::metric(name, 0, v);
+    std::printf("orrery-serve-sim: KV transfers fitted: %.4f ms + bytes / %.3f GB/s (%zu transfers, mean %.4f ms, rms %.4f ms)\n",
+                kv->fixed_s * 1e3, kv->bytes_per_s / 1e9, kv->samples, kv->mean_s * 1e3, kv->rms_s * 1e3);
+  } else {
+    std::printf("orrery-serve-sim: KV transfers not fitted (simulations keep kv_gbps): %s\n", kv_not_fitted.c_str());
+  }
   const auto& m = fit.model;
   const std::pair<const char*, double> fitted[] = {
       {"fit_prefill_fixed_ms", m.prefill_fixed_s * 1e3},  {"fit_prefill_ms_per_token", m.prefill_s_per_token * 1e3},
@@ -197,7 +224,12 @@ void calibrate(const SimOptions& o) {
 void apply_calibration(SimOptions& o) {
   const auto project = orrery::sim::worker_project_dir();
   std::optional<orrery::sim::MachineSpeed> fitted;
-  o.cluster.cost = orrery::sim::read_calibration(project, o.calibration, o.cluster.cost, &fitted);
+  bool kv_fitted = false;
+  o.cluster.cost = orrery::sim::read_calibration(project, o.calibration, o.cluster.cost, &fitted, o.kv_gbps_given, &kv_fitted);
+  if (o.cluster.placement == "disaggregated")
+    std::printf("orrery-serve-sim: KV transfers: %.4f ms + bytes / %.3f GB/s (%s)\n", o.cluster.cost.kv_transfer_fixed_s * 1e3,
+                o.cluster.cost.kv_bandwidth_bytes_per_s / 1e9,
+                !kv_fitted ? "kv_gbps: the calibration did not fit them" : o.kv_gbps_given ? "kv_gbps given: replaces the calibration's fit" : "the calibration's fit");
   if (!o.speed_of.empty()) {
     if (!fitted)
       throw std::runtime_error("--speed_of: calibration " + o.calibration +

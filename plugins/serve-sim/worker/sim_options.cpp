@@ -1,5 +1,6 @@
 #include "sim_options.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "gpt/name_value_options.hpp"
@@ -52,7 +53,7 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   auto& m = c.cost;
   auto& w = o.workload;
   double prefill_fixed_ms = 0, prefill_ms_per_token = 0.1, prefill_ns_per_attention_pair = 0, decode_fixed_ms = 10, decode_ms_per_seq = 0.1,
-         decode_us_per_context_token = 0, kv_gib_per_gpu = 10, kv_gbps = 10, pp_hop_ms = 0, slo_ttft_ms = 1000, slo_tpot_ms = 100;
+         decode_us_per_context_token = 0, kv_gib_per_gpu = 10, kv_gbps = 0, pp_hop_ms = 0, slo_ttft_ms = 1000, slo_tpot_ms = 100;
   std::int64_t seed = 1;
   std::string batch_limits = "4,8,16";
   std::string calibrate_from;
@@ -137,7 +138,9 @@ SimOptions parse_sim_options(std::span<char* const> args, bool& help) {
   m.decode_s_per_seq = decode_ms_per_seq / 1e3;
   m.decode_s_per_context_token = decode_us_per_context_token / 1e6;
   m.kv_capacity_bytes_per_gpu = kv_gib_per_gpu * 1073741824.0;
-  m.kv_bandwidth_bytes_per_s = kv_gbps * 1e9;
+  if (kv_gbps < 0 || !std::isfinite(kv_gbps)) throw std::invalid_argument("--kv_gbps: must be greater than 0 (0: not given, 10 or a calibration's fit)");
+  o.kv_gbps_given = kv_gbps > 0;
+  m.kv_bandwidth_bytes_per_s = (o.kv_gbps_given ? kv_gbps : 10.0) * 1e9;
   m.pp_hop_s = pp_hop_ms / 1e3;
   c.kv_spanning = parse_off_on("kv_spanning", kv_spanning);
   c.link_sharing = parse_off_on("link_sharing", link_sharing);

@@ -25,6 +25,9 @@ struct SimOptions {
   // probe_speed) or preemptions (costs x the median probes' ratio, the jitter's preemptions
   // stretched by the contentions' ratio: machine_speed.hpp).
   std::string speed_model = "preemptions";
+  // kv_gbps was given (not 0): it replaces a calibration's fitted KV transfer cost (bandwidth
+  // and fixed cost both) instead of being replaced by it. Not given: 10 GB/s, no fixed cost.
+  bool kv_gbps_given = false;
   ClusterOptions cluster;
   serve::WorkloadOptions workload;
   serve::Slo slo;

@@ -91,6 +91,7 @@ class Cluster {
     result_.finishes.assign(req_.size(), 0);
     generated_.assign(req_.size(), 0);
     holder_.assign(req_.size(), -1);
+    transfer_start_.assign(req_.size(), 0.0);
     result_.stats.kv_capacity_tokens = capacity_;
   }
 
@@ -277,6 +278,7 @@ class Cluster {
   }
 
   void on_transfer_done(int d, int r, double now) {
+    result_.stats.kv_transfer_s.push_back(now - transfer_start_[static_cast<std::size_t>(r)]);
     const int p = holder_[static_cast<std::size_t>(r)];
     release(p, r, at(r).prompt_tokens);
     inst(d).waiting.push_back(r);
@@ -429,12 +431,17 @@ class Cluster {
   // Request r's prompt KV leaves prefill instance p for decode instance d: at the link's
   // bandwidth, or sharing the two instances' links with the other transfers on them.
   void start_transfer(int p, int d, int r, double now) {
+    transfer_start_[static_cast<std::size_t>(r)] = now;
     if (!links_) {
       events_.push(now + kv_transfer_time(o_.cost, at(r).prompt_tokens), {EventKind::transfer_done, d, r});
       return;
     }
     transfer_to_[static_cast<std::size_t>(r)] = d;
-    links_->start(now, r, p, d, o_.cost.kv_bytes_per_token * static_cast<double>(at(r).prompt_tokens));
+    // The fixed cost per transfer occupies the links as bytes at full bandwidth would (a stated
+    // simplification: shared too, rather than a separate delay before the bytes move).
+    links_->start(now, r, p, d,
+                  o_.cost.kv_bytes_per_token * static_cast<double>(at(r).prompt_tokens) +
+                      o_.cost.kv_transfer_fixed_s * o_.cost.kv_bandwidth_bytes_per_s);
     schedule_link_check();
   }
 
@@ -471,6 +478,7 @@ class Cluster {
   std::vector<Instance> inst_;
   std::vector<JitterProcess> prefill_jitter_, decode_jitter_;  // by instance
   std::vector<int> generated_, holder_;
+  std::vector<double> transfer_start_;  // by request: when its KV transfer started
   EventQueue<Event> events_;
   SimResult result_;
   // KV spanning: each request's span (only when kv_spanning is on), the requests holding a

@@ -77,6 +77,9 @@ struct SimStats {
   std::vector<long> instance_kv_at_end;      // by instance: KV still held when the run ended (0)
   // Link sharing: bytes that started and finished moving (equal at the end of a run).
   double link_bytes_started = 0, link_bytes_delivered = 0;
+  // Disaggregated: each KV transfer's time, prefill's end to the KV on its decode instance,
+  // in the order they ended.
+  std::vector<double> kv_transfer_s;
 };
 
 struct SimResult {

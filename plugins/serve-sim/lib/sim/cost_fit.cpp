@@ -163,6 +163,28 @@ SideFit fit_side(const std::vector<Row>& x, const std::vector<double>& y, const 
 
 }  // namespace
 
+KvTransferFit fit_kv_transfer(const std::vector<KvTransferSample>& transfers) {
+  if (transfers.size() < kMinFitSamples)
+    throw std::invalid_argument("too few KV transfers to fit: " + std::to_string(transfers.size()) + ", at least " +
+                                std::to_string(kMinFitSamples));
+  std::vector<Row> x;
+  std::vector<double> y;
+  for (const auto& t : transfers) {
+    check_value("KV transfer", t.bytes), check_value("KV transfer", t.seconds);
+    x.push_back({1.0, t.bytes, 0.0});  // the third regressor never varies: dropped
+    y.push_back(t.seconds);
+  }
+  const Row beta = median_fit(x, y);
+  if (!(beta[1] > 0)) {
+    const auto [smallest, largest] =
+        std::minmax_element(transfers.begin(), transfers.end(), [](const auto& a, const auto& b) { return a.bytes < b.bytes; });
+    throw std::invalid_argument("the KV transfers' times do not grow with their size (" + std::to_string(smallest->bytes) + " to " +
+                                std::to_string(largest->bytes) + " bytes): no bandwidth to fit");
+  }
+  const Residuals r = residuals(x, y, beta);
+  return {beta[0], 1.0 / beta[1], transfers.size(), r.rms, r.mean};
+}
+
 CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vector<DecodeSample>& decode, const CostModel& base) {
   check_count("prefill", prefill.size());
   check_count("decode", decode.size());

@@ -56,6 +56,24 @@ inline constexpr double kJitterBlockSteps = 64;
 // empty for none. The spread a model keeps of what it measured.
 std::vector<double> spread_quantiles(std::vector<double> values);
 
+// A KV transfer a real server measured: the bytes of KV it moved and its time.
+struct KvTransferSample {
+  double bytes = 0, seconds = 0;
+};
+
+// A transfer's cost, fixed_s + bytes / bytes_per_s, the typical transfer (least absolute
+// deviations, as the iterations: a transfer whose receiver was preempted does not drag it).
+struct KvTransferFit {
+  double fixed_s = 0, bytes_per_s = 0;
+  std::size_t samples = 0;
+  double rms_s = 0, mean_s = 0;
+};
+
+// Throws std::invalid_argument when there are fewer than kMinFitSamples transfers, a sample is
+// negative or not finite, or the transfers' sizes do not vary enough to separate a bandwidth
+// from the fixed cost (every transfer of one size) or their times do not grow with size.
+KvTransferFit fit_kv_transfer(const std::vector<KvTransferSample>& transfers);
+
 // Throws std::invalid_argument when either kind has fewer than kMinFitSamples samples, or a
 // sample is not finite or negative.
 CostFit fit_cost_model(const std::vector<PrefillSample>& prefill, const std::vector<DecodeSample>& decode, const CostModel& base);

@@ -18,7 +18,8 @@ void validate(const CostModel& m, const InstanceShape& s) {
       {"prefill_fixed_ms", m.prefill_fixed_s},   {"prefill_ms_per_token", m.prefill_s_per_token},
       {"prefill_ns_per_attention_pair", m.prefill_s_per_attention_pair},
       {"decode_fixed_ms", m.decode_fixed_s},     {"decode_ms_per_seq", m.decode_s_per_seq},
-      {"decode_us_per_context_token", m.decode_s_per_context_token}, {"pp_hop_ms", m.pp_hop_s}};
+      {"decode_us_per_context_token", m.decode_s_per_context_token}, {"pp_hop_ms", m.pp_hop_s},
+      {"kv_transfer_fixed_ms", m.kv_transfer_fixed_s}};
   for (const auto& [name, v] : non_negative)
     if (!(v >= 0) || !std::isfinite(v)) throw std::invalid_argument(std::string("--") + name + ": must not be negative");
   const std::pair<const char*, double> positive[] = {{"kv_bytes_per_token", m.kv_bytes_per_token},
@@ -56,7 +57,7 @@ double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, l
 }
 
 double kv_transfer_time(const CostModel& m, long tokens) {
-  return m.kv_bytes_per_token * static_cast<double>(tokens) / m.kv_bandwidth_bytes_per_s;
+  return m.kv_transfer_fixed_s + m.kv_bytes_per_token * static_cast<double>(tokens) / m.kv_bandwidth_bytes_per_s;
 }
 
 long kv_capacity_tokens(const CostModel& m, const InstanceShape& s) {

@@ -31,6 +31,9 @@ struct CostModel {
   double kv_bytes_per_token = 1e5;
   double kv_capacity_bytes_per_gpu = 1e10;
   double kv_bandwidth_bytes_per_s = 1e10;  // prefill -> decode instance
+  // Per KV transfer, whatever its size (the handshake of a rendezvous send, the receiver's
+  // probe): a calibration fits it with the bandwidth from gpt-serve's transfers; 0 by default.
+  double kv_transfer_fixed_s = 0;
   double tp_efficiency = 0.9;              // tp > 1: speed-up tp * tp_efficiency
   double pp_hop_s = 0;                     // per stage boundary per iteration
   // A calibrated model's iteration-time noise: quantiles of measured / fitted time of a real
@@ -61,6 +64,7 @@ double prefill_time(const CostModel& m, const InstanceShape& s, long prompt_toke
 // Causal attention pairs of a prompt of n tokens.
 inline double attention_pairs(long n) { return 0.5 * static_cast<double>(n) * static_cast<double>(n + 1); }
 double decode_step_time(const CostModel& m, const InstanceShape& s, int batch, long context_tokens);
+// kv_transfer_fixed_s + tokens x kv_bytes_per_token / bandwidth.
 double kv_transfer_time(const CostModel& m, long tokens);
 // Tokens of KV one instance of this shape holds.
 long kv_capacity_tokens(const CostModel& m, const InstanceShape& s);
