@@ -5,8 +5,11 @@ ranks, 1 prefill + 1 decode, logs each transfer's receive span and the bytes it 
 simulation with calibration=<run> charges its transfers that cost, unless kv_gbps is given. The
 fit must predict the measured transfers' median (summed over the run, so the size mix matters)
 and the simulated transfers' median must match the measured one; the default (10 GB/s, no fixed
-cost) is far off the measured, in the direction the fit corrects. A colocated run's calibration
-says the transfers were not fitted and keeps kv_gbps."""
+cost) is far off the measured, in the direction the fit corrects. TTFT is not the figure: in
+gpt-serve and in serve-sim the first token comes from the prefill, before the transfer (the
+transfer shows in TPOT and e2e, where the jitter's draws move a 5-10 ms e2e p50 by more than the
+0.05 ms the fit adds). A colocated run's calibration says the transfers were not fitted and
+keeps kv_gbps."""
 import json
 import statistics
 
@@ -22,9 +25,10 @@ KV_BYTES_PER_TOKEN = 2 * 2 * 128 * 4
 # Prompts 8-96 tokens (16-192 kB of KV), short outputs: many transfers in a few seconds.
 WORKLOAD = {"rate": 30.0, "duration_s": 3.0, "arrival": "poisson", "lengths": "uniform", "prompt_min": 8, "prompt_max": 96,
             "output_min": 2, "output_max": 6, "seed": 3}
-# The fitted cost's prediction of the measured transfers against their median, and the
-# simulated median against the measured: see the README's figures for the scatter measured.
-TOLERANCE = 0.5
+# The fitted cost's median over the run's transfers, and the simulated transfers' median,
+# against the measured median. Measured in 8 runs at load average 3.7-5.3 on the 2 cores (two
+# of them beside two busy loops): within 0.3-6.5 %; the default (bytes / 10 GB/s) 82-85 % under.
+TOLERANCE = 0.25
 
 
 def transfers(prj, run):
