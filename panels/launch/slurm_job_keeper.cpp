@@ -8,14 +8,13 @@
 #include "launch/local_launcher.hpp"
 #include "launch/remote_run_keeper.hpp"
 #include "remote/slurm_launcher.hpp"
+#include "remote/slurm_round.hpp"
 #include "remote/ssh_launcher.hpp"
 #include "runfiles/run_record.hpp"
 
 namespace orrery::panels {
 
 namespace {
-
-constexpr int kAskSlurmMs = 1000;
 
 struct SlurmLook {
   QString state;   // what Slurm says, or why it could not be asked
@@ -35,13 +34,15 @@ FollowedRemoteRun hand_over(const std::string& run_id, const std::filesystem::pa
   return {run_id, cancelled, via, std::move(notes), std::move(mirror)};
 }
 
-SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& run_dir,
+SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& run_dir, const std::string& job,
                       const std::shared_ptr<remote::SshConnection>& via, const std::shared_ptr<std::atomic<bool>>& cancelled,
-                      const std::shared_ptr<const remote::SlurmCommands>& slurm, bool hand_over_due) {
+                      const std::shared_ptr<remote::SlurmRound>& round, bool hand_over_due) {
   SlurmLook look;
   try {
-    auto state = remote::refresh_slurm_run(run_dir, *slurm);
-    look.state = QString::fromStdString(state ? state->describe() : slurm->unknown_job_note());
+    // The round's answer (one squeue for the target's followed jobs), then this run's own settling.
+    const auto& slurm = round->commands();
+    auto state = remote::settle_slurm_run(run_dir, slurm, round->state_of(job));
+    look.state = QString::fromStdString(state ? state->describe() : slurm.unknown_job_note());
     if (hand_over_due) {
       auto job_side = remote::job_side_record(run_dir, via.get());
       if (job_side && job_side->status != runfiles::RunStatus::Starting) {
@@ -64,24 +65,31 @@ SlurmLook look_at_job(const std::string& run_id, const std::filesystem::path& ru
 
 }  // namespace
 
-SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent,
+SlurmJobKeeper::SlurmJobKeeper(QString runId, std::filesystem::path runDir, std::string job,
+                               std::shared_ptr<remote::SlurmRound> round, QObject* parent,
                                std::shared_ptr<remote::SshConnection> via, std::shared_ptr<std::atomic<bool>> cancelled)
     : QObject(parent),
       run_id_(std::move(runId)),
       run_dir_(std::move(runDir)),
       via_(std::move(via)),
       cancelled_(std::move(cancelled)),
-      slurm_(std::make_shared<const remote::SlurmCommands>(via_.get())) {
+      job_(std::move(job)),
+      round_(std::move(round)) {
+  round_->follow(job_);
   timer_.setInterval(kAskSlurmMs);
   connect(&timer_, &QTimer::timeout, this, &SlurmJobKeeper::ask);
   timer_.start();
-  ask();
+  // Next turn of the event loop: the other keepers of a sweep made with this one follow their
+  // jobs by then, so the first round asks about all of them at once.
+  QTimer::singleShot(0, this, &SlurmJobKeeper::ask);
 }
 
 SlurmJobKeeper::~SlurmJobKeeper() {
   // The last owner of the connection closes its control master (an ssh call): not on the UI thread.
-  // The commands point at it: they go with it (a look still running holds both).
-  if (via_) (void)QtConcurrent::run([slurm = std::move(slurm_), via = std::move(via_), cancelled = std::move(cancelled_)] {});
+  // The round's commands point at its connection: they go with it (a look still running holds both).
+  round_->unfollow(job_);
+  if (via_ || round_->via())
+    (void)QtConcurrent::run([round = std::move(round_), via = std::move(via_), cancelled = std::move(cancelled_)] {});
 }
 
 void SlurmJobKeeper::ask() {
@@ -104,10 +112,11 @@ void SlurmJobKeeper::ask() {
                                      .arg(QString::fromStdString(look.hand_over_error)));
     if (!look.over) return;
     timer_.stop();
+    round_->unfollow(job_);
     emit ended(run_id_, look.state);
     deleteLater();
   });
-  watcher->setFuture(QtConcurrent::run(look_at_job, run_id_.toStdString(), run_dir_, via_, cancelled_, slurm_, via_ && !handed_over_));
+  watcher->setFuture(QtConcurrent::run(look_at_job, run_id_.toStdString(), run_dir_, job_, via_, cancelled_, round_, via_ && !handed_over_));
 }
 
 }  // namespace orrery::panels

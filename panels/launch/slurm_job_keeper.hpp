@@ -7,7 +7,8 @@
 // Through an ssh login node ("via"), Slurm is asked over that connection, and once the agent
 // has taken the run over on the login node's side the run is handed to a RemoteRunKeeper
 // (a RemoteRunMirror on the same connection: forwarded feed, mirrored run.json, copy back),
-// as the CLI's follower does. Slurm is asked through one SlurmCommands for the keeper's life.
+// as the CLI's follower does. The keepers of one target share a remote::SlurmRound: one squeue
+// call per second for all the jobs they follow (a sweep's tasks), not one per keeper.
 #pragma once
 
 #include <QObject>
@@ -17,9 +18,10 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace orrery::remote {
-class SlurmCommands;
+class SlurmRound;
 class SshConnection;
 }
 
@@ -30,9 +32,13 @@ class RemoteRunKeeper;
 class SlurmJobKeeper : public QObject {
   Q_OBJECT
  public:
-  // via: the open connection to the login node (null for Slurm on this machine); cancelled: its cancel flag.
-  SlurmJobKeeper(QString runId, std::filesystem::path runDir, QObject* parent,
-                 std::shared_ptr<remote::SshConnection> via = {}, std::shared_ptr<std::atomic<bool>> cancelled = {});
+  // job: the run's Slurm job ("12", "12_3"), followed in round (shared with the target's other
+  // keepers); via: the open connection to the login node (null for Slurm on this machine);
+  // cancelled: its cancel flag.
+  SlurmJobKeeper(QString runId, std::filesystem::path runDir, std::string job, std::shared_ptr<remote::SlurmRound> round,
+                 QObject* parent, std::shared_ptr<remote::SshConnection> via = {},
+                 std::shared_ptr<std::atomic<bool>> cancelled = {});
+  static constexpr int kAskSlurmMs = 1000;
   ~SlurmJobKeeper() override;
 
  signals:
@@ -46,9 +52,10 @@ class SlurmJobKeeper : public QObject {
   std::filesystem::path run_dir_;
   std::shared_ptr<remote::SshConnection> via_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
-  // One for the keeper's life (through via_): where finished jobs are found (`scontrol show
-  // config`) is read once, not at every look once slurmctld has purged the job.
-  std::shared_ptr<const remote::SlurmCommands> slurm_;
+  std::string job_;
+  // Shared by the target's keepers; its commands read where finished jobs are found (`scontrol
+  // show config`) once, not at every look once slurmctld has purged the job.
+  std::shared_ptr<remote::SlurmRound> round_;
   bool handed_over_ = false;
   QString last_;
   bool asking_ = false;

@@ -10,12 +10,15 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <chrono>
 #include <exception>
 #include <filesystem>
+#include <map>
 
 #include "cluster/host_key_prompt.hpp"
 #include "launch/slurm_job_keeper.hpp"
 #include "remote/slurm_launcher.hpp"
+#include "remote/slurm_round.hpp"
 #include "remote/ssh_connection.hpp"
 #include "remote/target_check.hpp"
 
@@ -33,6 +36,20 @@ struct SlurmStep {
   bool unknown_host_key = false;
   std::string error;
 };
+
+// The round the keepers of a project's Slurm target share, whichever launch submitted their jobs
+// (two sweeps on one target followed at once: still one squeue per second). Held by the keepers,
+// found here while one of them lives; the login node's address is part of the key, so a target
+// edited to go elsewhere gets its own. A round started less than 0.9 of a tick ago is fresh: keepers
+// whose timers are not in step still share one round per tick. UI thread only.
+std::shared_ptr<remote::SlurmRound> round_for(const RemoteLaunchRequest& request, const std::shared_ptr<remote::SshConnection>& via) {
+  static std::map<std::string, std::weak_ptr<remote::SlurmRound>> rounds;
+  auto& slot = rounds[request.project.root.string() + "\n" + request.target.name + "\n" + (via ? via->describe() : "")];
+  if (auto round = slot.lock()) return round;
+  auto round = std::make_shared<remote::SlurmRound>(via, std::chrono::milliseconds(SlurmJobKeeper::kAskSlurmMs * 9 / 10));
+  slot = round;
+  return round;
+}
 
 // The ssh target a Slurm target is reached through, from the project's orrery.json.
 remote::Target via_target(const RemoteLaunchRequest& request) {
@@ -182,12 +199,15 @@ void SlurmLaunch::submit() {
     watcher->deleteLater();
     running_ = false;
     if (!step.error.empty()) return emit failed(QString::fromStdString(step.error));
-    // One keeper per run (an array's task i is job_of(i)); through via they share the one connection.
+    // One keeper per run (an array's task i is job_of(i)); through via they share the one
+    // connection, and all the target's keepers one round of Slurm questions.
     const auto via = std::exchange(via_, {});
     const auto& batch = *step.batch;
+    const auto round = round_for(request_, via);
     for (std::size_t i = 0; i < batch.run_ids.size(); ++i) {
       const QString id = QString::fromStdString(batch.run_ids[i]);
-      auto* keeper = new SlurmJobKeeper(id, batch.run_dirs[i], dialog_parent_ ? dialog_parent_.data() : parent(), via, cancelled_);
+      auto* keeper = new SlurmJobKeeper(id, batch.run_dirs[i], batch.job_of(i), round,
+                                        dialog_parent_ ? dialog_parent_.data() : parent(), via, cancelled_);
       emit submitted(id, QString::fromStdString(batch.job_of(i)), keeper);
     }
     emit allSubmitted(static_cast<int>(batch.run_ids.size()));

@@ -21,6 +21,10 @@
 //     ("via") the same, each run mirrored and copied back; on the ssh target the 2 runs are started
 //     one after another over one connection, followed and copied back; the form's progress lines
 //     count the deploy's files (the first run sends each, "file n of N"; the second sends none).
+//   slurmRounds (run by tests/e2e/test_launch_slurm_rounds.py with ORRERY_LAUNCH_ROUNDS_PROJECT,
+//     squeue/scontrol logging wrappers first on PATH): a 3-point sweep on the local Slurm target,
+//     each run followed by its own keeper until it succeeded and its task COMPLETED; the e2e test
+//     reads the log (the keepers share one squeue call per tick).
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
@@ -430,6 +434,44 @@ class TestLaunchRemote : public QObject {
               << "\n";
     std::cout << "swept box runs " << ids.join(' ').toStdString() << "\n"
               << "timing sweep of 2 on ssh (Launch -> both copied back): " << sinceLaunch.elapsed() << " ms\n";
+  }
+
+  void slurmRounds() {
+    const QString projectDir = qEnvironmentVariable("ORRERY_LAUNCH_ROUNDS_PROJECT");
+    if (projectDir.isEmpty())
+      QSKIP("needs the Slurm test bed: run by tests/e2e/test_launch_slurm_rounds.py (ORRERY_LAUNCH_ROUNDS_PROJECT unset)");
+    const QString worker = qEnvironmentVariable("ORRERY_LAUNCH_REMOTE_WORKER");
+    QVERIFY(!worker.isEmpty());
+    auto project = orrery::runfiles::open_project(fs::path(projectDir.toStdString()), false);
+    LaunchPanel panel(project, orrery::testing::install_paths_from_env());
+    QSignalSpy failed(&panel, &LaunchPanel::launchFailed);
+    QSignalSpy launched(&panel, &LaunchPanel::runLaunched);
+    QSignalSpy jobEnded(&panel, &LaunchPanel::slurmJobEnded);
+    // Three points of different lengths (1, 2 and 3 s of steps): the tasks end one after another.
+    QVERIFY(fill_slow_command(panel, worker, 1, 20));
+    field<QCheckBox>(panel, QStringLiteral("sweep:argv"))->setChecked(true);
+    QStringList points;
+    for (int steps : {20, 40, 60}) points << QStringLiteral("/usr/bin/python3 -u %1 --steps %2 --sleep 0.05").arg(worker).arg(steps);
+    field<QLineEdit>(panel, QStringLiteral("sweepValues:argv"))->setText(points.join(QStringLiteral("; ")));
+    QVERIFY(panel.isValid() && panel.plannedRuns() == 3);
+    QVERIFY(choose_target(panel, QStringLiteral("cluster")));
+    auto* status = field<QLabel>(panel, QStringLiteral("launchStatus"));
+    QElapsedTimer sinceSubmit;
+    sinceSubmit.start();
+    const QString script = submit_answering(panel, QDialog::Accepted);
+    QVERIFY2(script.contains(QStringLiteral("--array=0-2")), qPrintable(script + status->text()));
+    QVERIFY(QTest::qWaitFor([&] { return launched.count() == 3 || !failed.isEmpty(); }, kRemoteTimeoutMs));
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.back().front().toString()));
+    QStringList ids;
+    for (const auto& args : launched) ids << args.front().toString();
+    QVERIFY2(QTest::qWaitFor([&] { return jobEnded.count() == 3; }, kRemoteTimeoutMs), qPrintable(status->text()));
+    for (const auto& args : jobEnded)
+      QVERIFY2(args.at(1).toString().startsWith(QStringLiteral("COMPLETED")), qPrintable(args.at(1).toString()));
+    for (const auto& id : ids)
+      QCOMPARE(orrery::testing::observed(project, id.toStdString()), std::optional(orrery::runfiles::RunStatus::Succeeded));
+    std::cout << "swept cluster runs " << ids.join(' ').toStdString() << "\n"
+              << "timing sweep of 3 on cluster (Submit -> every task COMPLETED, every run succeeded): " << sinceSubmit.elapsed()
+              << " ms\n";
   }
 };
 
