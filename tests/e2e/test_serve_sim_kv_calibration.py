@@ -80,6 +80,15 @@ def test():
     assert abs(given_median - real_median) > TOLERANCE * real_median
     assert (sim_median > given_median) == (real_median > default_median)
 
+    # A disaggregated run from a gpt-serve before kv_transfer_bytes (the series removed): the
+    # transfers cannot be fitted, and the calibration says why; the compute fit stands.
+    with h5py.File(prj.run_dir(disagg) / "run.h5", "a") as f:
+        del f["metrics/rank-1/kv_transfer_bytes"]
+    older = run_to_end(prj, "calibrate-older", "serve-sim", {"mode": "calibrate", "calibrate_from": "disagg"})
+    stored = json.loads((prj.run_dir(older) / "calibration.json").read_text())
+    assert stored["kv_transfer_fitted"] is False and stored["decode_samples"] > 0, stored
+    assert f"{len(measured)} more transfers without their size" in stored["kv_transfer_not_fitted"], stored
+
     # A colocated run has no transfers: the calibration says so and simulations keep kv_gbps.
     colocated = serve(prj, "colocated", str(ckpt), corpus, dict(WORKLOAD, duration_s=1.5))
     calib_colocated = run_to_end(prj, "calibrate-colocated", "serve-sim", {"mode": "calibrate", "calibrate_from": colocated})

@@ -101,7 +101,12 @@ CalibrationSamples read_gpt_serve_samples(const fs::path& project, const std::st
       const double seconds = s.end - s.start;
       // The receive as the decode rank ran it (waiting for the rank to get to it is queueing,
       // which the simulator has of its own).
-      if (s.kind == "comm" && s.name == "kv transfer" && kv_bytes.contains(s.step)) out.kv_transfers.push_back({kv_bytes[s.step], seconds});
+      if (s.kind == "comm" && s.name == "kv transfer") {
+        if (kv_bytes.contains(s.step))
+          out.kv_transfers.push_back({kv_bytes[s.step], seconds});
+        else
+          ++out.kv_transfers_without_size;
+      }
       if (s.kind != "compute") continue;
       if (s.name == "prefill" && tokens.contains(s.step) && pairs.contains(s.step))
         out.prefill.push_back({tokens[s.step], seconds, pairs[s.step], rank_series});
@@ -137,6 +142,7 @@ void append_samples(CalibrationSamples& into, const CalibrationSamples& more) {
     into.decode.push_back(s);
   }
   into.kv_transfers.insert(into.kv_transfers.end(), more.kv_transfers.begin(), more.kv_transfers.end());
+  into.kv_transfers_without_size += more.kv_transfers_without_size;
   into.series += more.series;
   into.wake_delays.insert(into.wake_delays.end(), more.wake_delays.begin(), more.wake_delays.end());
   into.speed.probe_s.insert(into.speed.probe_s.end(), more.speed.probe_s.begin(), more.speed.probe_s.end());

@@ -23,6 +23,7 @@ struct CalibrationSamples {
   // Disaggregated runs: each KV transfer's receive span with the bytes it moved
   // (kv_transfer_bytes; absent from colocated runs and older gpt-serves).
   std::vector<KvTransferSample> kv_transfers;
+  std::size_t kv_transfers_without_size = 0;  // transfer spans of a gpt-serve from before kv_transfer_bytes
   int series = 0;  // the samples' series are 0 .. series - 1, one per rank, each in time order
   std::vector<double> wake_delays;  // seconds (gpt-serve's wake_delay_s; absent from older runs)
   SpeedProbes speed;  // every rank's speed probes (absent from runs served with the probe off or before it)

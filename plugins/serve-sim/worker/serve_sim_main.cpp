@@ -185,6 +185,9 @@ void calibrate(const SimOptions& o) {
     kv = orrery::sim::fit_kv_transfer(samples.kv_transfers);
   } catch (const std::invalid_argument& e) {
     kv_not_fitted = e.what();
+    if (samples.kv_transfers_without_size > 0)
+      kv_not_fitted += " (" + std::to_string(samples.kv_transfers_without_size) +
+                       " more transfers without their size, kv_transfer_bytes: served by a gpt-serve from before it)";
   }
   orrery::sim::write_calibration(orrery::run_dir(), samples.run_id, fit, speed, kv, kv_not_fitted);
   if (kv) {
