@@ -222,31 +222,7 @@ void attention_backward(float* dqkv, float* dpreatt, float* datt, const float* d
 }
 
 // ----------------------------------------------------------------------------
-// gelu (tanh approximation), residual
-
-namespace {
-constexpr float kGeluScale = 0.7978845608028654f;  // sqrt(2 / pi)
-}
-
-void gelu_forward(float* out, const float* inp, long N) {
-#pragma omp parallel for simd schedule(static)
-  for (long i = 0; i < N; ++i) {
-    const float x = inp[i];
-    out[i] = 0.5f * x * (1.0f + std::tanh(kGeluScale * (x + 0.044715f * x * x * x)));
-  }
-}
-
-void gelu_backward(float* dinp, const float* inp, const float* dout, long N) {
-#pragma omp parallel for simd schedule(static)
-  for (long i = 0; i < N; ++i) {
-    const float x = inp[i];
-    const float u = kGeluScale * (x + 0.044715f * x * x * x);
-    const float th = std::tanh(u);
-    const float sech2 = 1.0f - th * th;
-    const float local = 0.5f * (1.0f + th) + 0.5f * x * sech2 * kGeluScale * (1.0f + 3.0f * 0.044715f * x * x);
-    dinp[i] += local * dout[i];
-  }
-}
+// residual (GELU is in gelu.cpp: compiled with its own flags)
 
 void residual_forward(float* out, const float* a, const float* b, long N) {
 #pragma omp parallel for simd schedule(static)
