@@ -1,5 +1,6 @@
 #include "runs/slurm_runs_access.hpp"
 
+#include "orrery/runtime.hpp"
 #include "remote/slurm_launcher.hpp"
 
 #include <filesystem>
@@ -38,9 +39,17 @@ std::vector<std::string> SlurmRunsAccess::refresh(const std::vector<std::string>
   // One squeue call per target for all its runs' jobs (a login node: one ssh round trip), however
   // many runs (an array's tasks) the round holds.
   std::map<std::string, std::vector<Asked>> by_target;
+  const double now = orrery::now();
   for (const auto& id : run_ids) {
     const auto dir = runfiles::run_path(project_, id);
-    if (const auto job = remote::read_slurm_record(dir)) by_target[job->target].push_back({id, job->job, dir});
+    const auto job = remote::read_slurm_record(dir);
+    if (!job) continue;
+    if (!job->last.state.empty() && now - job->updated < kFollowedElsewhereS) {
+      std::lock_guard lock(mutex_);
+      const auto mine = written_.find(id);
+      if (mine == written_.end() || mine->second != job->updated) continue;   // another follower keeps it current
+    }
+    by_target[job->target].push_back({id, job->job, dir});
   }
   std::vector<std::string> problems;
   for (const auto& [target, runs] : by_target) {
@@ -61,10 +70,11 @@ std::vector<std::string> SlurmRunsAccess::refresh(const std::vector<std::string>
     }
     for (const auto& run : runs) {
       try {
-        if (!remote::settle_slurm_run(run.dir, access.commands, states.at(run.job))) {
-          std::lock_guard lock(mutex_);
-          forgotten_.insert(run.run_id);
-        }
+        const auto state = remote::settle_slurm_run(run.dir, access.commands, states.at(run.job));
+        const auto written = remote::read_slurm_record(run.dir);
+        std::lock_guard lock(mutex_);
+        if (!state) forgotten_.insert(run.run_id);
+        if (written) written_[run.run_id] = written->updated;
       } catch (const std::exception& e) {
         drop(target);
         problem(run, e.what());

@@ -25,8 +25,11 @@ class SlurmRunsAccess {
   // Asks Slurm for the runs' jobs, one squeue call per target naming all of them (query_all):
   // slurm.json gets the state seen, and a job that ended before its agent took the run over gives
   // the run its verdict (settle_slurm_run). Returns one line per run that could not be asked. A
-  // job Slurm no longer knows is not asked again (forgotten()).
+  // job Slurm no longer knows is not asked again (forgotten()). A job whose state someone else
+  // wrote into slurm.json within the last kFollowedElsewhereS (the launch form's keepers every
+  // second, `orrery run --target` following its run) is not asked either: slurm.json holds it.
   std::vector<std::string> refresh(const std::vector<std::string>& run_ids);
+  static constexpr double kFollowedElsewhereS = 3.0;
   // scancel of the run's job, then one more look: "scancel 12 done for run X: job 12 CANCELLED".
   // Throws std::runtime_error saying why not (no job recorded, target gone, scancel refused).
   std::string cancel(const std::string& run_id);
@@ -41,6 +44,7 @@ class SlurmRunsAccess {
   mutable std::mutex mutex_;
   std::map<std::string, remote::SlurmAccess> reached_;
   std::set<std::string> forgotten_;
+  std::map<std::string, double> written_;   // slurm.json's "updated" as this browser last wrote it, by run
 };
 
 }  // namespace orrery::panels

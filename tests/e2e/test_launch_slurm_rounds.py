@@ -4,8 +4,11 @@ offscreen) to the real single-node Slurm (slurm_testbed) as one job array; each 
 keeper, and squeue and scontrol are logging wrappers first on the widget's PATH. Every run must
 succeed with its task COMPLETED, and the log must show one squeue call per tick for all the
 followed tasks (J_0,J_1,J_2 in the first call; never two calls within one tick; no `scontrol show
-job` per task), where keepers asking on their own made one call per task each second. The daemons
-are stopped by PID whatever happens."""
+job` per task), where keepers asking on their own made one call per task each second. Beside it
+the runs browser (gui_runs_test_runs_slurm, its followedByTheForm function) is open on the project
+and shows the runs until each succeeded with COMPLETED: its own Slurm calls (logged as "browser")
+never name a task while the form follows it (its state is in slurm.json, written by the form's
+keepers each second). The daemons are stopped by PID whatever happens."""
 import json
 import subprocess
 import tempfile
@@ -16,10 +19,11 @@ from slurm_testbed import PARTITION, SlurmTestBed
 from test_runs_slurm_rounds import wrappers
 
 WIDGET_TEST = BIN / "gui_launch_test_launch_remote"
+BROWSER_TEST = BIN / "gui_runs_test_runs_slurm"
 
 
 def test():
-    assert WIDGET_TEST.exists(), f"{WIDGET_TEST} is not built"
+    assert WIDGET_TEST.exists() and BROWSER_TEST.exists(), f"{WIDGET_TEST} or {BROWSER_TEST} is not built"
     with SlurmTestBed() as slurm, tempfile.TemporaryDirectory() as scratch:
         log, folder = Path(scratch) / "slurm-calls.log", Path(scratch) / "wrappers"
         wrappers(folder, log)
@@ -30,9 +34,22 @@ def test():
         e = slurm.env(env())
         e.update({"PATH": f"{folder}:{e['PATH']}", "QT_QPA_PLATFORM": "offscreen", "ORRERY_LAUNCH_ROUNDS_PROJECT": str(prj.root),
                   "ORRERY_LAUNCH_REMOTE_WORKER": str(WORKERS / "slow_worker.py")})
-        p = subprocess.run([str(WIDGET_TEST), "slurmRounds"], capture_output=True, text=True, timeout=120, env=e)
+        b_env = dict(e, ORRERY_CALL_SIDE="browser", ORRERY_RUNS_FOLLOWED_PROJECT=str(prj.root), ORRERY_RUNS_FOLLOWED_COUNT="3")
+        browser = subprocess.Popen([str(BROWSER_TEST), "followedByTheForm"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, env=b_env)
+        try:
+            assert browser.stdout.readline().startswith("browser open") or browser.poll() is None
+            p = subprocess.run([str(WIDGET_TEST), "slurmRounds"], capture_output=True, text=True, timeout=120,
+                               env=dict(e, ORRERY_CALL_SIDE="form"))
+            b_out = browser.communicate(timeout=90)[0]
+        finally:
+            if browser.poll() is None:
+                browser.kill()
+                browser.wait()
         out = p.stdout + p.stderr
         assert p.returncode == 0, out + slurm.daemon_logs()
+        assert browser.returncode == 0 and "PASS   : RunsSlurmTest::followedByTheForm()" in b_out, b_out
+        print("\n".join(line for line in b_out.splitlines() if line.startswith("browser shows")))
         assert "PASS   : TestLaunchRemote::slurmRounds()" in out, out   # ran, not skipped
         print("\n".join(line for line in out.splitlines() if line.startswith(("timing", "swept"))))
 
@@ -51,6 +68,20 @@ def test():
         calls = [line.split() for line in log.read_text().splitlines()]
         print("\n".join(" ".join(c) for c in calls))
         assert not [c for c in calls if c[2] == "scontrol" and "job" in c[3:5]], calls   # no call per job
+        # The browser asks Slurm only about what nobody else follows: never about a task between the
+        # form's first call naming it (+0.5 s: its keeper then writes slurm.json) and the form's last.
+        form_asked = {}
+        for c in calls:
+            if c[1] == "form" and c[2] == "squeue":
+                for j in next(a for a in c if a.startswith("--jobs=")).split("=", 1)[1].split(","):
+                    first, _ = form_asked.get(j, (float(c[0]), 0.0))
+                    form_asked[j] = (first, float(c[0]))
+        browser_calls = [c for c in calls if c[1] == "browser"]
+        for c in browser_calls:
+            for j, (first, last) in form_asked.items():
+                assert not (j in " ".join(c[3:]) and first + 0.5 < float(c[0]) <= last), (c, j, first, last)
+        print(f"browser: {len(browser_calls)} Slurm calls, none about a task the form followed then")
+        calls = [c for c in calls if c[1] == "form"]
         states = [c for c in calls if c[2] == "squeue"]
         asked = [set(next(a for a in c if a.startswith("--jobs=")).split("=", 1)[1].split(",")) for c in states]
         times = [float(c[0]) for c in states]

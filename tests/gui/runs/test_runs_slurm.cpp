@@ -13,6 +13,11 @@
 // job on the test bed, Slurm's commands logged by wrappers on PATH): each run named shows the
 // state and run status it names, and the panel stays open for a few more rounds so the e2e test
 // can count the Slurm calls of each round.
+// followedByTheForm: run by tests/e2e/test_launch_slurm_rounds.py beside the launch form that
+// submits a sweep and follows it: the browser shows the runs as they appear and their jobs'
+// states from slurm.json (kept current by the form's keepers), until every run succeeded and
+// its job reads COMPLETED; the e2e test checks from the logged Slurm calls that the browser
+// never asked about a job the form was following.
 
 #include "run_testing.hpp"
 #include "runs/runs_model.hpp"
@@ -57,6 +62,15 @@ QString status(const RunsPanel& panel, const QString& run_id) {
   return i.isValid() ? i.data(RunsModel::StatusRole).toString() : QString();
 }
 
+std::vector<QString> run_ids(const RunsModel* model) {
+  std::vector<QString> ids;
+  for (int e = 0; e < model->rowCount(); ++e) {
+    const auto experiment = model->index(e, 0);
+    for (int r = 0; r < model->rowCount(experiment); ++r) ids.push_back(model->index(r, 0, experiment).data(RunsModel::RunIdRole).toString());
+  }
+  return ids;
+}
+
 QAction* action_named(QMenu* menu, const QString& text) {
   for (auto* a : menu->actions())
     if (a->text() == text) return a;
@@ -92,6 +106,7 @@ class RunsSlurmTest : public QObject {
   void recordedJobs();
   void slurmBed();
   void slurmStates();
+  void followedByTheForm();
 };
 
 void RunsSlurmTest::recordedJobs() {
@@ -231,6 +246,30 @@ void RunsSlurmTest::slurmStates() {
   QTest::qWait(5000);   // more rounds: only the jobs still open are asked
   for (const auto& entry : runs)
     QVERIFY2(cell(panel, entry.section('|', 0, 0), RunsModel::Slurm).contains(": " + entry.section('|', 1, 1)), qPrintable(entry));
+  std::printf("panel closed\n");
+}
+
+void RunsSlurmTest::followedByTheForm() {
+  const auto root = qEnvironmentVariable("ORRERY_RUNS_FOLLOWED_PROJECT");
+  const int count = qEnvironmentVariableIntValue("ORRERY_RUNS_FOLLOWED_COUNT");
+  if (root.isEmpty() || count < 1)
+    QSKIP("needs the Slurm test bed and the form: run by tests/e2e/test_launch_slurm_rounds.py (ORRERY_RUNS_FOLLOWED_PROJECT unset)");
+  const auto project = runfiles::open_project(fs::path(root.toStdString()), false);
+  RunsPanel panel(project);
+  std::printf("browser open\n");
+  std::fflush(stdout);
+  const auto all_done = [&] {
+    const auto ids = run_ids(panel.model());
+    return static_cast<int>(ids.size()) == count && std::all_of(ids.begin(), ids.end(), [&](const QString& id) {
+             return cell(panel, id, RunsModel::Slurm).contains(": COMPLETED") && status(panel, id) == "succeeded";
+           });
+  };
+  QTRY_VERIFY_WITH_TIMEOUT(all_done(), 90000);
+  for (const auto& id : run_ids(panel.model()))
+    std::printf("browser shows: %s %s (%s)\n", qPrintable(id), qPrintable(cell(panel, id, RunsModel::Slurm)), qPrintable(status(panel, id)));
+  const auto* message = panel.findChild<QLabel*>("runs.message");
+  QVERIFY(message);
+  QVERIFY2(!message->text().contains("cannot ask Slurm"), qPrintable(message->text()));
   std::printf("panel closed\n");
 }
 
