@@ -44,6 +44,7 @@ struct SlurmStep {
 // whose timers are not in step still share one round per tick. UI thread only.
 std::shared_ptr<remote::SlurmRound> round_for(const RemoteLaunchRequest& request, const std::shared_ptr<remote::SshConnection>& via) {
   static std::map<std::string, std::weak_ptr<remote::SlurmRound>> rounds;
+  std::erase_if(rounds, [](const auto& entry) { return entry.second.expired(); });   // targets nobody follows now
   auto& slot = rounds[request.project.root.string() + "\n" + request.target.name + "\n" + (via ? via->describe() : "")];
   if (auto round = slot.lock()) return round;
   auto round = std::make_shared<remote::SlurmRound>(via, std::chrono::milliseconds(SlurmJobKeeper::kAskSlurmMs * 9 / 10));
