@@ -56,15 +56,6 @@ std::optional<remote::SlurmJobState> last_recorded(const std::filesystem::path& 
   return r && !r->last.state.empty() ? std::optional(r->last) : std::nullopt;
 }
 
-std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, const remote::SlurmCommands& slurm) {
-  try {
-    return remote::refresh_slurm_run(dir, slurm);
-  } catch (const remote::SlurmError& e) {
-    std::cerr << "orrery: " << e.what() << " (retrying)\n";
-    return last_recorded(dir);
-  }
-}
-
 // Counts the time since Slurm first said a run's job had left its queue (ended, or no longer
 // known): past kVerdictGrace without the run's verdict in sight, the follower gives the run up.
 class VerdictDeadline {
@@ -78,6 +69,20 @@ class VerdictDeadline {
  private:
   std::optional<Clock::time_point> left_queue_;
 };
+
+// Slurm's state of the run's job, recorded; when Slurm cannot be asked, what slurm.json last
+// recorded (said, and retried next round). deadline, if given, counts only Slurm's own answers.
+std::optional<remote::SlurmJobState> refresh(const std::filesystem::path& dir, const remote::SlurmCommands& slurm,
+                                             VerdictDeadline* deadline = nullptr) {
+  try {
+    auto state = remote::refresh_slurm_run(dir, slurm);
+    if (deadline) deadline->saw(state);
+    return state;
+  } catch (const remote::SlurmError& e) {
+    std::cerr << "orrery: " << e.what() << " (retrying)\n";
+    return last_recorded(dir);
+  }
+}
 
 // A run whose verdict the follower could not read although its job is over: failed here (the
 // local run.json; the other side is out of reach), with the job, Slurm's last word and why.
@@ -144,14 +149,7 @@ int follow_one(const runfiles::Project& project, SlurmAccess& access, const remo
   VerdictDeadline deadline;
   std::optional<runfiles::RunRecord> record;
   for (;;) {
-    std::optional<remote::SlurmJobState> state;
-    try {
-      state = remote::refresh_slurm_run(dir, slurm);
-      deadline.saw(state);
-    } catch (const remote::SlurmError& e) {
-      std::cerr << "orrery: " << e.what() << " (retrying)\n";
-      state = last_recorded(dir);
-    }
+    const auto state = refresh(dir, slurm, &deadline);
     lines.show(label, state);
     record = remote::job_side_record(dir, via);
     if (record && record->status != RunStatus::Starting) break;
@@ -274,9 +272,9 @@ int follow_array(const remote::SlurmBatch& batch, const SlurmAccess& access) {
   int code = kSucceeded;
   for (std::size_t i = 0; i < n; ++i) {
     auto record = runfiles::read_run_record(batch.run_dirs[i]);
-    int run_code = record.status == RunStatus::Succeeded && !tasks[i].given_up
-                       ? kSucceeded
-                       : (tasks[i].given_up ? kFailed : exit_code_for(launch::observed_status(record)));
+    int run_code = tasks[i].given_up                       ? kFailed
+                   : record.status == RunStatus::Succeeded ? kSucceeded
+                                                           : exit_code_for(launch::observed_status(record));
     if (tasks[i].mirror) run_code = settle_copy(access, *tasks[i].mirror, batch.job_run_dirs[i], run_code);
     print_outcome(runfiles::read_run_record(batch.run_dirs[i]));
     if (run_code != kSucceeded && code == kSucceeded) code = run_code;

@@ -158,15 +158,13 @@ void calibrate(const SimOptions& o) {
   for (const auto& run : runs) all_probed = all_probed && !run.speed.probe_s.empty();
   if (all_probed) {
     const double pooled = orrery::sim::probe_speed(samples.speed);
-    samples.prefill.clear();
-    samples.decode.clear();
     std::string scales;
-    int series = 0;
-    for (const auto& run : runs) {
+    samples = {};
+    for (auto& run : runs) {
       const double scale = orrery::sim::speed_scale(pooled, orrery::sim::probe_speed(run.speed));
-      for (auto p : run.prefill) p.seconds *= scale, p.series += series, samples.prefill.push_back(p);
-      for (auto d : run.decode) d.seconds *= scale, d.series += series, samples.decode.push_back(d);
-      series += run.series;
+      for (auto& p : run.prefill) p.seconds *= scale;
+      for (auto& d : run.decode) d.seconds *= scale;
+      orrery::sim::append_samples(samples, run);
       scales += (scales.empty() ? "" : ", ") + run.run_id + " x" + std::to_string(scale);
     }
     std::printf("orrery-serve-sim: iteration times brought to the fitting runs' pooled machine speed: %s\n", scales.c_str());

@@ -11,6 +11,11 @@ namespace {
 
 bool positive_time(double s) { return std::isfinite(s) && s > 0; }
 
+void check_scale(double scale, const char* what) {
+  if (!std::isfinite(scale) || scale < 0.01 || scale > 100)
+    throw std::invalid_argument(std::string(what) + " must be from 0.01 to 100, got " + std::to_string(scale));
+}
+
 }  // namespace
 
 double probe_speed(const SpeedProbes& probes) { return machine_speed(probes).slowness(); }
@@ -38,8 +43,7 @@ double speed_scale(double run_probe_s, double fitted_probe_s) {
 }
 
 CostModel at_speed(const CostModel& model, double scale) {
-  if (!std::isfinite(scale) || scale < 0.01 || scale > 100)
-    throw std::invalid_argument("speed scale must be from 0.01 to 100, got " + std::to_string(scale));
+  check_scale(scale, "speed scale");
   CostModel m = model;
   for (double* cost : {&m.prefill_fixed_s, &m.prefill_s_per_token, &m.prefill_s_per_attention_pair, &m.decode_fixed_s,
                        &m.decode_s_per_seq, &m.decode_s_per_context_token})
@@ -48,11 +52,6 @@ CostModel at_speed(const CostModel& model, double scale) {
 }
 
 namespace {
-
-void check_scale(double scale, const char* what) {
-  if (!std::isfinite(scale) || scale < 0.01 || scale > 100)
-    throw std::invalid_argument(std::string(what) + " must be from 0.01 to 100, got " + std::to_string(scale));
-}
 
 // The factors' excess over 1 stretched so that their mean grows by ratio.
 void stretch_excess(std::vector<std::vector<double>*> factor_sets, double ratio) {
