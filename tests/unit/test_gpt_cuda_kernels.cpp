@@ -20,6 +20,7 @@
 #include "gpt/cuda/cublas_handle.hpp"
 #include "gpt/cuda/cuda_device.hpp"
 #include "gpt/cuda/device_buffer.hpp"
+#include "gpt/cuda/device_optimizer.hpp"
 #include "gpt/cuda/layers.hpp"
 #include "gpt/cuda/model.hpp"
 #include "gpt/layers.hpp"
@@ -441,6 +442,50 @@ TEST_F(GptCudaKernels, BackwardToHostReportsTheCpuGroupsWithTheirGradientsCopied
   EXPECT_EQ(gpu_groups, cpu_groups);
   EXPECT_EQ(copied_before_report, host.size());
   EXPECT_EQ(host, gpu_model.download_grads());
+}
+
+// What a one-rank run steps with: DeviceAdamW on the GPU model's own gradients against the
+// host's gradient_norm, clip_gradients and AdamW::step on the same gradients (copied to the
+// host), three steps from moments that are not zero (a resumed optimizer), one clipped and
+// one not. The norm, the parameters and, after download(), the moments and the update count
+// agree; the host optimizer it was made from is not touched until then.
+TEST_F(GptCudaKernels, DeviceAdamWMatchesTheHostNormClipAndUpdate) {
+  TwoLayerModels models(95);
+  cpu::Gpt& cpu_model = models.cpu;
+  gpu::GptCuda& gpu_model = models.gpu;
+  const std::size_t n = cpu_model.params().size();
+  cpu::AdamW host_opt(cpu::AdamWConfig{0.9f, 0.95f, 1e-8f, 0.1f}, n);
+  host_opt.m() = random_floats(n, 96, -1e-3f, 1e-3f);
+  host_opt.v() = random_floats(n, 97, 0.0f, 1e-5f);
+  host_opt.set_t(4);
+  gpu::DeviceAdamW device_opt(host_opt);
+  const Floats m_before = host_opt.m();
+  for (int step = 0; step < 3; ++step) {
+    gpu_model.zero_grad();
+    gpu_model.forward(models.tokens.data(), models.targets.data(), B, T);
+    gpu_model.backward(1.0f / BT);
+    cpu_model.grads() = gpu_model.download_grads();  // the same gradients on both sides
+    const double norm = cpu::gradient_norm(cpu_model.grads());
+    ASSERT_GT(norm, 1e-3) << "gradients this small would make the comparison empty";
+    const double max_norm = step == 1 ? 10 * norm : 0.5 * norm;  // clipped, not clipped, clipped
+    const float lr = 1e-3f * static_cast<float>(step + 1);
+    cpu::clip_gradients(cpu_model.grads(), norm, max_norm);
+    host_opt.step(cpu_model.tensors(), cpu_model.params(), cpu_model.grads(), lr);
+    const double device_norm = device_opt.step(gpu_model, lr, max_norm);
+    EXPECT_NEAR(device_norm, norm, 1e-9 * norm) << "norm at step " << step;
+    expect_close(gpu_model.download_grads(), cpu_model.grads(), "clipped gradients at step " + std::to_string(step));
+    expect_close(gpu_model.download_params(), cpu_model.params(), "parameters at step " + std::to_string(step));
+  }
+  EXPECT_EQ(device_opt.t(), 7);
+  cpu::AdamW downloaded(cpu::AdamWConfig{}, n);
+  device_opt.download(downloaded);
+  EXPECT_EQ(downloaded.t(), 7);
+  expect_close(downloaded.m(), host_opt.m(), "moment m");
+  expect_close(downloaded.v(), host_opt.v(), "moment v");
+  EXPECT_NE(downloaded.m(), m_before);
+
+  cpu::AdamW slice(cpu::AdamWConfig{}, cpu::ShardRange{n / 2, n - n / 2});
+  EXPECT_THROW(gpu::DeviceAdamW{slice}, std::invalid_argument);
 }
 
 }  // namespace

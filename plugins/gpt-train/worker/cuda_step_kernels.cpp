@@ -1,8 +1,10 @@
 #include "cuda_step_kernels.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "gpt/cuda/cuda_device.hpp"
+#include "gpt/cuda/device_optimizer.hpp"
 #include "gpt/cuda/gemm_peak.hpp"
 #include "gpt/cuda/model.hpp"
 
@@ -16,12 +18,14 @@ cuda::MatmulPrecision matmul_precision(Precision p) {
 
 class CudaStepKernels final : public StepKernels {
  public:
-  CudaStepKernels(Gpt& host, const cuda::CudaDeviceInfo& device, Precision precision)
+  CudaStepKernels(Gpt& host, const cuda::CudaDeviceInfo& device, Precision precision, const AdamW* keep_on_device)
       : host_(host), device_(device.index), precision_(matmul_precision(precision)), gpu_(host, precision_) {
+    if (keep_on_device) optimizer_.emplace(*keep_on_device);
     char line[512];
-    std::snprintf(line, sizeof line, "GPU %d: %s, %.1f GiB: CUDA kernels (%s matrix products)", device.index,
+    std::snprintf(line, sizeof line, "GPU %d: %s, %.1f GiB: CUDA kernels (%s matrix products; %s)", device.index,
                   device.name.c_str(), static_cast<double>(device.memory_bytes) / (1024.0 * 1024.0 * 1024.0),
-                  precision == Precision::bf16 ? "bf16, fp32 accumulation and master weights" : "fp32");
+                  precision == Precision::bf16 ? "bf16, fp32 accumulation and master weights" : "fp32",
+                  optimizer_ ? "AdamW on the device" : "gradients all-reduced and AdamW on the host");
     description_ = line;
   }
 
@@ -37,29 +41,42 @@ class CudaStepKernels final : public StepKernels {
   }
   void backward(float loss_scale, const GradientsReady& ready) override {
     gpu_.zero_grad();
-    gpu_.backward_to_host(loss_scale, host_.grads(), ready);
+    // With the optimizer here the host's gradients are not read: they are not copied.
+    gpu_.backward_to_host(loss_scale, optimizer_ ? std::span<float>{} : std::span<float>(host_.grads()), ready);
+    // The gradients are final when this returns, so the backward span ends when backward does.
+    if (optimizer_) gpu_.synchronize();
   }
   void params_changed() override { gpu_.upload_params(host_.params()); }
+  double replicated_update(Gpt& model, AdamW& opt, float lr, float grad_clip) override {
+    if (!optimizer_) return StepKernels::replicated_update(model, opt, lr, grad_clip);
+    return optimizer_->step(gpu_, lr, grad_clip);
+  }
+  void sync_to_host(Gpt& model, AdamW& opt) override {
+    if (!optimizer_) return;
+    gpu_.download_params(model.params());
+    optimizer_->download(opt);
+  }
 
  private:
   Gpt& host_;
   int device_;
   cuda::MatmulPrecision precision_;
   cuda::GptCuda gpu_;
+  std::optional<cuda::DeviceAdamW> optimizer_;  // with keep_on_device
   std::string description_;
 };
 
 }  // namespace
 
 std::unique_ptr<StepKernels> make_cuda_step_kernels(Gpt& model, Precision precision, int local_rank,
-                                                    std::string& why_none) {
+                                                    const AdamW* keep_on_device, std::string& why_none) {
   const cuda::CudaAvailability found = cuda::probe_cuda();
   if (found.devices == 0) {
     why_none = found.reason;
     return nullptr;
   }
   const cuda::CudaDeviceInfo device = cuda::use_cuda_device(local_rank % found.devices);
-  return std::make_unique<CudaStepKernels>(model, device, precision);
+  return std::make_unique<CudaStepKernels>(model, device, precision, keep_on_device);
 }
 
 }  // namespace orrery::gpt

@@ -10,8 +10,8 @@
 namespace orrery::gpt {
 
 // The CUDA kernels on device local_rank % devices, or null with why_none set (the runtime's
-// reason) when no device can be used.
+// reason) when no device can be used. keep_on_device as make_step_kernels's.
 std::unique_ptr<StepKernels> make_cuda_step_kernels(Gpt& model, Precision precision, int local_rank,
-                                                    std::string& why_none);
+                                                    const AdamW* keep_on_device, std::string& why_none);
 
 }  // namespace orrery::gpt

@@ -54,11 +54,20 @@ class CpuStepKernels final : public StepKernels {
 
 }  // namespace
 
-std::unique_ptr<StepKernels> make_step_kernels(const TrainOptions& o, Gpt& model, int local_rank) {
+double StepKernels::replicated_update(Gpt& model, AdamW& opt, float lr, float grad_clip) {
+  const double norm = gradient_norm(model.grads());
+  clip_gradients(model.grads(), norm, grad_clip);
+  opt.step(model.tensors(), model.params(), model.grads(), lr);
+  params_changed();
+  return norm;
+}
+
+std::unique_ptr<StepKernels> make_step_kernels(const TrainOptions& o, Gpt& model, int local_rank,
+                                               const AdamW* keep_on_device) {
   if (o.device == DeviceChoice::cpu) return std::make_unique<CpuStepKernels>(model, "device=cpu: CPU kernels");
 #ifdef ORRERY_HAVE_CUDA
   std::string why_none;
-  if (auto gpu = make_cuda_step_kernels(model, o.precision, local_rank, why_none)) return gpu;
+  if (auto gpu = make_cuda_step_kernels(model, o.precision, local_rank, keep_on_device, why_none)) return gpu;
   if (o.device == DeviceChoice::cuda)
     throw std::invalid_argument("device=cuda: no usable CUDA device (" + why_none + ")");
   if (o.precision == Precision::bf16)
@@ -67,6 +76,7 @@ std::unique_ptr<StepKernels> make_step_kernels(const TrainOptions& o, Gpt& model
   return std::make_unique<CpuStepKernels>(model, "no CUDA device: CPU kernels (" + why_none + ")");
 #else
   static_cast<void>(local_rank);
+  static_cast<void>(keep_on_device);
   if (o.device == DeviceChoice::cuda)
     throw std::invalid_argument(
         "device=cuda: this build has no CUDA kernels (configured without nvcc or with ORRERY_WITH_CUDA=OFF)");

@@ -114,7 +114,9 @@ void train(const TrainOptions& o, MPI_Comm comm) {
   int local_rank = 0;
   MPI_Comm_rank(node, &local_rank);
   MPI_Comm_free(&node);
-  const std::unique_ptr<StepKernels> kernels = make_step_kernels(o, *model, local_rank);
+  // One rank with all the moments has nothing to all-reduce: GPU kernels keep its optimizer.
+  const std::unique_ptr<StepKernels> kernels =
+      make_step_kernels(o, *model, local_rank, ranks == 1 && !sharded ? &opt : nullptr);
 
   // The corpus: rank 0 trains the tokenizer and encodes (or finds both cached), the others
   // read what it wrote.
@@ -168,6 +170,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
 
   auto save = [&](std::int64_t steps_done) {
     const double t0 = orrery::now();
+    kernels->sync_to_host(*model, opt);
     const std::string path = (fs::path(paths.checkpoint_dir) / checkpoint_file_name(steps_done)).string();
     if (rank == 0) {
       state.step = steps_done;
@@ -232,9 +235,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
     double norm = 0, gather_s = 0;
     if (!sharded) {
       orrery::ScopedSpan s("compute", "optimizer", step);
-      norm = gradient_norm(model->grads());
-      clip_gradients(model->grads(), norm, o.grad_clip);
-      opt.step(model->tensors(), model->params(), model->grads(), lr);
+      norm = kernels->replicated_update(*model, opt, lr, o.grad_clip);
     } else {
       const std::span<float> shard(model->grads().data() + opt.range().first, opt.range().count);
       {
@@ -254,8 +255,8 @@ void train(const TrainOptions& o, MPI_Comm comm) {
       gather_s = g1 - g0;
       orrery::span("comm", "allgather params", step, g0, g1);
       m_gather.log(step, gather_s);
+      kernels->params_changed();
     }
-    kernels->params_changed();
     const double step_s = orrery::now() - t_start;
     const double rank_tps = static_cast<double>(local_tokens) / step_s;
     // With the slowest step, rank 0 shares whether `orrery checkpoint` asked for a save, so
@@ -308,6 +309,7 @@ void train(const TrainOptions& o, MPI_Comm comm) {
                     static_cast<double>(o.batch_size) * mc.context / step_max, ar.comm_s * 1e3,
                     100 * ar.hidden_fraction());
         if (o.sample_tokens > 0) {
+          kernels->sync_to_host(*model, opt);
           const std::string text = sample_text(*model, tok, o.sample_tokens, sampler);
           orrery::event("sample", text, step);
         }

@@ -36,6 +36,7 @@ class AdamW {
   // (grads[i - range().first] is parameter i's); t counts updates from 1. Decay applies to
   // the tensors marked decayed.
   void step(const std::vector<TensorInfo>& tensors, std::vector<float>& params, std::span<const float> grads, float lr);
+  const AdamWConfig& config() const { return cfg_; }
   ShardRange range() const { return range_; }
   // Bytes of moment storage this optimizer holds (m and v of range()).
   std::size_t state_bytes() const { return (m_.size() + v_.size()) * sizeof(float); }

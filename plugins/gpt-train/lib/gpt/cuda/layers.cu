@@ -105,19 +105,29 @@ __global__ void layernorm_backward_input_kernel(float* dinp, const float* dout, 
   }
 }
 
-// dw and db sum over all rows, in row order: one thread per channel.
+// dw and db sum over all rows, as column_sum_blocks (warp_reduce.cuh) says.
 __global__ void layernorm_backward_params_kernel(float* dw, float* db, const float* dout, const float* inp,
                                                  const float* mean, const float* rstd, int BT, int C) {
-  const int c = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-  if (c >= C) return;
-  float dw_acc = dw[c], db_acc = db[c];
-  for (int i = 0; i < BT; ++i) {
-    const float d = dout[static_cast<long>(i) * C + c];
-    dw_acc += d * (inp[static_cast<long>(i) * C + c] - mean[i]) * rstd[i];
-    db_acc += d;
+  __shared__ float dw_part[kRowLanes][kColumnTile + 1], db_part[kRowLanes][kColumnTile + 1];
+  const int c = static_cast<int>(blockIdx.x) * kColumnTile + static_cast<int>(threadIdx.x);
+  float dw_acc = 0, db_acc = 0;
+  if (c < C)
+    for (int i = static_cast<int>(threadIdx.y); i < BT; i += kRowLanes) {
+      const float d = dout[static_cast<long>(i) * C + c];
+      dw_acc += d * (inp[static_cast<long>(i) * C + c] - mean[i]) * rstd[i];
+      db_acc += d;
+    }
+  dw_part[threadIdx.y][threadIdx.x] = dw_acc;
+  db_part[threadIdx.y][threadIdx.x] = db_acc;
+  __syncthreads();
+  if (threadIdx.y != 0 || c >= C) return;
+  float dw_sum = dw[c], db_sum = db[c];
+  for (int k = 0; k < kRowLanes; ++k) {
+    dw_sum += dw_part[k][threadIdx.x];
+    db_sum += db_part[k][threadIdx.x];
   }
-  dw[c] = dw_acc;
-  db[c] = db_acc;
+  dw[c] = dw_sum;
+  db[c] = db_sum;
 }
 
 }  // namespace
@@ -132,7 +142,7 @@ void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, co
                         const float* mean, const float* rstd, int BT, int C) {
   layernorm_backward_input_kernel<<<row_blocks(BT), kRowsPerBlock * kWarp>>>(dinp, dout, inp, w, mean, rstd, BT, C);
   check_launch("layernorm_backward (input)");
-  layernorm_backward_params_kernel<<<element_blocks(C), kElementThreads>>>(dw, db, dout, inp, mean, rstd, BT, C);
+  layernorm_backward_params_kernel<<<column_sum_blocks(C), column_sum_threads()>>>(dw, db, dout, inp, mean, rstd, BT, C);
   check_launch("layernorm_backward (parameters)");
 }
 
@@ -146,13 +156,19 @@ __global__ void broadcast_bias_kernel(float* out, const float* bias, int OC, lon
   if (i < n) out[i] = bias[i % OC];
 }
 
-// dbias[o] += sum over rows of dout[:,o], in row order: one thread per output channel.
+// dbias[o] += sum over rows of dout[:,o], as column_sum_blocks says.
 __global__ void bias_backward_kernel(float* dbias, const float* dout, int BT, int OC) {
-  const int o = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
-  if (o >= OC) return;
-  float acc = dbias[o];
-  for (int i = 0; i < BT; ++i) acc += dout[static_cast<long>(i) * OC + o];
-  dbias[o] = acc;
+  __shared__ float part[kRowLanes][kColumnTile + 1];
+  const int o = static_cast<int>(blockIdx.x) * kColumnTile + static_cast<int>(threadIdx.x);
+  float acc = 0;
+  if (o < OC)
+    for (int i = static_cast<int>(threadIdx.y); i < BT; i += kRowLanes) acc += dout[static_cast<long>(i) * OC + o];
+  part[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y != 0 || o >= OC) return;
+  float sum = dbias[o];
+  for (int k = 0; k < kRowLanes; ++k) sum += part[k][threadIdx.x];
+  dbias[o] = sum;
 }
 
 }  // namespace
@@ -175,7 +191,7 @@ void matmul_backward(const CublasHandle& h, float* dinp, float* dw, float* dbias
   // dw (OC,C) += dout^T (OC,BT) @ inp (BT,C)
   row_major_sgemm(h, true, false, OC, C, BT, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
   if (dbias) {
-    bias_backward_kernel<<<element_blocks(OC), kElementThreads>>>(dbias, dout, BT, OC);
+    bias_backward_kernel<<<column_sum_blocks(OC), column_sum_threads()>>>(dbias, dout, BT, OC);
     check_launch("matmul_backward (bias)");
   }
 }

@@ -56,6 +56,8 @@ GptCuda::GptCuda(const Gpt& cpu, MatmulPrecision precision)
   grads_.zero();
 }
 
+void GptCuda::synchronize() const { check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
 void GptCuda::reserve(int B, int T) {
   auto& a = acts_;
   if (B <= a.B && T <= a.T) return;

@@ -23,6 +23,8 @@ class GptCuda {
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   float* params() { return params_.data(); }
   float* grads() { return grads_.data(); }
+  std::size_t parameter_count() const { return params_.size(); }
+  void download_params(std::span<float> host) const { params_.download(host); }
   void upload_params(std::span<const float> host) { params_.upload(host); }
   std::vector<float> download_params() const { return params_.download(); }
   std::vector<float> download_grads() const { return grads_.download(); }
@@ -36,6 +38,8 @@ class GptCuda {
   void zero_grad() { grads_.zero(); }
   // As Gpt::backward: adds the gradient of loss_scale * (sum of the position losses).
   void backward(float loss_scale) { backward_to_host(loss_scale, {}, {}); }
+  // Waits for the kernels queued so far (backward without host copies returns before they end).
+  void synchronize() const;
   // The same, and as each group of tensors is final (Gpt::backward's groups and order: ln_f,
   // the layers from the last, the embeddings) its gradients are copied into host (the CPU
   // model's flat gradient array; empty: no copies) and the group reported to ready, so a
