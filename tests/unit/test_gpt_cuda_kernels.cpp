@@ -21,6 +21,7 @@
 #include "gpt/cuda/cuda_device.hpp"
 #include "gpt/cuda/device_buffer.hpp"
 #include "gpt/cuda/device_optimizer.hpp"
+#include "gpt/cuda/pinned_host.hpp"
 #include "gpt/cuda/layers.hpp"
 #include "gpt/cuda/model.hpp"
 #include "gpt/layers.hpp"
@@ -486,6 +487,27 @@ TEST_F(GptCudaKernels, DeviceAdamWMatchesTheHostNormClipAndUpdate) {
 
   cpu::AdamW slice(cpu::AdamWConfig{}, cpu::ShardRange{n / 2, n - n / 2});
   EXPECT_THROW(gpu::DeviceAdamW{slice}, std::invalid_argument);
+}
+
+// A multi-rank GPU run's host arrays: page-locked while the range lives (the runtime reports
+// them as registered host memory), copied to and from exactly, and released after.
+TEST_F(GptCudaKernels, PinnedHostRangeRegistersCopiesAndReleases) {
+  const Floats values = random_floats(1 << 18, 98);
+  Floats host(values.size(), 0.0f);
+  const auto type_of = [](const void* p) {
+    cudaPointerAttributes a{};
+    EXPECT_EQ(cudaPointerGetAttributes(&a, p), cudaSuccess);
+    return a.type;
+  };
+  {
+    const gpu::PinnedHostRange pin(host.data(), host.size() * sizeof(float));
+    ASSERT_TRUE(pin.pinned()) << pin.why_not();
+    EXPECT_EQ(type_of(host.data()), cudaMemoryTypeHost);
+    const DeviceBuffer<float> d{std::span<const float>(values)};
+    d.download(host);
+    EXPECT_EQ(host, values);
+  }
+  EXPECT_EQ(type_of(host.data()), cudaMemoryTypeUnregistered);
 }
 
 }  // namespace

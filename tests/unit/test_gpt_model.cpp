@@ -3,11 +3,14 @@
 // trip and shape refusals, token files, UTF-8 checks, the line split, the schedule and the
 // worker's option errors. Sizes are tiny: these also run under ASan/UBSan at -O0.
 #include <gtest/gtest.h>
+#include <omp.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,6 +60,31 @@ TEST(GptModel, BackwardFinishesEveryTensorOnceFromTheLast) {
   });
   for (std::size_t i = 0; i < finished.size(); ++i) EXPECT_EQ(finished[i], 1) << m.tensors()[i].name;
   EXPECT_GT(gradient_norm(m.grads()), 0.0);
+}
+
+// The global norm's sum of squares runs over blocks in parallel: the same bits for any thread
+// count (bit-identical resume depends on it), and the plain sum within rounding; clipping
+// scales every gradient by the one coefficient.
+TEST(GptOptimizer, SumOfSquaresIsTheSameForAnyThreadCountAndClipScalesAll) {
+  std::vector<float> g(300'001);
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<float>(static_cast<int>(i % 1013) - 506) * 1e-3f;
+  double plain = 0;
+  for (const float x : g) plain += static_cast<double>(x) * x;
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const double one = sum_of_squares(g);
+  omp_set_num_threads(3);
+  const double three = sum_of_squares(g);
+  omp_set_num_threads(threads);
+  EXPECT_EQ(one, three);
+  EXPECT_NEAR(one, plain, 1e-12 * plain);
+  EXPECT_EQ(sum_of_squares(std::span<const float>(g).subspan(0, 0)), 0.0);
+  const double norm = std::sqrt(one);
+  std::vector<float> clipped = g;
+  clip_gradients(clipped, norm, 0.5 * norm);
+  const auto scale = static_cast<float>(0.5 * norm / (norm + 1e-6));
+  for (std::size_t i = 0; i < g.size(); i += 997) ASSERT_EQ(clipped[i], g[i] * scale) << i;
+  EXPECT_NEAR(gradient_norm(clipped), 0.5 * norm, 1e-6 * norm);
 }
 
 TEST(GptModel, RefusesTokensOutsideTheVocabulary) {

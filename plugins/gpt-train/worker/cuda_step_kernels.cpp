@@ -6,6 +6,7 @@
 #include "gpt/cuda/cuda_device.hpp"
 #include "gpt/cuda/device_optimizer.hpp"
 #include "gpt/cuda/gemm_peak.hpp"
+#include "gpt/cuda/pinned_host.hpp"
 #include "gpt/cuda/model.hpp"
 
 namespace orrery::gpt {
@@ -20,12 +21,23 @@ class CudaStepKernels final : public StepKernels {
  public:
   CudaStepKernels(Gpt& host, const cuda::CudaDeviceInfo& device, Precision precision, const AdamW* keep_on_device)
       : host_(host), device_(device.index), precision_(matmul_precision(precision)), gpu_(host, precision_) {
-    if (keep_on_device) optimizer_.emplace(*keep_on_device);
-    char line[512];
+    std::string where = "AdamW on the device";
+    if (keep_on_device) {
+      optimizer_.emplace(*keep_on_device);
+    } else {
+      // Every step copies the gradients down and the parameters up: pinned, they move by DMA.
+      pinned_grads_.emplace(host.grads().data(), host.grads().size() * sizeof(float));
+      pinned_params_.emplace(host.params().data(), host.params().size() * sizeof(float));
+      where = "gradients all-reduced and AdamW on the host, ";
+      where += pinned_grads_->pinned() && pinned_params_->pinned()
+                   ? "pinned host arrays"
+                   : "pageable host arrays (cudaHostRegister: " +
+                         (pinned_grads_->pinned() ? pinned_params_->why_not() : pinned_grads_->why_not()) + ")";
+    }
+    char line[768];
     std::snprintf(line, sizeof line, "GPU %d: %s, %.1f GiB: CUDA kernels (%s matrix products; %s)", device.index,
                   device.name.c_str(), static_cast<double>(device.memory_bytes) / (1024.0 * 1024.0 * 1024.0),
-                  precision == Precision::bf16 ? "bf16, fp32 accumulation and master weights" : "fp32",
-                  optimizer_ ? "AdamW on the device" : "gradients all-reduced and AdamW on the host");
+                  precision == Precision::bf16 ? "bf16, fp32 accumulation and master weights" : "fp32", where.c_str());
     description_ = line;
   }
 
@@ -62,7 +74,8 @@ class CudaStepKernels final : public StepKernels {
   int device_;
   cuda::MatmulPrecision precision_;
   cuda::GptCuda gpu_;
-  std::optional<cuda::DeviceAdamW> optimizer_;  // with keep_on_device
+  std::optional<cuda::DeviceAdamW> optimizer_;                  // with keep_on_device
+  std::optional<cuda::PinnedHostRange> pinned_grads_, pinned_params_;  // without
   std::string description_;
 };
 

@@ -1,5 +1,6 @@
 #include "gpt/adamw.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -46,8 +47,22 @@ void AdamW::step(const std::vector<TensorInfo>& tensors, std::vector<float>& par
 }
 
 double sum_of_squares(std::span<const float> grads) {
+  // Blocks of a fixed size summed in parallel, then the blocks' sums in block order: the same
+  // result for any thread count (bit-identical resume holds), without one thread walking all
+  // 124 M gradients of GPT-2 small (~100 ms a step on the host optimizer's path).
+  constexpr std::size_t kBlock = 1 << 16;
+  const std::size_t blocks = (grads.size() + kBlock - 1) / kBlock;
+  std::vector<double> partial(blocks, 0.0);
+  const float* g = grads.data();
+  const std::size_t n = grads.size();
+#pragma omp parallel for schedule(static)
+  for (std::size_t b = 0; b < blocks; ++b) {
+    double sum = 0;
+    for (std::size_t i = b * kBlock, end = std::min(n, i + kBlock); i < end; ++i) sum += static_cast<double>(g[i]) * g[i];
+    partial[b] = sum;
+  }
   double sum = 0;
-  for (float g : grads) sum += static_cast<double>(g) * g;
+  for (const double p : partial) sum += p;
   return sum;
 }
 
@@ -58,7 +73,10 @@ void clip_gradients(std::span<float> grads, double norm, double max_norm) {
   const double coef = max_norm / (norm + 1e-6);
   if (coef >= 1.0) return;
   const auto scale = static_cast<float>(coef);
-  for (float& g : grads) g *= scale;
+  float* g = grads.data();
+  const long n = static_cast<long>(grads.size());
+#pragma omp parallel for simd schedule(static)
+  for (long i = 0; i < n; ++i) g[i] *= scale;
 }
 
 }  // namespace orrery::gpt

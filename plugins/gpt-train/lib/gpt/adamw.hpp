@@ -54,7 +54,8 @@ class AdamW {
   std::int64_t t_ = 0;
 };
 
-// The sum of the squared gradients (in double, in index order): one rank's part of the
+// The sum of the squared gradients (in double; blocks of 65,536 in parallel, then the blocks in
+// order, so the same for any thread count): one rank's part of the
 // global norm when the gradients are sharded.
 double sum_of_squares(std::span<const float> grads);
 // The L2 norm of all gradients: sqrt(sum_of_squares).
