@@ -69,6 +69,8 @@ MOST_CONTENTION = 1.6
 # That is how CI runs this test (RUN_SERIAL: nothing else runs beside it). It is not held every
 # time yet: 2 of 21 runs alone failed, one with TPOT p90 -17.8 % where the probes' median said
 # x0.962 and the iterations ran slower (the probe's 5-10 % noise; plugins/serve-sim/README.md).
+# With the decode-shaped probe (2026-11-26 16:00) 1 of 12 failed: TTFT p50 -22.2 % where the
+# probes said x0.877 and the holdout ran at the fitting runs' pace.
 QUIET_CONTENTION = 1.10
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
 # iterations are long against the scheduling noise of a loaded machine.
