@@ -12,17 +12,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "test_support.hpp"
+
 namespace fs = std::filesystem;
 using namespace orrery::remote;
 
 namespace {
-
-fs::path fresh_run_dir() {
-  auto dir = fs::temp_directory_path() / ("orrery-slurm-record-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 SlurmJobState running_state() {
   SlurmJobState s;
@@ -37,7 +32,8 @@ SlurmJobState running_state() {
 }  // namespace
 
 TEST(SlurmRecordUpdate, CancelRequestedSurvivesConcurrentRefreshes) {
-  const auto dir = fresh_run_dir();
+  const orrery::test_support::TempDir tmp("orrery-slurm-record");
+  const fs::path& dir = tmp.path();
   const SlurmCommands slurm;   // never asked: the state is given and the job has not ended
   const auto state = running_state();
   constexpr int kRounds = 60;
@@ -75,14 +71,13 @@ TEST(SlurmRecordUpdate, CancelRequestedSurvivesConcurrentRefreshes) {
   }
   EXPECT_EQ(failed_writes, 0);
   EXPECT_EQ(lost, 0) << "cancel_requested lost in " << lost << " of " << kRounds << " rounds";
-  fs::remove_all(dir);
 }
 
 TEST(SlurmRecordUpdate, NothingWrittenWithoutSlurmJson) {
-  const auto dir = fresh_run_dir();
+  const orrery::test_support::TempDir tmp("orrery-slurm-record");
+  const fs::path& dir = tmp.path();
   EXPECT_FALSE(update_slurm_record(dir, [](SlurmJobRecord& r) { r.cancel_requested = true; }));
   EXPECT_FALSE(fs::exists(dir / "slurm.json"));
   EXPECT_THROW(record_cancel_requested(dir), SlurmError);
   EXPECT_THROW(record_cancel_requested(dir / "missing"), SlurmError);
-  fs::remove_all(dir);
 }
