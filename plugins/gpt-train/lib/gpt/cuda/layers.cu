@@ -108,7 +108,7 @@ __global__ void layernorm_backward_input_kernel(float* dinp, const float* dout, 
 // dw and db sum over all rows, as column_sum_blocks (warp_reduce.cuh) says.
 __global__ void layernorm_backward_params_kernel(float* dw, float* db, const float* dout, const float* inp,
                                                  const float* mean, const float* rstd, int BT, int C) {
-  __shared__ float dw_part[kRowLanes][kColumnTile + 1], db_part[kRowLanes][kColumnTile + 1];
+  __shared__ ColumnLanes dw_lanes, db_lanes;
   const int c = static_cast<int>(blockIdx.x) * kColumnTile + static_cast<int>(threadIdx.x);
   float dw_acc = 0, db_acc = 0;
   if (c < C)
@@ -117,17 +117,8 @@ __global__ void layernorm_backward_params_kernel(float* dw, float* db, const flo
       dw_acc += d * (inp[static_cast<long>(i) * C + c] - mean[i]) * rstd[i];
       db_acc += d;
     }
-  dw_part[threadIdx.y][threadIdx.x] = dw_acc;
-  db_part[threadIdx.y][threadIdx.x] = db_acc;
-  __syncthreads();
-  if (threadIdx.y != 0 || c >= C) return;
-  float dw_sum = dw[c], db_sum = db[c];
-  for (int k = 0; k < kRowLanes; ++k) {
-    dw_sum += dw_part[k][threadIdx.x];
-    db_sum += db_part[k][threadIdx.x];
-  }
-  dw[c] = dw_sum;
-  db[c] = db_sum;
+  add_column_lanes(dw_lanes, dw_acc, c < C ? dw + c : nullptr);
+  add_column_lanes(db_lanes, db_acc, c < C ? db + c : nullptr);
 }
 
 }  // namespace
@@ -158,17 +149,12 @@ __global__ void broadcast_bias_kernel(float* out, const float* bias, int OC, lon
 
 // dbias[o] += sum over rows of dout[:,o], as column_sum_blocks says.
 __global__ void bias_backward_kernel(float* dbias, const float* dout, int BT, int OC) {
-  __shared__ float part[kRowLanes][kColumnTile + 1];
+  __shared__ ColumnLanes lanes;
   const int o = static_cast<int>(blockIdx.x) * kColumnTile + static_cast<int>(threadIdx.x);
   float acc = 0;
   if (o < OC)
     for (int i = static_cast<int>(threadIdx.y); i < BT; i += kRowLanes) acc += dout[static_cast<long>(i) * OC + o];
-  part[threadIdx.y][threadIdx.x] = acc;
-  __syncthreads();
-  if (threadIdx.y != 0 || o >= OC) return;
-  float sum = dbias[o];
-  for (int k = 0; k < kRowLanes; ++k) sum += part[k][threadIdx.x];
-  dbias[o] = sum;
+  add_column_lanes(lanes, acc, o < OC ? dbias + o : nullptr);
 }
 
 }  // namespace

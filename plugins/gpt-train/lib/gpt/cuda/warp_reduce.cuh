@@ -39,4 +39,18 @@ constexpr int kColumnTile = 32, kRowLanes = 32;
 inline unsigned column_sum_blocks(int columns) { return static_cast<unsigned>((columns + kColumnTile - 1) / kColumnTile); }
 inline dim3 column_sum_threads() { return dim3(kColumnTile, kRowLanes); }
 
+// One block's lanes' partial sums of its 32 columns (padded: no shared-memory bank conflicts).
+using ColumnLanes = float[kRowLanes][kColumnTile + 1];
+
+// Called by every thread of a column-sum block with its lane's partial sum of its column:
+// *out (null for a column past the end) += the lanes' sums, added in lane order by lane 0.
+__device__ inline void add_column_lanes(ColumnLanes& lanes, float partial, float* out) {
+  lanes[threadIdx.y][threadIdx.x] = partial;
+  __syncthreads();
+  if (threadIdx.y != 0 || out == nullptr) return;
+  float sum = *out;
+  for (int k = 0; k < kRowLanes; ++k) sum += lanes[k][threadIdx.x];
+  *out = sum;
+}
+
 }  // namespace orrery::gpt::cuda
