@@ -7,8 +7,9 @@ rank is replayed as one) and how late idle ranks woke. The holdout, another conf
 (another rate, arrival process, length distribution, ranges and seed), is reproduced by the
 simulator given the fit and gpt-serve's scheduling (round-robin dispatch, a prefill then a
 decode step per iteration). Every gpt-serve run also measures its machine, apart from the
-workload: a speed probe (a fixed matmul + GELU timed every 20 ms on each rank) and the ranks'
-time waiting for a core (schedstat). The calibration keeps the fitting runs' machine speed; the
+workload: a speed probe (a fixed matmul + GELU timed every 20 ms of each rank's idle time, never
+where a request would wait on it: checked here) and the ranks' time waiting for a core
+(schedstat). The calibration keeps the fitting runs' machine speed; the
 holdout is simulated at the holdout's machine speed (speed_of=holdout: the fitted costs scaled
 by the probes' median ratio, the jitter's preemptions stretched by the contention's ratio).
 That is the holdout's machine state, measured by its probes, not its latencies: no figure the
@@ -146,6 +147,39 @@ def contention(prj, run):
     return (running + waiting) / running
 
 
+# gpt-serve's probe schedule (plugins/gpt-serve/lib/serve/probe_schedule.hpp): an idle rank is
+# probed only SETTLE_S after its last iteration, with its next arrival at least CLEARANCE_S
+# away (a probe must not delay a request); a busy one at most every BUSY_GAP_S. SLACK_S: the
+# probes' times (the runtime's stamped clock) against the spans' (its wall clock).
+SETTLE_S, CLEARANCE_S, BUSY_GAP_S, SLACK_S = 10e-3, 1e-3, 0.25, 2e-4
+
+
+def misplaced_probes(prj, run):
+    """The speed probes of a gpt-serve run that ran where a request could wait on them: less
+    than SETTLE_S after the rank's last iteration, or less than CLEARANCE_S before its next,
+    unless BUSY_GAP_S after the rank's previous probe. Returns (probes, misplaced: a list of
+    (rank, probe index, why))."""
+    probes, misplaced = 0, []
+    with h5py.File(prj.run_dir(run) / "run.h5", "r") as f:
+        for rank in range(2):
+            spans = f[f"spans/rank-{rank}"][:]
+            compute = spans[spans["kind"] == b"compute"]
+            starts, ends = sorted(compute["start"].tolist()), sorted(compute["end"].tolist())
+            previous = None
+            for row in f[f"metrics/rank-{rank}/speed_probe_s"][:]:
+                probes += 1
+                start = row["time"] - row["value"]
+                busy = previous is not None and start - previous >= BUSY_GAP_S - SLACK_S
+                previous = start
+                before = [e for e in ends if e <= start + SLACK_S]
+                after = [b for b in starts if b >= start - SLACK_S]
+                if before and start - before[-1] < SETTLE_S - SLACK_S and not busy:
+                    misplaced.append((rank, int(row["step"]), f"{(start - before[-1]) * 1e3:.2f} ms after an iteration"))
+                elif after and after[0] - start < CLEARANCE_S - SLACK_S and not busy:
+                    misplaced.append((rank, int(row["step"]), f"{(after[0] - start) * 1e3:.2f} ms before an iteration"))
+    return probes, misplaced
+
+
 def relative_errors(sim, real):
     return {m: abs(sim[m] - real[m]) / real[m] for m in COMPARED}
 
@@ -192,6 +226,13 @@ def test():
     print(f"fit on {stored['source_run']}: " + ", ".join(f"{k} {stored[k]:.4g}" for k in (
         "prefill_fixed_ms", "prefill_ms_per_token", "prefill_ns_per_attention_pair", "decode_fixed_ms", "decode_ms_per_seq", "decode_us_per_context_token",
         "prefill_rms_ms", "decode_rms_ms")))
+
+    # The probes measured the machine without delaying the requests they measure.
+    for run in (fit_run, holdout, fit_after):
+        probes, misplaced = misplaced_probes(prj, run)
+        assert probes >= 100 and not misplaced, (run, probes, misplaced[:5])
+        share = final(prj, run, "speed_probe_share")  # rank 0's
+        assert 0 < share < 0.01, (run, share)
 
     real = {m: final(prj, holdout, m) for m in COMPARED + ("requests_per_s", "requests")}
     assert real["requests"] >= 100, real  # enough that a p90 is not one request's luck

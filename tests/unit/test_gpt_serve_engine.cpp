@@ -17,6 +17,7 @@
 #include "serve/engine.hpp"
 #include "serve/kv_cache.hpp"
 #include "serve/paged_model.hpp"
+#include "serve/probe_schedule.hpp"
 #include "serve/speed_probe.hpp"
 
 namespace {
@@ -269,22 +270,15 @@ TEST(GptServe, ImpossibleRequestsAreRefused) {
 }
 
 // The speed probe does the same work every time (the same result: what makes its time a
-// measure of the machine alone), is due at once and then every interval, never when off, and
-// refuses a bad interval; the thread's CPU account grows with work done.
-TEST(GptServeSpeedProbe, FixedWorkOnASchedule) {
-  SpeedProbe probe(0.02);
-  EXPECT_TRUE(probe.due(100.0));
-  const double seconds = probe.run(100.0);
+// measure of the machine alone); the thread's CPU account grows with work done.
+TEST(GptServeSpeedProbe, FixedWork) {
+  SpeedProbe probe;
+  const double seconds = probe.run();
   const double first = probe.checksum();
   EXPECT_GT(seconds, 0);
   EXPECT_NE(first, 0);
-  EXPECT_FALSE(probe.due(100.019));
-  EXPECT_TRUE(probe.due(100.02));
-  probe.run(100.02);
+  probe.run();
   EXPECT_EQ(probe.checksum(), first);
-  EXPECT_FALSE(SpeedProbe(0).due(1e9));
-  EXPECT_THROW(SpeedProbe(-1), std::invalid_argument);
-  EXPECT_THROW(SpeedProbe(std::nan("")), std::invalid_argument);
   const auto before = read_thread_cpu_account();
   if (!before) GTEST_SKIP() << "no /proc/thread-self/schedstat here";
   // The kernel brings the account up to date at its ticks and switches (milliseconds), so
@@ -292,12 +286,55 @@ TEST(GptServeSpeedProbe, FixedWorkOnASchedule) {
   auto after = read_thread_cpu_account();
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (after && after->running_s == before->running_s && std::chrono::steady_clock::now() < give_up) {
-    probe.run(0);
+    probe.run();
     after = read_thread_cpu_account();
   }
   ASSERT_TRUE(after);
   EXPECT_GT(after->running_s, before->running_s);
   EXPECT_GE(after->waiting_s, before->waiting_s);
+}
+
+// An idle rank is probed once it has been idle kSettle_s, every interval, and only where its
+// next work is at least kClearance_s away (a probe must not delay a request); it is told when
+// to wake for the next probe. A busy rank is probed only when none ran for kBusyGap_s. Off
+// (interval 0): never. A bad interval is refused.
+TEST(GptServeSpeedProbe, ScheduleProbesSettledIdleRanksOnly) {
+  using S = ProbeSchedule;
+  constexpr double never = std::numeric_limits<double>::infinity();
+  S s(0.02);
+  // Idle from 1.0 with the next arrival far off: not yet settled; wake when it is.
+  EXPECT_FALSE(s.idle(1.0, 2.0));
+  EXPECT_DOUBLE_EQ(s.wake(2.0), 1.0 + S::kSettle_s);
+  EXPECT_FALSE(s.idle(1.0 + 0.5 * S::kSettle_s, 2.0));  // still idle since 1.0
+  EXPECT_TRUE(s.idle(1.0 + S::kSettle_s, 2.0));
+  s.ran(1.0 + S::kSettle_s);
+  EXPECT_DOUBLE_EQ(s.wake(2.0), 1.03);  // the next interval
+  EXPECT_FALSE(s.idle(1.02, 2.0));
+  EXPECT_TRUE(s.idle(1.03, 2.0));
+  s.ran(1.03);
+  // An arrival closer than the clearance to when the probe would be: no probe, no wake for one.
+  EXPECT_EQ(s.wake(1.05 + 0.5 * S::kClearance_s), never);
+  EXPECT_FALSE(s.idle(1.05, 1.05 + 0.5 * S::kClearance_s));
+  EXPECT_TRUE(s.idle(1.05, 1.05 + 2 * S::kClearance_s));
+  s.ran(1.05);
+  // Unknown next work (a decode rank waiting for a sequence): the clearance holds.
+  EXPECT_DOUBLE_EQ(s.wake(never), 1.07);
+  // Work again: busy ranks are not probed until kBusyGap_s after the last probe...
+  EXPECT_FALSE(s.busy(1.08));
+  EXPECT_FALSE(s.busy(1.05 + 0.9 * S::kBusyGap_s));
+  EXPECT_TRUE(s.busy(1.05 + S::kBusyGap_s));
+  s.ran(1.05 + S::kBusyGap_s);
+  // ... and idle again, it settles anew: not at once though due.
+  EXPECT_FALSE(s.idle(1.4, 3.0));
+  EXPECT_TRUE(s.idle(1.4 + S::kSettle_s, 3.0));
+
+  S off(0);
+  EXPECT_FALSE(off.idle(0, never));
+  EXPECT_FALSE(off.idle(100, never));
+  EXPECT_EQ(off.wake(never), never);
+  EXPECT_FALSE(off.busy(100));
+  EXPECT_THROW(S(-1), std::invalid_argument);
+  EXPECT_THROW(S(std::nan("")), std::invalid_argument);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <list>
 #include <map>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "gpt/tokenizer.hpp"
 #include "live_prompts.hpp"
 #include "serve/engine.hpp"
+#include "serve/probe_schedule.hpp"
 #include "serve/serve_metrics.hpp"
 #include "serve/speed_probe.hpp"
 #include "serve/workload.hpp"
@@ -75,6 +77,10 @@ struct Clock {
   double now() const { return orrery::now() - t0; }
   double epoch(double t) const { return t0 + t; }
 };
+
+constexpr double kNever = std::numeric_limits<double>::infinity();
+// How often an idle decode rank looks for a sequence while it waits to be probed.
+constexpr double kIdlePoll_s = 2e-4;
 
 void sleep_until(const Clock& clock, double t) {
   const double wait = std::min(t - clock.now(), 0.05);
@@ -157,19 +163,39 @@ struct Gauges {
   }
 };
 
-// The machine's speed as this rank saw it: the speed probe run every speed_probe_ms of wall
-// time, between iterations and before sleeping (an idle rank is probed too, at least every
-// 50 ms), logged as speed_probe_s (step: the probe's index, time: when it ran); with it the
-// rank thread's time on the CPU and time waiting for one since the previous probe
+// The machine's speed as this rank saw it: the speed probe, run every speed_probe_ms of wall
+// time where no request waits on it and the rank has settled into an idle stretch (an idle
+// rank wakes for it; a busy one is probed between iterations at most every 0.25 s:
+// probe_schedule.hpp), logged as speed_probe_s (step: the probe's index, time: when it ran);
+// with it the rank thread's time on the CPU and time waiting for one since the previous probe
 // (cpu_running_s, cpu_waiting_s: the share of the core others took). serve-sim scales a fit by
 // them (speed_of). Their cost is reported at the end as speed_probe_share.
 class SpeedProbing {
  public:
-  explicit SpeedProbing(double interval_ms) : probe_(interval_ms / 1e3), last_(read_thread_cpu_account()) {}
-  void maybe(const Clock& clock) {
+  explicit SpeedProbing(double interval_ms) : schedule_(interval_ms / 1e3), last_(read_thread_cpu_account()) {}
+  // The rank is idle, with nothing to do before next_work (seconds on clock; kNever: not
+  // known). Probes if it is time; returns when the rank should wake for the next probe
+  // (kNever: not before next_work).
+  double idle(const Clock& clock, double next_work) {
     const double t = clock.now();
-    if (!probe_.due(t)) return;
-    const double seconds = probe_.run(t);
+    if (schedule_.idle(t, next_work)) run(t);
+    return schedule_.wake(next_work);
+  }
+  // Before an iteration of a rank with work waiting.
+  void busy(const Clock& clock) {
+    const double t = clock.now();
+    if (schedule_.busy(t)) run(t);
+  }
+  std::int64_t count() const { return count_; }
+  // The probes' share of the rank's serving time (from the start to now).
+  void report(const Clock& clock) const {
+    if (count_ > 0) orrery::metric("speed_probe_share", 0, total_s_ / std::max(clock.now(), 1e-9));
+  }
+
+ private:
+  void run(double t) {
+    const double seconds = probe_.run();
+    schedule_.ran(t);
     const auto account = read_thread_cpu_account();
     if (account && last_) {
       running_.log(count_, account->running_s - last_->running_s);
@@ -179,13 +205,9 @@ class SpeedProbing {
     probe_s_.log(count_++, seconds);
     total_s_ += seconds;
   }
-  // The probes' share of the rank's serving time (from the start to now).
-  void report(const Clock& clock) const {
-    if (count_ > 0) orrery::metric("speed_probe_share", 0, total_s_ / std::max(clock.now(), 1e-9));
-  }
 
- private:
   SpeedProbe probe_;
+  ProbeSchedule schedule_;
   std::optional<ThreadCpuAccount> last_;
   const orrery::Metric probe_s_{"speed_probe_s"}, running_{"cpu_running_s"}, waiting_{"cpu_waiting_s"};
   std::int64_t count_ = 0;
@@ -245,8 +267,13 @@ class Arrivals {
     }
     return mine_.size() - next_;
   }
-  void sleep(const Clock& clock) {
-    sleep_until(clock, mine_[next_]->arrival_s);
+  // When the next request arrives (infinity: none is left).
+  double next_arrival() const {
+    return next_ < mine_.size() ? mine_[next_]->arrival_s : kNever;
+  }
+  // Sleeps until the next arrival, or until wake_by (the next speed probe) if that is sooner.
+  void sleep(const Clock& clock, double wake_by) {
+    sleep_until(clock, std::min(next_arrival(), wake_by));
     slept_ = true;
   }
   // Something else (an interactive prompt) woke the rank: the next admission's wait is not
@@ -272,11 +299,11 @@ void serve_colocated(Engine& engine, const std::vector<const Request*>& mine, Re
   Gauges gauges;
   Arrivals arrivals(mine);
   while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
-    probing.maybe(clock);
     if (engine.idle()) {
-      arrivals.sleep(clock);
+      arrivals.sleep(clock, probing.idle(clock, arrivals.next_arrival()));
       continue;
     }
+    probing.busy(clock);
     engine_iteration(engine, log, clock, gauges, prompts);
     gauges.log(engine);
     orrery::progress(static_cast<double>(log.finished()), static_cast<double>(mine.size()));
@@ -312,12 +339,12 @@ void serve_prefill(Engine& engine, const std::vector<const Request*>& mine, Requ
   Gauges gauges;
   Arrivals arrivals(mine);
   while (admit_all(engine, arrivals, prompts, clock, gauges.step)) {
-    probing.maybe(clock);
     if (engine.idle()) {
       reap(false);
-      arrivals.sleep(clock);
+      arrivals.sleep(clock, probing.idle(clock, arrivals.next_arrival()));
       continue;
     }
+    probing.busy(clock);
     engine_iteration(engine, log, clock, gauges, prompts);
     gauges.log(engine);
     for (auto& h : engine.take_handoffs()) {
@@ -362,14 +389,20 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
     ++received;
   };
   while (received < expected || !pending.empty() || !engine.idle()) {
-    probing.maybe(clock);
     MPI_Status status;
     int flag = 0;
-    if (engine.idle() && pending.empty()) {
-      MPI_Probe(MPI_ANY_SOURCE, kHeaderTag, comm, &status);
+    MPI_Iprobe(MPI_ANY_SOURCE, kHeaderTag, comm, &flag, &status);
+    if (!flag && engine.idle() && pending.empty()) {
+      // Nothing to do until a prefill rank sends a sequence. MPI has no probe with a timeout:
+      // poll until this idle stretch's speed probe has run (or the probe is off), then block.
+      const std::int64_t probes = probing.count();
+      for (double wake = probing.idle(clock, kNever); !flag && probing.count() == probes && wake < kNever;
+           wake = probing.idle(clock, kNever)) {
+        sleep_until(clock, std::min(wake, clock.now() + kIdlePoll_s));
+        MPI_Iprobe(MPI_ANY_SOURCE, kHeaderTag, comm, &flag, &status);
+      }
+      if (!flag) MPI_Probe(MPI_ANY_SOURCE, kHeaderTag, comm, &status);
       flag = 1;
-    } else {
-      MPI_Iprobe(MPI_ANY_SOURCE, kHeaderTag, comm, &flag, &status);
     }
     if (flag) receive(status);
     while (!pending.empty() && engine.can_adopt(pending.front())) {
@@ -377,6 +410,7 @@ void serve_decode(Engine& engine, const std::vector<Request>& all, std::size_t e
       pending.pop_front();
     }
     if (!engine.idle()) {
+      probing.busy(clock);
       engine_iteration(engine, log, clock, gauges, nullptr);
       gauges.log(engine, pending.size());
     }

@@ -1,17 +1,13 @@
 #include "serve/speed_probe.hpp"
 
 #include <chrono>
-#include <cmath>
 #include <fstream>
-#include <stdexcept>
 
 #include "gpt/layers.hpp"
 
 namespace orrery::serve {
 
-SpeedProbe::SpeedProbe(double interval_s) : interval_s_(interval_s) {
-  if (!std::isfinite(interval_s) || interval_s < 0)
-    throw std::invalid_argument("speed probe interval must be a finite number of seconds, at least 0");
+SpeedProbe::SpeedProbe() {
   constexpr int C = kProbeChannels, OC = kProbeOutputs;
   in_.resize(static_cast<std::size_t>(kProbeRows) * C);
   w_.resize(static_cast<std::size_t>(OC) * C);
@@ -22,12 +18,11 @@ SpeedProbe::SpeedProbe(double interval_s) : interval_s_(interval_s) {
   for (std::size_t i = 0; i < w_.size(); ++i) w_[i] = static_cast<float>(static_cast<int>(i % 13) - 6) / 64.0f;
 }
 
-double SpeedProbe::run(double now) {
+double SpeedProbe::run() {
   const auto t0 = std::chrono::steady_clock::now();
   gpt::matmul_forward(hidden_.data(), in_.data(), w_.data(), nullptr, kProbeRows, kProbeChannels, kProbeOutputs);
   gpt::gelu_forward(out_.data(), hidden_.data(), static_cast<long>(out_.size()));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  next_ = now + interval_s_;
   return seconds;
 }
 

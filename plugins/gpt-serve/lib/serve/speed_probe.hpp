@@ -1,8 +1,9 @@
 // A measure of the machine's speed independent of the workload: a fixed, small piece of the
 // serving kernels' work (gpt-train's matmul_forward and gelu_forward on fixed inputs: one
 // token projected from 128 to 768 channels and its GELU, a decode step's shape, ~100 us on
-// this machine's cores), timed on the rank's own thread at regular points of wall time, busy
-// or idle. Its 384 KB of weights are evicted by the serving between probes, so each probe
+// this machine's cores), timed on the rank's own thread at regular points of wall time while
+// the rank is idle (probe_schedule.hpp). Its 384 KB of weights are evicted by the serving and
+// the idle stretch before each probe, so each probe
 // reads them back through the cache hierarchy as a decode step reads the model's: others'
 // processes taking the core, a lower clock, or a host whose memory others keep busy slow it
 // as they slow an iteration, so serve-sim can scale a cost model fitted on one run to the
@@ -28,21 +29,15 @@ class SpeedProbe {
   // Shapes of the probe's work: out (rows x 2C) = gelu(in (rows x C) @ w^T), C = 128.
   static constexpr int kProbeRows = 1, kProbeChannels = 128, kProbeOutputs = 6 * kProbeChannels;
 
-  // interval_s: wall time between probes (0: never due). Throws std::invalid_argument for a
-  // negative or non-finite interval.
-  explicit SpeedProbe(double interval_s);
+  SpeedProbe();
 
-  // Whether a probe is due at time now (seconds, any clock); the first one is due at once.
-  bool due(double now) const { return interval_s_ > 0 && now >= next_; }
-  // Runs the probe's work once and returns its duration in seconds (steady clock); the next
-  // probe is due interval_s after now.
-  double run(double now);
+  // Runs the probe's work once and returns its duration in seconds (steady clock).
+  double run();
   // The probe's result, the same on every run (a checksum of the output): what makes the
   // work fixed.
   double checksum() const;
 
  private:
-  double interval_s_ = 0, next_ = 0;
   std::vector<float> in_, w_, hidden_, out_;
 };
 
