@@ -151,7 +151,7 @@ def contention(prj, run):
 # probed only SETTLE_S after its last iteration, with its next arrival at least CLEARANCE_S
 # away (a probe must not delay a request); a busy one at most every BUSY_GAP_S. SLACK_S: the
 # probes' times (the runtime's stamped clock) against the spans' (its wall clock).
-SETTLE_S, CLEARANCE_S, BUSY_GAP_S, SLACK_S = 10e-3, 1e-3, 0.25, 2e-4
+SETTLE_S, CLEARANCE_S, BUSY_GAP_S, SLACK_S = 10e-3, 2e-3, 0.25, 2e-4
 
 
 def misplaced_probes(prj, run):
@@ -232,7 +232,7 @@ def test():
         probes, misplaced = misplaced_probes(prj, run)
         assert probes >= 100 and not misplaced, (run, probes, misplaced[:5])
         share = final(prj, run, "speed_probe_share")  # rank 0's
-        assert 0 < share < 0.01, (run, share)
+        assert 0 < share < 0.03, (run, share)
 
     real = {m: final(prj, holdout, m) for m in COMPARED + ("requests_per_s", "requests")}
     assert real["requests"] >= 100, real  # enough that a p90 is not one request's luck

@@ -21,7 +21,7 @@ namespace orrery::serve {
 
 class ProbeSchedule {
  public:
-  static constexpr double kClearance_s = 1e-3;  // ten times a probe (~0.1 ms)
+  static constexpr double kClearance_s = 2e-3;  // several times a probe (~0.3 ms)
   static constexpr double kSettle_s = 10e-3;
   static constexpr double kBusyGap_s = 0.25;
 

@@ -1,17 +1,21 @@
 // A measure of the machine's speed independent of the workload: a fixed, small piece of the
 // serving kernels' work (gpt-train's matmul_forward and gelu_forward on fixed inputs: one
-// token projected from 128 to 768 channels and its GELU, a decode step's shape, ~100 us on
+// token projected from 128 to 3072 channels and its GELU, a decode step's shape, ~0.3 ms on
 // this machine's cores), timed on the rank's own thread at regular points of wall time while
-// the rank is idle (probe_schedule.hpp). Its 384 KB of weights are evicted by the serving and
-// the idle stretch before each probe, so each probe
-// reads them back through the cache hierarchy as a decode step reads the model's: others'
-// processes taking the core, a lower clock, or a host whose memory others keep busy slow it
-// as they slow an iteration, so serve-sim can scale a cost model fitted on one run to the
-// machine another run saw (plugins/serve-sim/README.md). Over 18 runs on the shared VM (the
-// probes side by side in the same runs) this shape tracked the runs' slowdown with
-// correlation 0.91, residual 3.6 % rms, against 0.83 and 4.8 % for the earlier 4 tokens from
-// 128 to 256 channels (128 KB, ~65 us). The work is the same every time (same inputs, same
-// result), so only the machine changes it.
+// the rank is idle (probe_schedule.hpp). Its 1.5 MB of weights, as many bytes as a decode step
+// of the e2e tests' 2-layer, 128-channel model reads, are evicted by the serving and the idle
+// stretch before each probe, so each probe reads them back through the cache hierarchy as a
+// decode step reads the model's: others' processes taking the core, a lower clock, or a host
+// whose memory others keep busy slow it as they slow an iteration, so serve-sim can scale a
+// cost model fitted on one run to the machine another run saw (plugins/serve-sim/README.md).
+// The work is the same every time (same inputs, same result), so only the machine changes it.
+//
+// Its size: three shapes timed side by side in the same idle slots of 2 x 24 runs on the
+// shared VM (2026-11-26), against the runs' slowdown (residual rms of the ratio): 1 x 128 ->
+// 3072 3.1 and 2.7 %; 1 x 128 -> 768 (the probe from 16:00 to 18:00 that day, 384 KB, ~0.1 ms)
+// 4.4 and 4.3 %; 16 x 128 -> 768 (a prefill's shape) 4.1 and 5.1 %. The larger one was once
+// refused for costing longer than a decode step; since probes run only where no request waits,
+// its length costs the requests nothing.
 //
 // A short probe is rarely preempted, so it sees the core's speed but not how much of the core
 // the rank gets when others' processes share it (time slices of milliseconds). That share is
@@ -27,7 +31,7 @@ namespace orrery::serve {
 class SpeedProbe {
  public:
   // Shapes of the probe's work: out (rows x 2C) = gelu(in (rows x C) @ w^T), C = 128.
-  static constexpr int kProbeRows = 1, kProbeChannels = 128, kProbeOutputs = 6 * kProbeChannels;
+  static constexpr int kProbeRows = 1, kProbeChannels = 128, kProbeOutputs = 24 * kProbeChannels;
 
   SpeedProbe();
 
