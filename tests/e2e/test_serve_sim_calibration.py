@@ -71,7 +71,10 @@ MOST_CONTENTION = 1.6
 # time yet: 2 of 21 runs alone failed, one with TPOT p90 -17.8 % where the probes' median said
 # x0.962 and the iterations ran slower (the probe's 5-10 % noise; plugins/serve-sim/README.md).
 # With the decode-shaped probe (2026-11-26 16:00) 1 of 12 failed: TTFT p50 -22.2 % where the
-# probes said x0.877 and the holdout ran at the fitting runs' pace.
+# probes said x0.877 and the holdout ran at the fitting runs' pace. Since the probes run only
+# where no request waits on them, on 1.5 MB of weights (2026-11-26 18:00), 20 of 21 runs alone
+# passed (worst figure per run 1.4-11.7 %, median 7.1 %); the failure, TTFT p90 +22.8 %, where
+# the holdout's iterations ran 16 % faster than the fitting runs' and the probes said 6 %.
 QUIET_CONTENTION = 1.10
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
 # iterations are long against the scheduling noise of a loaded machine.
@@ -154,11 +157,15 @@ def contention(prj, run):
 SETTLE_S, CLEARANCE_S, BUSY_GAP_S, SLACK_S = 10e-3, 2e-3, 0.25, 2e-4
 
 
-def misplaced_probes(prj, run):
+def misplaced_probes(prj, run, clearance=True):
     """The speed probes of a gpt-serve run that ran where a request could wait on them: less
-    than SETTLE_S after the rank's last iteration, or less than CLEARANCE_S before its next,
-    unless BUSY_GAP_S after the rank's previous probe. Returns (probes, misplaced: a list of
-    (rank, probe index, why))."""
+    than SETTLE_S after the rank's last iteration, or (clearance) less than CLEARANCE_S before
+    its next, unless BUSY_GAP_S after the rank's previous probe. A probe's start is read as its
+    point's time stamp (its end, unless the rank was preempted before the stamp) less its
+    duration: never earlier than it began, so the first check holds however busy the machine;
+    the second is checked only where others did not take the cores (a preemption there would
+    bring a probe's apparent start closer to the next iteration). Returns (probes, misplaced: a
+    list of (rank, probe index, why))."""
     probes, misplaced = 0, []
     with h5py.File(prj.run_dir(run) / "run.h5", "r") as f:
         for rank in range(2):
@@ -175,7 +182,7 @@ def misplaced_probes(prj, run):
                 after = [b for b in starts if b >= start - SLACK_S]
                 if before and start - before[-1] < SETTLE_S - SLACK_S and not busy:
                     misplaced.append((rank, int(row["step"]), f"{(start - before[-1]) * 1e3:.2f} ms after an iteration"))
-                elif after and after[0] - start < CLEARANCE_S - SLACK_S and not busy:
+                elif clearance and after and after[0] - start < CLEARANCE_S - SLACK_S and not busy:
                     misplaced.append((rank, int(row["step"]), f"{(after[0] - start) * 1e3:.2f} ms before an iteration"))
     return probes, misplaced
 
@@ -229,7 +236,7 @@ def test():
 
     # The probes measured the machine without delaying the requests they measure.
     for run in (fit_run, holdout, fit_after):
-        probes, misplaced = misplaced_probes(prj, run)
+        probes, misplaced = misplaced_probes(prj, run, clearance=contention(prj, run) <= QUIET_CONTENTION)
         assert probes >= 100 and not misplaced, (run, probes, misplaced[:5])
         share = final(prj, run, "speed_probe_share")  # rank 0's
         assert 0 < share < 0.03, (run, share)
