@@ -72,8 +72,8 @@ MOST_CONTENTION = 1.6
 # x0.962 and the iterations ran slower (the probe's 5-10 % noise; plugins/serve-sim/README.md).
 # With the decode-shaped probe (2026-11-26 16:00) 1 of 12 failed: TTFT p50 -22.2 % where the
 # probes said x0.877 and the holdout ran at the fitting runs' pace. Since the probes run only
-# where no request waits on them, on 1.5 MB of weights (2026-11-26 18:00), 20 of 21 runs alone
-# passed (worst figure per run 1.4-11.7 %, median 7.1 %); the failure, TTFT p90 +22.8 %, where
+# where no request waits on them, on 1.5 MB of weights (2026-11-26 18:00), 30 of 31 runs alone
+# passed (worst figure per run 1.4-13.3 %, median 6.9 %); the failure, TTFT p90 +22.8 %, where
 # the holdout's iterations ran 16 % faster than the fitting runs' and the probes said 6 %.
 QUIET_CONTENTION = 1.10
 # Wide enough that a prefill of a 60-token prompt takes milliseconds on one thread: the
