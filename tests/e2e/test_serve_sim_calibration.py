@@ -29,6 +29,7 @@ workload. Bad calibration inputs (no such run, a path, a run of another kind, a 
 fit, a run too short to fit) and bad speed_of (no such run, a path, a gpt-train run, a run
 served with the probe off, no calibration, with speed_scale too, a speed_scale out of range)
 fail with exit 2 and the reason."""
+import bisect
 import json
 import os
 
@@ -178,12 +179,13 @@ def misplaced_probes(prj, run, clearance=True):
                 start = row["time"] - row["value"]
                 busy = previous is not None and start - previous >= BUSY_GAP_S - SLACK_S
                 previous = start
-                before = [e for e in ends if e <= start + SLACK_S]
-                after = [b for b in starts if b >= start - SLACK_S]
-                if before and start - before[-1] < SETTLE_S - SLACK_S and not busy:
-                    misplaced.append((rank, int(row["step"]), f"{(start - before[-1]) * 1e3:.2f} ms after an iteration"))
-                elif clearance and after and after[0] - start < CLEARANCE_S - SLACK_S and not busy:
-                    misplaced.append((rank, int(row["step"]), f"{(after[0] - start) * 1e3:.2f} ms before an iteration"))
+                # The rank's last iteration to end before the probe and its next to start after.
+                before = bisect.bisect_right(ends, start + SLACK_S)
+                after = bisect.bisect_left(starts, start - SLACK_S)
+                if before and start - ends[before - 1] < SETTLE_S - SLACK_S and not busy:
+                    misplaced.append((rank, int(row["step"]), f"{(start - ends[before - 1]) * 1e3:.2f} ms after an iteration"))
+                elif clearance and after < len(starts) and starts[after] - start < CLEARANCE_S - SLACK_S and not busy:
+                    misplaced.append((rank, int(row["step"]), f"{(starts[after] - start) * 1e3:.2f} ms before an iteration"))
     return probes, misplaced
 
 
@@ -235,8 +237,9 @@ def test():
         "prefill_rms_ms", "decode_rms_ms")))
 
     # The probes measured the machine without delaying the requests they measure.
-    for run in (fit_run, holdout, fit_after):
-        probes, misplaced = misplaced_probes(prj, run, clearance=contention(prj, run) <= QUIET_CONTENTION)
+    contentions = [contention(prj, run) for run in (fit_run, holdout, fit_after)]
+    for run, run_contention in zip((fit_run, holdout, fit_after), contentions):
+        probes, misplaced = misplaced_probes(prj, run, clearance=run_contention <= QUIET_CONTENTION)
         assert probes >= 100 and not misplaced, (run, probes, misplaced[:5])
         share = final(prj, run, "speed_probe_share")  # rank 0's
         assert 0 < share < 0.03, (run, share)
@@ -263,7 +266,6 @@ def test():
     print(f"slowdown (measured / fitted iteration time) fit-before {slowdowns[0]:.2f}, holdout {slowdowns[1]:.2f}, "
           f"fit-after {slowdowns[2]:.2f}; the holdout's machine by its probes: probe x{sim['speed_probe_ratio']:.3f}, contention "
           f"x{sim['contention_ratio']:.3f} of the fitting runs' ({sim['fit_contention']:.2f}); load average {max(load):.1f} on {os.cpu_count()} CPUs")
-    contentions = [contention(prj, run) for run in (fit_run, holdout, fit_after)]
     mean_slowdown = sum(slowdowns) / 3
     drift = max(abs(v / mean_slowdown - 1) for v in slowdowns)
     print(f"contention fit-before {contentions[0]:.2f}, holdout {contentions[1]:.2f}, fit-after {contentions[2]:.2f}; "
